@@ -1,0 +1,1 @@
+"""Plain-Python core of ecom_fulfilment: no Odoo import anywhere below this package."""
