@@ -21,7 +21,8 @@ _SECRET_KEYS = (
     "ebayauthtoken",
 )
 _KEYS = "|".join(re.escape(k) for k in _SECRET_KEYS)
-# "key": "value" (JSON), key=value (query strings, forms), Key: value (headers), <Key>value</Key> (XML).
+# "key": "value" (JSON), key=value (query strings, forms), Key: value (headers),
+# <Key>value</Key> (XML).
 _PATTERNS = (
     re.compile(r'(?i)("(?:%s)"\s*:\s*")([^"]*)(")' % _KEYS),
     re.compile(r"(?i)(\b(?:%s)=)([^&\s]+)()" % _KEYS),
@@ -41,7 +42,9 @@ def redact(text, secrets=()):
     if text is None:
         return ""
     text = str(text)
-    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True):
+    for secret in sorted(
+        {s for s in secrets if s and len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True
+    ):
         text = text.replace(secret, MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK + m.group(3), text)

@@ -58,7 +58,7 @@ class EcomChannelListing(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     last_sync_date = fields.Datetime(readonly=True, copy=False)
-    last_error = fields.Text("Last Error", readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
     sync_log_ids = fields.One2many("ecom.sync.log", "listing_id")
 
     _sql_constraints = [

@@ -12,7 +12,9 @@ class EcomShippingRule(models.Model):
     _description = "Shipping Rule"
     _order = "sequence, id"
 
-    name = fields.Char(compute="_compute_name", store=True, readonly=False, required=True)
+    name = fields.Char(
+        compute="_compute_name", store=True, readonly=False, required=True, precompute=True
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
@@ -37,7 +39,9 @@ class EcomShippingRule(models.Model):
         "Weight Below", digits="Stock Weight", help="Strictly below this weight; 0: no bound."
     )
     amount_min = fields.Monetary("Order Value From", help="0: no lower bound.")
-    amount_max = fields.Monetary("Order Value Below", help="Strictly below this value; 0: no bound.")
+    amount_max = fields.Monetary(
+        "Order Value Below", help="Strictly below this value; 0: no bound."
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     carrier_id = fields.Many2one(
         "delivery.carrier", "Carrier Service", required=True, check_company=True
@@ -63,7 +67,9 @@ class EcomShippingRule(models.Model):
                 raise ValidationError(self.env._("Weights and order values cannot be negative."))
             if rule.weight_max and rule.weight_min >= rule.weight_max:
                 raise ValidationError(
-                    self.env._("Rule %(rule)s: 'Weight From' must be below 'Weight Below'.", rule=rule.name)
+                    self.env._(
+                        "Rule %(rule)s: 'Weight From' must be below 'Weight Below'.", rule=rule.name
+                    )
                 )
             if rule.amount_max and rule.amount_min >= rule.amount_max:
                 raise ValidationError(
@@ -116,9 +122,8 @@ class EcomShippingRule(models.Model):
     def _shipment_of_order(self, order):
         """The facts of a sale order that rules look at."""
         weight = sum(
-            line.product_id.weight * line.product_uom._compute_quantity(
-                line.product_uom_qty, line.product_id.uom_id
-            )
+            line.product_id.weight
+            * line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
             for line in order.order_line
             if line.product_id and not line.display_type
         )
