@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "E-commerce Channels",
-    "summary": "Sales channels (Shopify, WooCommerce, eBay, Amazon), listings and stock sync",
+    "summary": "Sales channels (Shopify, WooCommerce, eBay, Amazon), listings and their sync log",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
     "website": "https://github.com/ecom-backoffice/ecom-backoffice",
