@@ -1,0 +1,130 @@
+"""Plain value classes exchanged between the channel clients and their callers (the ORM layer)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ListingPayload:
+    """What to publish for one product on one channel.
+
+    ``condition`` is eBay's ``ConditionID`` (e.g. ``"1000"`` for new) or Amazon's ``condition_type``
+    (e.g. ``"new_new"``); ``category_id`` is the channel's category; ``product_type`` is Amazon's
+    product type or Shopify's free-text product type; ``gtin`` an EAN/UPC/GTIN (``barcode`` is used
+    when empty); ``extra`` holds raw channel-specific values merged into the request.
+    """
+
+    sku: str
+    title: str = ""
+    description_html: str = ""
+    price: float | None = None
+    currency: str = "GBP"
+    quantity: int | None = None
+    barcode: str = ""
+    images: list[str] = field(default_factory=list)
+    category_id: str = ""
+    condition: str = ""
+    product_type: str = ""
+    gtin: str = ""
+    asin: str = ""
+    brand: str = ""
+    vendor: str = ""
+    tags: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    weight_kg: float | None = None
+    handling_days: int | None = None
+    external_ref: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def product_code(self):
+        """The GTIN to send: ``gtin`` or, failing that, ``barcode``."""
+        return self.gtin or self.barcode
+
+
+@dataclass
+class RemoteListing:
+    """A listing as the channel holds it."""
+
+    external_ref: str
+    sku: str = ""
+    barcode: str = ""
+    title: str = ""
+    price: float | None = None
+    quantity: int | None = None
+    currency: str = ""
+    status: str = ""
+    description_html: str = ""
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class QuantityResult:
+    """Outcome of one quantity update: ``ok`` or the ``message`` saying why not."""
+
+    key: str
+    quantity: int
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class Address:
+    name: str = ""
+    company: str = ""
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    zip: str = ""
+    state: str = ""
+    country_code: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class RemoteOrderLine:
+    external_ref: str
+    sku: str = ""
+    title: str = ""
+    quantity: float = 0
+    unit_price: float = 0.0
+    listing_ref: str = ""
+
+
+@dataclass
+class RemoteOrder:
+    """An order as the channel holds it; dates are naive UTC."""
+
+    external_ref: str
+    name: str = ""
+    status: str = ""
+    cancelled: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    currency: str = ""
+    total: float = 0.0
+    shipping_amount: float = 0.0
+    service_level: str = ""
+    ship_by: datetime | None = None
+    buyer_name: str = ""
+    buyer_email: str = ""
+    shipping_address: Address = field(default_factory=Address)
+    billing_address: Address = field(default_factory=Address)
+    lines: list[RemoteOrderLine] = field(default_factory=list)
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class Shipment:
+    """A dispatch to report to the channel. Empty ``lines`` means the whole order; otherwise
+    ``(line external_ref, quantity)`` pairs."""
+
+    order_ref: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str = ""
+    service: str = ""
+    shipped_at: datetime | None = None
+    lines: list[tuple[str, float]] = field(default_factory=list)
+    notify_customer: bool = True

@@ -1,0 +1,204 @@
+"""One HTTP server emulating the four channel APIs under path prefixes.
+
+    http://127.0.0.1:PORT/shopify      Shopify GraphQL Admin API 2025-01
+    http://127.0.0.1:PORT/woocommerce  WooCommerce REST v3
+    http://127.0.0.1:PORT/_control     faults, reset and state (JSON)
+
+Run ``python -m tests.emulators.server --port 8079`` from the repository root, or use
+``Emulator()`` as a context manager in tests.
+"""
+
+import argparse
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from .core import Fault, Request, Response
+from .shopify import ShopifyApp
+from .woocommerce import WooCommerceApp
+
+_logger = logging.getLogger(__name__)
+
+#: Credentials the emulator accepts unless told otherwise.
+DEFAULT_CREDENTIALS = {
+    "shopify": {"access_token": "shpat_emulator_token_0001"},
+    "woocommerce": {"api_key": "ck_emulator_key_0001", "api_secret": "cs_emulator_secret_0001"},
+}
+
+APP_CLASSES = {
+    "shopify": ShopifyApp,
+    "woocommerce": WooCommerceApp,
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "EcomChannelEmulator/1.0"
+
+    def log_message(self, fmt, *args):  # quiet: tests read the call log instead
+        _logger.debug("%s " + fmt, self.address_string(), *args)
+
+    def _serve(self):
+        emulator = self.server.emulator
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        prefix, _sep, rest = parts.path.lstrip("/").partition("/")
+        request = Request.build(self.command, "/" + rest, parts.query, dict(self.headers), body)
+        try:
+            if prefix == "_control":
+                response = emulator.control(request)
+            elif prefix in emulator.apps:
+                request.base_url = "http://%s:%d/%s" % (*self.server.server_address[:2], prefix)
+                response = emulator.apps[prefix].handle(request)
+            else:
+                response = Response.json({"error": "unknown channel %r" % prefix}, status=404)
+        except Exception:  # the emulator must answer, even about its own bugs
+            _logger.exception("emulator failure on %s %s", self.command, self.path)
+            response = Response.json({"error": "emulator failure"}, status=500)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        try:
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout tests)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+class Emulator:
+    """The emulator server; ``with Emulator() as emu: emu.url("shopify")``.
+
+    ``port=0`` picks a free port. ``apps`` maps channel names to their ChannelApp (state is on
+    them); ``inject(channel, kind, ...)`` adds a Fault.
+    """
+
+    def __init__(self, host="127.0.0.1", port=0, credentials=None, options=None):
+        creds = {k: dict(v) for k, v in DEFAULT_CREDENTIALS.items()}
+        for channel, values in (credentials or {}).items():
+            creds[channel].update(values)
+        self.credentials = creds
+        options = options or {}
+        self.apps = {
+            name: cls(creds[name], **options.get(name, {})) for name, cls in APP_CLASSES.items()
+        }
+        self.httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.emulator = self
+        self._thread = None
+
+    @property
+    def port(self):
+        return self.httpd.server_address[1]
+
+    @property
+    def base_url(self):
+        return "http://%s:%d" % self.httpd.server_address[:2]
+
+    def url(self, channel):
+        return "%s/%s" % (self.base_url, channel)
+
+    def start(self):
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------------------ Python API
+    def inject(self, channel, kind, **kwargs):
+        fault = Fault(kind, **kwargs)
+        self.apps[channel].inject(fault)
+        return fault
+
+    def clear_faults(self, channel=None):
+        for name, app in self.apps.items():
+            if channel in (None, name):
+                app.clear_faults()
+
+    def reset(self, channel=None):
+        for name, app in self.apps.items():
+            if channel in (None, name):
+                with app.lock:
+                    app.clear_faults()
+                    app.calls.clear()
+                    app.reset()
+
+    def calls(self, channel, operation=None):
+        with self.apps[channel].lock:
+            return [c for c in self.apps[channel].calls if operation in (None, c.operation)]
+
+    # ------------------------------------------------------------------ HTTP control
+    def control(self, request):
+        """``POST /_control/faults`` {channel, kind, count, retry_after, delay, match, after};
+        ``DELETE /_control/faults[?channel=x]``; ``POST /_control/reset[?channel=x]``;
+        ``GET /_control/state?channel=x``; ``POST /_control/orders`` {channel, ...order}."""
+        action = request.path.strip("/")
+        channel = request.arg("channel")
+        if channel is not None and channel not in self.apps:
+            return Response.json({"error": "unknown channel %r" % channel}, status=404)
+        if action == "faults" and request.method == "POST":
+            data = request.json() or {}
+            name = data.pop("channel", None)
+            if name not in self.apps:
+                return Response.json({"error": "unknown channel %r" % name}, status=400)
+            try:
+                fault = self.inject(name, data.pop("kind", ""), **data)
+            except (TypeError, ValueError) as exc:
+                return Response.json({"error": str(exc)}, status=400)
+            return Response.json({"channel": name, "fault": fault.__dict__}, status=201)
+        if action == "faults" and request.method == "DELETE":
+            self.clear_faults(channel)
+            return Response(204)
+        if action == "reset" and request.method == "POST":
+            self.reset(channel)
+            return Response(204)
+        if action == "state" and request.method == "GET":
+            names = [channel] if channel else list(self.apps)
+            return Response.json({n: self.apps[n].snapshot() for n in names})
+        if action == "orders" and request.method == "POST":
+            data = request.json() or {}
+            name = data.pop("channel", None)
+            if name not in self.apps:
+                return Response.json({"error": "unknown channel %r" % name}, status=400)
+            return Response.json(self.apps[name].seed_order(**data), status=201)
+        return Response.json({"error": "unknown control %s %s" % (request.method, action)}, 404)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8079)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    emulator = Emulator(args.host, args.port)
+    print("channel emulator on %s" % emulator.base_url)
+    for name in emulator.apps:
+        print("  %-12s %s" % (name, emulator.url(name)))
+    print("credentials: %s" % json.dumps(emulator.credentials))
+    try:
+        emulator.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
