@@ -56,6 +56,15 @@ COLOURS = {
     "Sand": (200, 180, 140),
     "Orange": (230, 120, 30),
 }
+# Short codes of colours in SKUs (sizes keep their name: S, M, L, XL, 6 ... 11).
+CODES = {
+    "Black": "BLK",
+    "Navy": "NVY",
+    "Red": "RED",
+    "Forest Green": "GRN",
+    "Sand": "SND",
+    "Orange": "ORG",
+}
 CLOTHING_SIZES = ["S", "M", "L", "XL"]
 SHOE_SIZES = ["UK 6", "UK 7", "UK 8", "UK 9", "UK 10", "UK 11"]
 
@@ -635,9 +644,7 @@ class DemoGenerator:
             for variant in variants:
                 item += 1
                 values = variant.product_template_attribute_value_ids
-                suffix = "-".join(
-                    v.name.replace("UK ", "").replace(" ", "")[:4].upper() for v in values
-                )
+                suffix = "-".join(CODES.get(v.name, v.name.replace("UK ", "")) for v in values)
                 colour = values.filtered(lambda v: v.attribute_id == colour_attr)[:1].name
                 variant.write(
                     {
