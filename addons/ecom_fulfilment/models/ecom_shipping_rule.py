@@ -52,13 +52,36 @@ class EcomShippingRule(models.Model):
         "for all channels.",
     )
 
-    @api.depends("channel_id", "service_level", "carrier_id")
+    @api.depends(
+        "channel_id",
+        "service_level",
+        "country_ids",
+        "weight_min",
+        "weight_max",
+        "amount_min",
+        "amount_max",
+        "carrier_id",
+    )
     def _compute_name(self):
         for rule in self:
-            source = " / ".join(
-                part for part in (rule.channel_id.name, rule.service_level) if part
-            ) or self.env._("Any order")
+            parts = [rule.channel_id.name, rule.service_level]
+            if rule.country_ids:
+                parts.append(", ".join(rule.country_ids.mapped("code")))
+            parts.append(rule._range_label(rule.weight_min, rule.weight_max, " kg"))
+            parts.append(rule._range_label(rule.amount_min, rule.amount_max, ""))
+            source = " / ".join(part for part in parts if part) or self.env._("Any order")
             rule.name = "%s → %s" % (source, rule.carrier_id.name or "?")
+
+    @staticmethod
+    def _range_label(low, high, unit):
+        """'2–5 kg', '5+ kg', '< 2 kg' or '' for a rule's bounds."""
+        if low and high:
+            return "%g–%g%s" % (low, high, unit)
+        if low:
+            return "%g+%s" % (low, unit)
+        if high:
+            return "< %g%s" % (high, unit)
+        return ""
 
     @api.constrains("weight_min", "weight_max", "amount_min", "amount_max")
     def _check_ranges(self):

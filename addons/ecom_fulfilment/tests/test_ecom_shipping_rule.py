@@ -133,4 +133,10 @@ class TestEcomShippingRule(TransactionCase):
             rule.write({"service_level": "Anything"})
 
     def test_name_describes_the_mapping(self):
-        self.assertEqual(self.rule_std.name, "Amazon UK / Standard, Std* → Royal Mail Tracked 48")
+        self.assertEqual(
+            self.rule_std.name, "Amazon UK / Standard, Std* / GB → Royal Mail Tracked 48"
+        )
+        self.assertEqual(self.rule_heavy.name, "2+ kg → Parcelforce 48 Large")
+        self.assertEqual(self.rule_default.name, "Any order → Hand-written fallback")
+        self.rule_heavy.write({"weight_max": 10, "amount_max": 500})
+        self.assertEqual(self.rule_heavy.name, "2–10 kg / < 500 → Parcelforce 48 Large")
