@@ -1,4 +1,4 @@
-"""Local emulators of the channel APIs (Shopify, WooCommerce) for tests and demos."""
+"""Local emulators of the channel APIs (Shopify, WooCommerce, eBay, Amazon) for tests and demos."""
 
 __all__ = ["DEFAULT_CREDENTIALS", "Emulator", "Fault"]
 

@@ -2,6 +2,8 @@
 
     http://127.0.0.1:PORT/shopify      Shopify GraphQL Admin API 2025-01
     http://127.0.0.1:PORT/woocommerce  WooCommerce REST v3
+    http://127.0.0.1:PORT/ebay         eBay Trading API (XML, /ws/api.dll)
+    http://127.0.0.1:PORT/amazon       Amazon SP-API (LWA token, listings, feeds, orders v0)
     http://127.0.0.1:PORT/_control     faults, reset and state (JSON)
 
 Run ``python -m tests.emulators.server --port 8079`` from the repository root, or use
@@ -15,7 +17,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from .amazon import AmazonApp
 from .core import Fault, Request, Response
+from .ebay import EbayApp
 from .shopify import ShopifyApp
 from .woocommerce import WooCommerceApp
 
@@ -25,11 +29,20 @@ _logger = logging.getLogger(__name__)
 DEFAULT_CREDENTIALS = {
     "shopify": {"access_token": "shpat_emulator_token_0001"},
     "woocommerce": {"api_key": "ck_emulator_key_0001", "api_secret": "cs_emulator_secret_0001"},
+    "ebay": {"access_token": "v^1.1#i^1#emulator_ebay_user_token_0001"},
+    "amazon": {
+        "api_key": "amzn1.application-oa2-client.emulator0001",
+        "api_secret": "amzn1.oa2-cs.v1.emulator_client_secret_0001",
+        "access_token": "Atzr|emulator_refresh_token_0001",
+        "seller_id": "A2EMULATORSELLER",
+    },
 }
 
 APP_CLASSES = {
     "shopify": ShopifyApp,
     "woocommerce": WooCommerceApp,
+    "ebay": EbayApp,
+    "amazon": AmazonApp,
 }
 
 

@@ -1,0 +1,701 @@
+"""Amazon: Selling Partner API (Listings Items 2021-08-01, Feeds 2021-06-30, Orders v0).
+
+``api_base_url`` is the regional endpoint (``https://sellingpartnerapi-eu.amazon.com`` for the
+UK); ``api_key`` the LWA client id, ``api_secret`` the LWA client secret, ``access_token`` the
+LWA *refresh* token of the seller's authorisation, ``account_ref`` the seller id. The client
+exchanges the refresh token for an access token at ``token_url`` (cached until a minute before
+it expires, fetched again when the API says it expired) and sends it as ``x-amz-access-token``.
+
+A listing is identified by its seller SKU: ``external_ref`` is the SKU (the ASIN is a catalogue
+id shared by every seller). Order lines carry the ``OrderItemId``; their ``listing_ref`` is the
+SKU.
+
+Options: ``token_url`` (``{base}/auth/o2/token``), ``marketplace_id`` (A1F83G8C2ARO7P, UK),
+``language_tag`` (en_GB), ``handling_days`` (lead time to ship re-sent with every quantity, 2;
+a published listing's own handling time wins), ``fulfillment_channel_code`` (DEFAULT, i.e.
+merchant fulfilled), ``quantity_product_type`` (PRODUCT), ``feed_threshold`` (more quantities
+than this go as one JSON_LISTINGS_FEED, 20), ``feed_poll_interval`` (30 s), ``feed_timeout``
+(1800 s), ``order_lookback_days`` (without ``since``, 30), ``orders_page_size`` (100),
+``rate_limits`` ({operation: (rate, burst)} overriding the published limits below),
+``carrier_codes`` ({our carrier name: Amazon carrier code}).
+"""
+
+import gzip
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+from .base import ChannelClient, iso_utc, results_failed, results_ok, to_float, to_int, utc_naive
+from .errors import ChannelError
+from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+
+_logger = logging.getLogger(__name__)
+
+LISTINGS = "/listings/2021-08-01/items"
+FEEDS = "/feeds/2021-06-30"
+ORDERS = "/orders/v0/orders"
+UK_MARKETPLACE = "A1F83G8C2ARO7P"
+#: Published per-operation usage plans: (requests per second, burst).
+RATE_LIMITS = {
+    "token": (1.0, 5.0),
+    "getListingsItem": (5.0, 10.0),
+    "putListingsItem": (5.0, 10.0),
+    "patchListingsItem": (5.0, 5.0),
+    "deleteListingsItem": (5.0, 5.0),
+    "searchListingsItems": (5.0, 5.0),
+    "createFeedDocument": (0.5, 15.0),
+    "createFeed": (0.0083, 15.0),
+    "getFeed": (2.0, 15.0),
+    "getFeedDocument": (0.0222, 10.0),
+    "document": (10.0, 20.0),
+    "getOrders": (0.0167, 20.0),
+    "getOrder": (0.5, 30.0),
+    "getOrderItems": (0.5, 30.0),
+    "confirmShipment": (2.0, 10.0),
+}
+INCLUDED_DATA = "summaries,attributes,issues,offers,fulfillmentAvailability"
+CARRIER_CODES = ("Royal Mail", "Parcelforce", "DPD", "DHL", "UPS", "FedEx", "Evri", "Yodel")
+#: A token is fetched again this many seconds before it expires.
+TOKEN_MARGIN = 60.0
+
+
+def _first(values, key="value"):
+    values = values or []
+    return values[0].get(key) if values and isinstance(values[0], dict) else None
+
+
+class AmazonClient(ChannelClient):
+    channel_type = "amazon"
+    label = "Amazon"
+    #: patchListingsItem updates one SKU per call; large batches go as a feed.
+    quantity_batch_size = 1
+    rate_limit = (5.0, 10.0)
+    page_size = 20
+
+    def __init__(self, base_url, **kwargs):
+        super().__init__(base_url, **kwargs)
+        opts = self.options
+        self.token_url = opts.get("token_url") or "%s/auth/o2/token" % self.transport.base_url
+        self.marketplace_id = opts.get("marketplace_id") or UK_MARKETPLACE
+        self.language_tag = opts.get("language_tag") or "en_GB"
+        self.feed_threshold = int(opts.get("feed_threshold") or 20)
+        limits = dict(RATE_LIMITS, **(opts.get("rate_limits") or {}))
+        self.limiters = {op: self.bucket(rate, burst) for op, (rate, burst) in limits.items()}
+        self._token = ""
+        self._token_expires = 0.0
+        self._operation = ""
+        self._handling = {}  # sku -> handling days last published or read
+        self.utcnow = lambda: datetime.now(timezone.utc).replace(tzinfo=None)
+        self.transport.session.hooks["response"].append(self._note_rate_limit)
+
+    @property
+    def secrets(self):
+        return super().secrets + ((self._token,) if getattr(self, "_token", "") else ())
+
+    @property
+    def seller_id(self):
+        if not self.account_ref:
+            raise self.error("Amazon: the channel has no seller id (account reference)")
+        return self.account_ref
+
+    # ------------------------------------------------------------------ LWA
+    def _token_answer(self, response):
+        try:
+            body = response.json()
+            token, expires_in = body["access_token"], float(body.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError):
+            raise self.error(
+                "Amazon: the token answer was not valid", retryable=True, payload=response.text
+            ) from None
+        return token, expires_in
+
+    @staticmethod
+    def _token_error(response):
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        return "%s: %s" % (body.get("error"), body.get("error_description") or "")
+
+    def access_token_value(self, refresh=False):
+        """The LWA access token, exchanged for the refresh token when none is valid."""
+        if not refresh and self._token and self.clock() < self._token_expires - TOKEN_MARGIN:
+            return self._token
+        if not (self.api_key and self.api_secret and self.access_token):
+            raise self.error(
+                "Amazon: the LWA client id, client secret and refresh token are all required"
+            )
+        try:
+            token, expires_in = self.transport.request(
+                "POST",
+                self.token_url,
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": self.access_token,
+                    "client_id": self.api_key,
+                    "client_secret": self.api_secret,
+                },
+                idempotent=True,
+                limiter=self.limiters["token"],
+                parse=self._token_answer,
+                describe="LWA token exchange",
+                error_message=self._token_error,
+            )
+        except ChannelError as exc:
+            if exc.status in (400, 401):
+                exc.message = "%s (check the LWA client id, client secret and refresh token)" % (
+                    exc.message
+                )
+                exc.args = (exc.message,)
+            raise
+        self._token = token
+        self._token_expires = self.clock() + expires_in
+        self.transport.secrets = self.secrets
+        return token
+
+    # ------------------------------------------------------------------ SP-API
+    def _note_rate_limit(self, response, *args, **kwargs):
+        """Follow ``x-amzn-RateLimit-Limit``; a 429 without ``Retry-After`` waits one period."""
+        limit = to_float(response.headers.get("x-amzn-RateLimit-Limit"))
+        bucket = self.limiters.get(self._operation)
+        if limit and limit > 0 and bucket is not None:
+            bucket.rate = limit
+        if response.status_code == 429 and not response.headers.get("Retry-After") and limit:
+            response.headers["Retry-After"] = "%.3f" % min(1.0 / limit, 120.0)
+        return response
+
+    @staticmethod
+    def _error_text(response):
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not errors:
+            return ""
+        return "; ".join(
+            "%s: %s%s"
+            % (e.get("code"), e.get("message"), " (%s)" % e["details"] if e.get("details") else "")
+            for e in errors
+            if isinstance(e, dict)
+        )
+
+    def _json(self, response):
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise self.error(
+                "Amazon: the answer was not valid JSON", retryable=True, payload=response.text
+            ) from None
+
+    def api(self, operation, method, path, *, params=None, json_body=None, idempotent=None):
+        """Call one SP-API operation with its own rate limit; refresh an expired token once."""
+        for attempt in (1, 2):
+            token = self.access_token_value(refresh=attempt == 2)
+            self._operation = operation
+            try:
+                return self.transport.request(
+                    method,
+                    path,
+                    params=params,
+                    json=json_body,
+                    headers={"x-amz-access-token": token, "Content-Type": "application/json"},
+                    idempotent=idempotent,
+                    limiter=self.limiters.get(operation),
+                    parse=self._json,
+                    describe=operation,
+                    error_message=self._error_text,
+                )
+            except ChannelError as exc:
+                if exc.status not in (401, 403) or attempt == 2:
+                    raise
+                _logger.info("Amazon: %s refused the access token; fetching a new one", operation)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _listing_path(self, sku=None):
+        path = "%s/%s" % (LISTINGS, quote(self.seller_id, safe=""))
+        return "%s/%s" % (path, quote(sku, safe="")) if sku is not None else path
+
+    # ------------------------------------------------------------------ listings
+    def test_connection(self):
+        body = self.api(
+            "searchListingsItems",
+            "GET",
+            self._listing_path(),
+            params={"marketplaceIds": self.marketplace_id, "pageSize": 1},
+        )
+        return "Amazon seller %s, marketplace %s: %s listings" % (
+            self.seller_id,
+            self.marketplace_id,
+            body.get("numberOfResults", "?"),
+        )
+
+    def _listing(self, item):
+        attributes = item.get("attributes") or {}
+        summary = next(
+            (
+                s
+                for s in item.get("summaries") or []
+                if s.get("marketplaceId") == self.marketplace_id
+            ),
+            (item.get("summaries") or [{}])[0],
+        )
+        offer = next(
+            (o for o in item.get("offers") or [] if o.get("marketplaceId") == self.marketplace_id),
+            {},
+        )
+        availability = (item.get("fulfillmentAvailability") or [{}])[0]
+        fulfilment = _first(attributes.get("fulfillment_availability"), "quantity")
+        quantity = availability.get("quantity", fulfilment)
+        handling = _first(attributes.get("fulfillment_availability"), "lead_time_to_ship_max_days")
+        if handling is not None:
+            self._handling[item["sku"]] = int(handling)
+        price = (offer.get("price") or {}).get("amount")
+        if price is None:
+            offers = attributes.get("purchasable_offer") or [{}]
+            schedule = ((offers[0].get("our_price") or [{}])[0].get("schedule") or [{}])[0]
+            price = schedule.get("value_with_tax")
+        return RemoteListing(
+            external_ref=item["sku"],
+            sku=item["sku"],
+            barcode=str(_first(attributes.get("externally_assigned_product_identifier")) or ""),
+            title=summary.get("itemName") or _first(attributes.get("item_name")) or "",
+            price=to_float(price),
+            quantity=to_int(quantity),
+            currency=(offer.get("price") or {}).get("currencyCode")
+            or _first(attributes.get("purchasable_offer"), "currency")
+            or "",
+            status=",".join(summary.get("status") or []),
+            description_html=_first(attributes.get("product_description")) or "",
+            raw=item,
+        )
+
+    def list_listings(self):
+        token = None
+        while True:
+            params = {
+                "marketplaceIds": self.marketplace_id,
+                "includedData": INCLUDED_DATA,
+                "pageSize": self.page_size,
+                "sortBy": "sku",
+                "sortOrder": "ASC",
+            }
+            if token:
+                params["pageToken"] = token
+            body = self.api("searchListingsItems", "GET", self._listing_path(), params=params)
+            for item in body.get("items") or []:
+                yield self._listing(item)
+            token = (body.get("pagination") or {}).get("nextToken")
+            if not token:
+                return
+
+    def find_listing(self, sku):
+        try:
+            item = self.api(
+                "getListingsItem",
+                "GET",
+                self._listing_path(sku),
+                params={"marketplaceIds": self.marketplace_id, "includedData": INCLUDED_DATA},
+            )
+        except ChannelError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._listing(item)
+
+    def _handling_days(self, sku, payload=None):
+        if payload is not None and payload.handling_days is not None:
+            return int(payload.handling_days)
+        return self._handling.get(sku, int(self.options.get("handling_days") or 2))
+
+    def _availability(self, sku, quantity, payload=None):
+        entry = {
+            "fulfillment_channel_code": self.options.get("fulfillment_channel_code") or "DEFAULT",
+            "quantity": max(0, int(quantity)),
+            "lead_time_to_ship_max_days": self._handling_days(sku, payload),
+        }
+        return [entry]
+
+    def _attributes(self, payload):
+        mp, lang = self.marketplace_id, self.language_tag
+
+        def text_value(value):
+            return [{"value": value, "language_tag": lang, "marketplace_id": mp}]
+
+        price = round(float(payload.price), 2)
+        attributes = {
+            "condition_type": [{"value": payload.condition, "marketplace_id": mp}],
+            "purchasable_offer": [
+                {
+                    "marketplace_id": mp,
+                    "currency": payload.currency,
+                    "our_price": [{"schedule": [{"value_with_tax": price}]}],
+                }
+            ],
+            "list_price": [{"marketplace_id": mp, "currency": payload.currency, "value": price}],
+        }
+        if payload.title:
+            attributes["item_name"] = text_value(payload.title)
+        if payload.description_html:
+            attributes["product_description"] = text_value(payload.description_html)
+        if payload.brand:
+            attributes["brand"] = text_value(payload.brand)
+        code = payload.product_code
+        if code:
+            kind = {12: "upc", 13: "ean"}.get(len(code), "gtin")
+            attributes["externally_assigned_product_identifier"] = [
+                {"type": kind, "value": code, "marketplace_id": mp}
+            ]
+        if payload.asin:
+            attributes["merchant_suggested_asin"] = [{"value": payload.asin, "marketplace_id": mp}]
+        if payload.quantity is not None:
+            attributes["fulfillment_availability"] = self._availability(
+                payload.sku, payload.quantity, payload
+            )
+        for position, url in enumerate(payload.images[:9]):
+            name = (
+                "main_product_image_locator"
+                if position == 0
+                else "other_product_image_locator_%d" % position
+            )
+            attributes[name] = [{"media_location": url, "marketplace_id": mp}]
+        if payload.weight_kg:
+            attributes["item_weight"] = [
+                {"value": payload.weight_kg, "unit": "kilograms", "marketplace_id": mp}
+            ]
+        attributes.update(payload.extra.get("attributes", {}))
+        return attributes
+
+    def _submission(self, body, what):
+        issues = [i for i in body.get("issues") or [] if i.get("severity") == "ERROR"]
+        if body.get("status") == "INVALID" or issues:
+            text = "; ".join("%s: %s" % (i.get("code"), i.get("message")) for i in issues)
+            raise self.error("Amazon refused %s: %s" % (what, text or body.get("status")))
+        return body
+
+    def _put(self, payload):
+        body = self.api(
+            "putListingsItem",
+            "PUT",
+            self._listing_path(payload.sku),
+            params={"marketplaceIds": self.marketplace_id},
+            json_body={
+                "productType": payload.product_type,
+                "requirements": "LISTING",
+                "attributes": self._attributes(payload),
+            },
+        )
+        self._submission(body, "the listing %s" % payload.sku)
+        self._handling[payload.sku] = self._handling_days(payload.sku, payload)
+        return payload.sku
+
+    # putListingsItem creates or fully replaces the listing of the SKU: harmless to repeat.
+    def _create(self, payload):
+        return self._put(payload)
+
+    def _update(self, existing, payload):
+        return self._put(payload)
+
+    def _availability_patch(self, sku, qty):
+        return [
+            {
+                "op": "replace",
+                "path": "/attributes/fulfillment_availability",
+                "value": self._availability(sku, qty),
+            }
+        ]
+
+    def _set_quantity_batch(self, batch):
+        results = []
+        for sku, qty in batch:
+            body = self.api(
+                "patchListingsItem",
+                "PATCH",
+                self._listing_path(sku),
+                params={"marketplaceIds": self.marketplace_id},
+                json_body={
+                    "productType": self.options.get("quantity_product_type") or "PRODUCT",
+                    "patches": self._availability_patch(sku, qty),
+                },
+                idempotent=True,  # an absolute quantity: re-sending is harmless
+            )
+            self._submission(body, "the quantity of %s" % sku)
+            results.extend(results_ok([(sku, qty)]))
+        return results
+
+    def set_quantities(self, items):
+        """One PATCH per SKU up to ``feed_threshold`` items, a JSON_LISTINGS_FEED above."""
+        items = [(str(key), int(qty)) for key, qty in items]
+        if len(items) <= self.feed_threshold:
+            return super().set_quantities(items)
+        results = []
+        size = int(self.options.get("feed_max_messages") or 10000)
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            try:
+                results.extend(self._quantity_feed(chunk))
+            except ChannelError as exc:
+                results.extend(results_failed(chunk, exc.message))
+        return results
+
+    # ------------------------------------------------------------------ feeds
+    def feed_document(self, items):
+        """The JSON_LISTINGS_FEED document (schema v2) setting these quantities."""
+        return {
+            "header": {
+                "sellerId": self.seller_id,
+                "version": "2.0",
+                "issueLocale": self.language_tag,
+            },
+            "messages": [
+                {
+                    "messageId": number,
+                    "sku": sku,
+                    "operationType": "PATCH",
+                    "productType": self.options.get("quantity_product_type") or "PRODUCT",
+                    "patches": self._availability_patch(sku, qty),
+                }
+                for number, (sku, qty) in enumerate(items, start=1)
+            ],
+        }
+
+    def _upload(self, url, content, content_type):
+        # A pre-signed URL: no SP-API token goes with it.
+        self._operation = "document"
+        self.transport.request(
+            "PUT",
+            url,
+            data=content,
+            headers={"Content-Type": content_type},
+            limiter=self.limiters["document"],
+            describe="feed document upload",
+        )
+
+    def _download(self, document_id):
+        info = self.api("getFeedDocument", "GET", "%s/documents/%s" % (FEEDS, document_id))
+        self._operation = "document"
+        response = self.transport.request(
+            "GET", info["url"], limiter=self.limiters["document"], describe="feed result download"
+        )
+        content = response.content
+        if (info.get("compressionAlgorithm") or "").upper() == "GZIP":
+            content = gzip.decompress(content)
+        try:
+            return json.loads(content.decode("utf-8"))
+        except ValueError:
+            raise self.error("Amazon: the feed processing report was not valid JSON") from None
+
+    def _quantity_feed(self, items):
+        content_type = "application/json; charset=UTF-8"
+        document = self.api(
+            "createFeedDocument",
+            "POST",
+            "%s/documents" % FEEDS,
+            json_body={"contentType": content_type},
+            idempotent=True,  # an unused document is harmless
+        )
+        data = json.dumps(self.feed_document(items)).encode("utf-8")
+        self._upload(document["url"], data, content_type)
+        feed_id = self.api(
+            "createFeed",
+            "POST",
+            "%s/feeds" % FEEDS,
+            json_body={
+                "feedType": "JSON_LISTINGS_FEED",
+                "marketplaceIds": [self.marketplace_id],
+                "inputFeedDocumentId": document["feedDocumentId"],
+            },
+            idempotent=True,  # absolute quantities: a feed submitted twice changes nothing
+        )["feedId"]
+        feed = self.wait_for_feed(feed_id)
+        status = feed.get("processingStatus")
+        if status != "DONE" and not feed.get("resultFeedDocumentId"):
+            return results_failed(items, "Amazon: feed %s ended %s" % (feed_id, status))
+        report = self._download(feed["resultFeedDocumentId"])
+        problems = {}
+        for issue in report.get("issues") or []:
+            if issue.get("severity") == "ERROR":
+                problems.setdefault(issue.get("messageId"), []).append(
+                    "%s: %s" % (issue.get("code"), issue.get("message"))
+                )
+        if status != "DONE":
+            general = "; ".join(problems.get(None, [])[:5])
+            message = "Amazon: feed %s ended %s" % (feed_id, status)
+            return results_failed(items, "%s: %s" % (message, general) if general else message)
+        return [
+            QuantityResult(sku, qty, True)
+            if number not in problems
+            else QuantityResult(sku, qty, False, "Amazon: %s" % "; ".join(problems[number]))
+            for number, (sku, qty) in enumerate(items, start=1)
+        ]
+
+    def wait_for_feed(self, feed_id):
+        """Poll getFeed until the feed is DONE, FATAL or CANCELLED (or ``feed_timeout``)."""
+        interval = float(self.options.get("feed_poll_interval") or 30)
+        deadline = self.clock() + float(self.options.get("feed_timeout") or 1800)
+        while True:
+            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, feed_id))
+            if feed.get("processingStatus") in ("DONE", "FATAL", "CANCELLED"):
+                return feed
+            if self.clock() >= deadline:
+                raise self.error(
+                    "Amazon: feed %s still %s after waiting"
+                    % (feed_id, feed.get("processingStatus")),
+                    retryable=True,
+                )
+            self.sleep(interval)
+
+    # ------------------------------------------------------------------ orders
+    @staticmethod
+    def _address(data):
+        data = data or {}
+        street2 = ", ".join(p for p in (data.get("AddressLine2"), data.get("AddressLine3")) if p)
+        return Address(
+            name=data.get("Name") or "",
+            company=data.get("CompanyName") or "",
+            street=data.get("AddressLine1") or "",
+            street2=street2,
+            city=data.get("City") or "",
+            zip=data.get("PostalCode") or "",
+            state=data.get("StateOrRegion") or data.get("County") or "",
+            country_code=data.get("CountryCode") or "",
+            phone=data.get("Phone") or "",
+        )
+
+    def _order_items(self, order_id):
+        items, token = [], None
+        while True:
+            params = {"NextToken": token} if token else None
+            payload = (
+                self.api(
+                    "getOrderItems", "GET", "%s/%s/orderItems" % (ORDERS, order_id), params=params
+                ).get("payload")
+                or {}
+            )
+            items.extend(payload.get("OrderItems") or [])
+            token = payload.get("NextToken")
+            if not token:
+                return items
+
+    def _order(self, data, items):
+        def amount(money_bag):
+            return to_float((money_bag or {}).get("Amount"), 0.0)
+
+        lines = [
+            RemoteOrderLine(
+                external_ref=item["OrderItemId"],
+                sku=item.get("SellerSKU") or "",
+                title=item.get("Title") or "",
+                quantity=to_int(item.get("QuantityOrdered"), 0),
+                unit_price=amount(item.get("ItemPrice")) / (to_int(item["QuantityOrdered"]) or 1),
+                listing_ref=item.get("SellerSKU") or "",
+            )
+            for item in items
+        ]
+        buyer = data.get("BuyerInfo") or {}
+        address = self._address(data.get("ShippingAddress"))
+        return RemoteOrder(
+            external_ref=data["AmazonOrderId"],
+            name=data["AmazonOrderId"],
+            status=data.get("OrderStatus") or "",
+            cancelled=data.get("OrderStatus") == "Canceled",
+            created_at=utc_naive(data.get("PurchaseDate")),
+            updated_at=utc_naive(data.get("LastUpdateDate")),
+            currency=(data.get("OrderTotal") or {}).get("CurrencyCode") or "",
+            total=amount(data.get("OrderTotal")),
+            shipping_amount=sum(amount(i.get("ShippingPrice")) for i in items),
+            service_level=data.get("ShipmentServiceLevelCategory")
+            or data.get("ShipServiceLevel")
+            or "",
+            ship_by=utc_naive(data.get("LatestShipDate")),
+            buyer_name=buyer.get("BuyerName") or address.name,
+            buyer_email=buyer.get("BuyerEmail") or "",
+            shipping_address=address,
+            billing_address=address,
+            lines=lines,
+            raw=data,
+        )
+
+    def fetch_orders(self, since=None):
+        """getOrders by ``LastUpdatedAfter`` (``CreatedAfter`` without ``since``), NextToken
+        pages, and getOrderItems for each order."""
+        params = {
+            "MarketplaceIds": self.marketplace_id,
+            "MaxResultsPerPage": int(self.options.get("orders_page_size") or 100),
+        }
+        if since:
+            params["LastUpdatedAfter"] = iso_utc(since)
+        else:
+            days = float(self.options.get("order_lookback_days") or 30)
+            params["CreatedAfter"] = iso_utc(self.utcnow() - timedelta(days=days))
+        while True:
+            payload = self.api("getOrders", "GET", ORDERS, params=params).get("payload") or {}
+            for data in payload.get("Orders") or []:
+                yield self._order(data, self._order_items(data["AmazonOrderId"]))
+            token = payload.get("NextToken")
+            if not token:
+                return
+            params = {"MarketplaceIds": self.marketplace_id, "NextToken": token}
+
+    def _carrier(self, name):
+        codes = self.options.get("carrier_codes") or {}
+        if name in codes:
+            return codes[name], name
+        return (name, name) if name in CARRIER_CODES else ("Other", name)
+
+    def mark_shipped(self, shipment):
+        """confirmShipment for the order's unshipped items (or ``shipment.lines``).
+
+        The order items are read first (and again before a retry): quantities already shipped
+        are not confirmed twice. Returns the order id, or None when nothing was left.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                done = self._confirm_shipment(shipment)
+            except ChannelError as exc:
+                if not exc.retryable or attempt >= self.retry.max_attempts:
+                    raise
+                self.sleep(self.retry.delay(attempt, exc.retry_after))
+                continue
+            # nothing left after a failed attempt: that attempt went through
+            return shipment.order_ref if done is None and attempt > 1 else done
+
+    def _confirm_shipment(self, shipment):
+        items = self._order_items(shipment.order_ref)
+        wanted = dict(shipment.lines)
+        lines = []
+        for item in items:
+            left = to_int(item.get("QuantityOrdered"), 0) - to_int(item.get("QuantityShipped"), 0)
+            if wanted:
+                left = min(left, int(wanted.get(item["OrderItemId"], 0)))
+            if left > 0:
+                lines.append({"orderItemId": item["OrderItemId"], "quantity": left})
+        if not lines:
+            return None
+        code, name = self._carrier(shipment.carrier)
+        # A positive number that stays the same for the same parcel.
+        reference = int(hashlib.sha1(shipment.tracking_number.encode()).hexdigest()[:8], 16) + 1
+        package = {
+            "packageReferenceId": str(reference),
+            "carrierCode": code,
+            "carrierName": name,
+            "trackingNumber": shipment.tracking_number,
+            "shipDate": iso_utc(shipment.shipped_at or self.utcnow()),
+            "orderItems": lines,
+        }
+        if shipment.service:
+            package["shippingMethod"] = shipment.service
+        self.api(
+            "confirmShipment",
+            "POST",
+            "%s/%s/shipmentConfirmation" % (ORDERS, shipment.order_ref),
+            json_body={"marketplaceId": self.marketplace_id, "packageDetail": package},
+            idempotent=False,
+        )
+        return shipment.order_ref

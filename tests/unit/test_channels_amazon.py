@@ -1,0 +1,276 @@
+"""Amazon client against the emulator over real HTTP (SP-API: LWA, listings, feeds, orders)."""
+
+from datetime import datetime
+
+import pytest
+
+# The addons' own ``tests`` packages must not shadow the repository's ``tests`` package.
+from ecom_channels_core.amazon import AmazonClient
+from ecom_channels_core.errors import ChannelError, MissingFieldsError
+from ecom_channels_core.http import RetryPolicy
+from ecom_channels_core.payloads import ListingPayload, Shipment
+
+from tests.emulators import DEFAULT_CREDENTIALS, Emulator
+from tests.emulators.specs import listings_feed_schema, validation_errors
+from tests.emulators.testing import FakeTime
+
+CREDS = DEFAULT_CREDENTIALS["amazon"]
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator):
+    emulator.reset()
+    yield emulator
+    # every answer the emulator gave matched the published model
+    assert emulator.apps["amazon"].schema_failures == []
+    emulator.reset()
+
+
+@pytest.fixture
+def fake_time():
+    return FakeTime()
+
+
+def make_client(emu, fake_time, **kwargs):
+    kwargs.setdefault("timeout", (2.0, 5.0))
+    values = dict(
+        api_key=CREDS["api_key"],
+        api_secret=CREDS["api_secret"],
+        access_token=CREDS["access_token"],
+        account_ref=CREDS["seller_id"],
+    )
+    values.update(kwargs)
+    return AmazonClient(
+        emu.url("amazon"),
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
+        retry=RetryPolicy(max_attempts=5, base=0.5),
+        **values,
+    )
+
+
+def payload(i, **changes):
+    values = dict(
+        sku="AMZ-%03d" % i,
+        title="Bamboo chopping board %d" % i,
+        description_html="Large bamboo chopping board with juice groove, number %d" % i,
+        price=15 + i,
+        quantity=i,
+        barcode="50987654%05d" % i,
+        images=["https://img.example.com/b%d-1.jpg" % i, "https://img.example.com/b%d-2.jpg" % i],
+        product_type="CUTTING_BOARD",
+        condition="new_new",
+        brand="Grove",
+        handling_days=3,
+    )
+    values.update(changes)
+    return ListingPayload(**values)
+
+
+def listings(emu):
+    return {x["sku"]: x for x in emu.apps["amazon"].snapshot()["listings"]}
+
+
+def token_calls(emu):
+    return emu.calls("amazon", "token")
+
+
+def test_token_is_cached_and_refreshed(emu, fake_time):
+    client = make_client(emu, fake_time)
+    assert "0 listings" in client.test_connection()
+    client.test_connection()
+    assert len(token_calls(emu)) == 1
+    emu.apps["amazon"].expire_tokens()  # Amazon says the token expired: fetched again once
+    assert client.find_listing("NOPE") is None
+    assert len(token_calls(emu)) == 2
+    fake_time.now += 3600  # the cached token reached its expiry: fetched before the call
+    client.test_connection()
+    assert len(token_calls(emu)) == 3
+    assert [c.status for c in emu.calls("amazon", "getListingsItem")] == [403, 404]
+
+
+def test_bad_credentials_are_clear_and_secret_free(emu, fake_time):
+    bad = "amzn1.oa2-cs.v1.not_the_right_secret"
+    with pytest.raises(ChannelError) as err:
+        make_client(emu, fake_time, api_secret=bad).test_connection()
+    text = str(err.value) + err.value.payload
+    assert err.value.status == 401 and "check the LWA client id" in str(err.value)
+    assert bad not in text and CREDS["access_token"] not in text
+    with pytest.raises(ChannelError) as err:
+        make_client(emu, fake_time, access_token="Atzr|wrong-refresh-token").test_connection()
+    assert "invalid_grant" in str(err.value) and "wrong-refresh-token" not in str(err.value)
+
+
+def test_publish_50_then_republish_updates_one_listing_each(emu, fake_time):
+    client = make_client(emu, fake_time)
+    refs = [client.publish(payload(i)) for i in range(50)]
+    assert refs == ["AMZ-%03d" % i for i in range(50)]
+    refs2 = [
+        client.publish(payload(i, price=40 + i, description_html="New board %d" % i))
+        for i in range(50)
+    ]
+    assert refs2 == refs
+    state = listings(emu)
+    assert len(state) == 50
+    attrs = state["AMZ-007"]["attributes"]
+    assert attrs["purchasable_offer"][0]["our_price"][0]["schedule"][0]["value_with_tax"] == 47
+    assert attrs["product_description"][0]["value"] == "New board 7"
+    assert attrs["externally_assigned_product_identifier"][0] == {
+        "type": "ean",
+        "value": "5098765400007",
+        "marketplace_id": "A1F83G8C2ARO7P",
+    }
+    assert attrs["fulfillment_availability"][0] == {
+        "fulfillment_channel_code": "DEFAULT",
+        "quantity": 7,
+        "lead_time_to_ship_max_days": 3,
+    }
+    assert attrs["other_product_image_locator_1"][0]["media_location"].endswith("b7-2.jpg")
+    assert len(emu.calls("amazon", "putListingsItem")) == 100
+    listing = client.find_listing("AMZ-007")
+    assert (listing.price, listing.quantity, listing.barcode) == (47.0, 7, "5098765400007")
+
+
+def test_invalid_submission_and_missing_fields(emu, fake_time):
+    client = make_client(emu, fake_time)
+    with pytest.raises(ChannelError) as err:
+        client.publish(payload(1, extra={"attributes": {"condition_type": []}}))
+    assert "90220: 'condition_type' is required but not supplied" in str(err.value)
+    with pytest.raises(MissingFieldsError) as missing:
+        client.publish(payload(2, product_type="", condition=""))
+    assert missing.value.missing == ["an Amazon product type", "a condition (e.g. new_new)"]
+    bad = payload(3, extra={"attributes": {"item_name": "not a list"}})
+    with pytest.raises(ChannelError) as err:
+        client.publish(bad)
+    assert "must be an array of objects" in str(err.value) and not err.value.retryable
+    assert listings(emu) == {}
+
+
+def test_import_lists_listings_over_pages(emu, fake_time):
+    client = make_client(emu, fake_time)
+    for i in range(45):
+        client.publish(payload(i))
+    found = list(client.list_listings())
+    assert [x.sku for x in found] == ["AMZ-%03d" % i for i in range(45)]
+    assert len(emu.calls("amazon", "searchListingsItems")) == 3
+    assert (found[12].title, found[12].quantity, found[12].price) == (
+        "Bamboo chopping board 12",
+        12,
+        27.0,
+    )
+
+
+def test_faults_recover_without_duplicates(emu, fake_time):
+    client = make_client(emu, fake_time, timeout=(2.0, 0.3))
+    emu.inject("amazon", "429", count=1, retry_after=6, match="putListingsItem")
+    emu.inject("amazon", "500", count=2, match="getListingsItem")
+    client.publish(payload(1))
+    emu.inject("amazon", "throttled", count=1, match="putListingsItem")
+    client.publish(payload(2))
+    emu.inject("amazon", "slow", delay=0.8, match="putListingsItem")
+    client.publish(payload(3))
+    emu.inject("amazon", "malformed", match="putListingsItem")
+    client.publish(payload(4))
+    emu.inject("amazon", "500", after=True, match="putListingsItem")
+    client.publish(payload(5))
+    assert 6 in fake_time.sleeps  # Retry-After honoured
+    assert 0.2 in fake_time.sleeps  # 429 without Retry-After: one period of the 5/s limit
+    assert sorted(listings(emu)) == ["AMZ-%03d" % i for i in range(1, 6)]
+
+
+def test_small_quantity_batches_patch_each_listing(emu, fake_time):
+    client = make_client(emu, fake_time)
+    for i in range(3):
+        client.publish(payload(i, handling_days=i + 1))
+    results = client.set_quantities([("AMZ-000", 10), ("AMZ-NOPE", 1), ("AMZ-002", 12)])
+    assert [(r.key, r.ok) for r in results] == [
+        ("AMZ-000", True),
+        ("AMZ-NOPE", False),
+        ("AMZ-002", True),
+    ]
+    assert "NOT_FOUND" in results[1].message
+    availability = listings(emu)["AMZ-002"]["attributes"]["fulfillment_availability"][0]
+    assert (availability["quantity"], availability["lead_time_to_ship_max_days"]) == (12, 3)
+    assert emu.calls("amazon", "createFeed") == []
+
+
+def test_large_quantity_batches_go_as_a_validated_feed(emu, fake_time):
+    client = make_client(emu, fake_time)
+    for i in range(25):
+        client.publish(payload(i))
+    items = [("AMZ-%03d" % i, 100 + i) for i in range(25)] + [("AMZ-NOPE", 5)]
+    results = client.set_quantities(items)
+    assert [r.key for r in results if not r.ok] == ["AMZ-NOPE"]
+    assert "not found" in next(r for r in results if not r.ok).message
+    assert len(emu.calls("amazon", "createFeed")) == 1
+    assert len(emu.calls("amazon", "patchListingsItem")) == 0
+    assert 30 in fake_time.sleeps  # polled while IN_PROGRESS
+    feed = next(iter(emu.apps["amazon"].feeds.values()))
+    assert feed["schema_errors"] == [] and feed["processingStatus"] == "DONE"
+    assert validation_errors(feed["document"], listings_feed_schema()) == []
+    assert validation_errors(client.feed_document(items), listings_feed_schema()) == []
+    availability = listings(emu)["AMZ-020"]["attributes"]["fulfillment_availability"][0]
+    assert (availability["quantity"], availability["lead_time_to_ship_max_days"]) == (120, 3)
+    upload = emu.calls("amazon", "uploadDocument")[0]
+    assert CREDS["access_token"].encode() not in upload.body
+
+
+def test_invalid_feed_document_ends_fatal_and_fails_every_item(emu, fake_time, monkeypatch):
+    client = make_client(emu, fake_time)
+    for i in range(22):
+        client.publish(payload(i))
+    good = client.feed_document
+
+    def broken(items):
+        document = good(items)
+        document["header"]["version"] = "1.0"
+        return document
+
+    monkeypatch.setattr(client, "feed_document", broken)
+    results = client.set_quantities([("AMZ-%03d" % i, 1) for i in range(22)])
+    assert not any(r.ok for r in results)
+    assert "version" in results[0].message
+    assert next(iter(emu.apps["amazon"].feeds.values()))["processingStatus"] == "FATAL"
+    assert listings(emu)["AMZ-005"]["attributes"]["fulfillment_availability"][0]["quantity"] == 5
+
+
+def test_orders_items_and_shipment_confirmation(emu, fake_time):
+    client = make_client(emu, fake_time, options={"orders_page_size": 2})
+    client.publish(payload(1))
+    app = emu.apps["amazon"]
+    app.seed_order([{"sku": "AMZ-001", "price": 16}], created_at="2024-01-01T10:00:00Z")
+    new = [
+        app.seed_order(
+            [{"sku": "AMZ-001", "quantity": 2, "price": 16}, {"sku": "AMZ-XYZ", "price": 5}],
+            customer={"name": "Ann Lee", "email": "ann@marketplace.amazon.co.uk"},
+            address={"street": "2 Low Rd", "city": "York", "zip": "YO1 1AA", "country_code": "GB"},
+            shipping=4,
+        )
+        for _n in range(3)
+    ]
+    orders = list(client.fetch_orders(since=datetime(2025, 1, 1)))
+    assert sorted(o.external_ref for o in orders) == sorted(o["id"] for o in new)
+    assert len(emu.calls("amazon", "getOrders")) == 2  # NextToken paging
+    order = next(o for o in orders if o.external_ref == new[0]["id"])
+    assert (order.total, order.shipping_amount, order.service_level) == (41.0, 4.0, "Standard")
+    assert order.lines[0].unit_price == 16 and order.lines[0].listing_ref == "AMZ-001"
+    assert order.shipping_address.city == "York" and order.ship_by
+    second = order.lines[1].external_ref
+    partial = Shipment(new[0]["id"], "Royal Mail", "RM1GB", lines=[(second, 1)])
+    assert client.mark_shipped(partial) == new[0]["id"]
+    assert app.orders[new[0]["id"]]["OrderStatus"] == "PartiallyShipped"
+    emu.inject("amazon", "500", after=True, match="confirmShipment")
+    rest = Shipment(new[0]["id"], "DX Freight", "DX22")
+    assert client.mark_shipped(rest) == new[0]["id"]
+    assert client.mark_shipped(rest) is None
+    shipments = app.snapshot()["shipments"]
+    assert len(shipments) == 2 and app.orders[new[0]["id"]]["OrderStatus"] == "Shipped"
+    package = shipments[1]["packageDetail"]
+    assert (package["carrierCode"], package["carrierName"]) == ("Other", "DX Freight")
+    assert package["orderItems"] == [{"orderItemId": order.lines[0].external_ref, "quantity": 2}]
