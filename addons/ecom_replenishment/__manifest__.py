@@ -13,6 +13,12 @@
     "external_dependencies": {"python": []},
     "data": [
         "security/ecom_replenishment_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/stock_warehouse_orderpoint_views.xml",
+        "views/res_company_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
         "views/ecom_replenishment_menus.xml",
     ],
 }

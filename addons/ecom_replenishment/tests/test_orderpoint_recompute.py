@@ -1,0 +1,338 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+# "today" of the tests: the sales window ends the day before
+NOW = datetime(2026, 3, 1, 12, 0, 0)
+DAY0 = NOW - timedelta(days=30)  # 30 days ago, at noon
+
+
+@tagged("post_install", "-at_install")
+class TestOrderpointRecompute(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.partner_id.tz = "UTC"
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock = cls.warehouse.lot_stock_id
+        cls.shelf = cls.env["stock.location"].create(
+            {"name": "Shelf 1", "usage": "internal", "location_id": cls.stock.id}
+        )
+        cls.customers = cls.env.ref("stock.stock_location_customers")
+        cls.suppliers = cls.env.ref("stock.stock_location_suppliers")
+        cls.buy_route = cls.env.ref("purchase_stock.route_warehouse0_buy")
+        cls.vendor = cls.env["res.partner"].create(
+            {"name": "Acme Supplies", "ecom_order_interval_days": 14.0}
+        )
+        cls.category = cls.env["product.category"].create({"name": "Replenishment tests"})
+        cls.planner = new_test_user(
+            cls.env,
+            login="ecom_planner",
+            groups="base.group_user,ecom_replenishment.ecom_replenishment_group_manager",
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    @classmethod
+    def _product(cls, name, delay=7, min_qty=0.0):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "is_storable": True,
+                "categ_id": cls.category.id,
+                "route_ids": [Command.link(cls.buy_route.id)],
+                "seller_ids": [
+                    Command.create(
+                        {"partner_id": cls.vendor.id, "delay": delay, "min_qty": min_qty}
+                    )
+                ],
+            }
+        )
+
+    @classmethod
+    def _done(cls, product, qty, src, dest, when):
+        """A done stock move of ``qty`` from ``src`` to ``dest`` at ``when`` (UTC)."""
+        with freeze_time(when):
+            move = cls.env["stock.move"].create(
+                {
+                    "name": product.name,
+                    "product_id": product.id,
+                    "product_uom_qty": qty,
+                    "product_uom": product.uom_id.id,
+                    "location_id": src.id,
+                    "location_dest_id": dest.id,
+                }
+            )
+            move._action_confirm()
+            move.quantity = qty
+            move.picked = True
+            move._action_done()
+        return move
+
+    @classmethod
+    def _sell_daily(cls, product, qty, days, start=DAY0):
+        for day in range(days):
+            cls._done(product, qty, cls.stock, cls.customers, start + timedelta(days=day))
+
+    def _rule(self, product):
+        return self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": product.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock.id,
+                "trigger": "manual",
+            }
+        )
+
+    def _recompute(self, orderpoints):
+        with freeze_time(NOW):
+            orderpoints.with_user(self.planner).action_ecom_recompute()
+
+    # ------------------------------------------------------------------ acceptance
+
+    def test_out_of_stock_days_are_excluded(self):
+        """2 a day for 20 days, then out of stock for 10: 2 a day; lead 7, interval 14:
+        min 14, max 42."""
+        product = self._product("Twenty days")
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertAlmostEqual(rule.ecom_daily_sales, 2.0)
+        self.assertEqual(rule.ecom_in_stock_days, 20)
+        self.assertEqual(rule.ecom_lead_days, 7.0)
+        self.assertEqual(rule.ecom_order_interval_days, 14.0)
+        self.assertEqual(rule.product_min_qty, 14.0)
+        self.assertEqual(rule.product_max_qty, 42.0)
+        self.assertIn("70 days out of stock excluded", rule.ecom_explanation)
+        self.assertIn("mean of the days in stock", rule.ecom_explanation)
+
+    def test_slow_mover_is_not_one_a_day(self):
+        """The only unit in stock sells on the first day, then the product is out of stock."""
+        product = self._product("Slow mover")
+        self._done(product, 1, self.suppliers, self.stock, DAY0 - timedelta(hours=3))
+        self._done(product, 1, self.stock, self.customers, DAY0)
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertEqual(rule.ecom_in_stock_days, 1)
+        self.assertLess(rule.ecom_daily_sales, 0.1)
+        self.assertAlmostEqual(rule.ecom_daily_sales, 1 / 14, places=3)
+        self.assertLess(rule.product_min_qty, 1.0)
+        self.assertIn("shrunk towards the category's rate", rule.ecom_explanation)
+
+    def test_slow_mover_shrinks_towards_category_rate(self):
+        steady = self._product("Steady seller")
+        self._done(steady, 100, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(steady, 1, 30)
+        newcomer = self._product("Newcomer")
+        self._done(newcomer, 1, self.suppliers, self.stock, DAY0 - timedelta(hours=3))
+        self._done(newcomer, 1, self.stock, self.customers, DAY0)
+        rule = self._rule(newcomer)
+        self._recompute(rule)
+        # steady: 30 sold on 30 days in stock -> prior 1 a day; (1 + 1 x 13) / 14 = 1
+        self.assertAlmostEqual(rule.ecom_daily_sales, 1.0, places=3)
+
+    def test_returns_transfers_and_receipts_are_not_sales(self):
+        product = self._product("Returned")
+        self._done(product, 100, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 3, 20)
+        # a customer return, an internal transfer, another receipt
+        self._done(product, 10, self.customers, self.stock, DAY0 + timedelta(days=5, hours=2))
+        self._done(product, 20, self.stock, self.shelf, DAY0 + timedelta(days=6, hours=2))
+        self._done(product, 50, self.suppliers, self.shelf, DAY0 + timedelta(days=10, hours=2))
+        rule = self._rule(product)
+        self._recompute(rule)
+        # 60 delivered - 10 returned; in stock on each of the last 30 days
+        self.assertEqual(rule.ecom_in_stock_days, 30)
+        self.assertAlmostEqual(rule.ecom_daily_sales, 50 / 30, places=3)
+        self.assertIn("50 sold on 30 days in stock", rule.ecom_explanation)
+
+    def test_days_follow_company_timezone(self):
+        """Received at 08:00 and sold out at 20:00 in Tokyo: one day in stock, though the two
+        moves fall on two different days in UTC."""
+        self.company.partner_id.tz = "Asia/Tokyo"
+        product = self._product("Tokyo")
+        # 2026-02-20 08:00 and 20:00 in Tokyo (UTC+9): 2026-02-19 23:00 and 2026-02-20 11:00 UTC
+        self._done(product, 5, self.suppliers, self.stock, datetime(2026, 2, 19, 23, 0))
+        self._done(product, 5, self.stock, self.customers, datetime(2026, 2, 20, 11, 0))
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertEqual(rule.ecom_in_stock_days, 1)
+        self.company.partner_id.tz = "UTC"
+        self._recompute(rule)
+        self.assertEqual(rule.ecom_in_stock_days, 2)
+
+    def test_spike_is_capped_and_explained(self):
+        product = self._product("Bulk order")
+        self._done(product, 300, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        self._done(product, 100, self.stock, self.customers, DAY0 + timedelta(days=10, hours=1))
+        rule = self._rule(product)
+        self._recompute(rule)
+        # day 10: 102 sold, capped at 5 x 2 = 10
+        self.assertAlmostEqual(rule.ecom_daily_sales, (19 * 2 + 10) / 30, places=3)
+        self.assertIn("1 day(s) capped at 10, 92 excluded", rule.ecom_explanation)
+
+    def test_supplier_minimum_pack_multiple_and_product_interval(self):
+        product = self._product("Minimum", min_qty=50.0)
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 64.0))
+        rule.qty_multiple = 12.0
+        self._recompute(rule)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 74.0))
+        product.seller_ids.min_qty = 0.0
+        rule.qty_multiple = 1.0
+        product.ecom_order_interval_days = 7.0
+        self._recompute(rule)
+        self.assertEqual(rule.ecom_order_interval_days, 7.0)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 28.0))
+
+    def test_safety_stock_from_service_level(self):
+        self.company.ecom_service_level = 95.0
+        product = self._product("Irregular")
+        self._done(product, 200, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        for day in range(30):
+            self._done(product, 1 + day % 3, self.stock, self.customers, DAY0 + timedelta(day))
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertAlmostEqual(rule.ecom_daily_sales, 2.0)
+        self.assertGreater(rule.ecom_safety_stock, 0.0)
+        self.assertAlmostEqual(rule.product_min_qty, 14.0 + rule.ecom_safety_stock, delta=0.011)
+
+    def test_measured_lead_time(self):
+        self.company.ecom_lead_time_mode = "measured"
+        product = self._product("Measured", delay=10)
+        for week in range(3):
+            ordered = DAY0 + timedelta(days=7 * week)
+            with freeze_time(ordered):
+                order = self.env["purchase.order"].create(
+                    {
+                        "partner_id": self.vendor.id,
+                        "order_line": [
+                            Command.create({"product_id": product.id, "product_qty": 20})
+                        ],
+                    }
+                )
+                order.button_confirm()
+            with freeze_time(ordered + timedelta(days=4)):
+                order.picking_ids.button_validate()
+        self._sell_daily(product, 2, 10, start=DAY0 + timedelta(days=5))
+        rule = self._rule(product)
+        self._recompute(rule)
+        self.assertAlmostEqual(rule.ecom_lead_days, 4.0, places=2)
+        self.assertIn("measured on 3 receipts", rule.ecom_explanation)
+        self.company.ecom_lead_time_min_samples = 4
+        self._recompute(rule)
+        self.assertEqual(rule.ecom_lead_days, 10.0)
+
+    # ------------------------------------------------------------------ Odoo replenishment
+
+    def test_standard_replenishment_orders_computed_quantities(self):
+        """The planner recomputes, opens Odoo's replenishment report and orders: the purchase
+        order has the computed quantity (max 42 - forecast 0)."""
+        product = self._product("Replenished")
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product)
+        self._recompute(rule)
+        Orderpoint = self.env["stock.warehouse.orderpoint"].with_user(self.planner)
+        with freeze_time(NOW):
+            Orderpoint.action_open_orderpoints()
+            rule = rule.with_user(self.planner)
+            self.assertEqual(rule.qty_to_order, 42.0)
+            rule.action_replenish()
+        line = self.env["purchase.order.line"].search([("product_id", "=", product.id)])
+        self.assertEqual(line.product_qty, 42.0)
+        self.assertEqual(line.order_id.partner_id, self.vendor)
+
+    def test_scheduler_orders_automatic_rules(self):
+        product = self._product("Automatic")
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product)
+        rule.trigger = "auto"
+        self._recompute(rule)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 42.0))
+        # nothing left: below min 14, Odoo's scheduler orders up to max 42
+        with freeze_time(NOW):
+            self.env["procurement.group"].run_scheduler()
+        line = self.env["purchase.order.line"].search([("product_id", "=", product.id)])
+        self.assertEqual(line.product_qty, 42.0)
+
+    def test_cron_creates_rules_for_products_that_sell(self):
+        seller = self._product("Sells without rule")
+        self._done(seller, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(seller, 2, 20)
+        idle = self._product("Only received")
+        self._done(idle, 40, self.suppliers, self.stock, DAY0)
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        with freeze_time(NOW):
+            Orderpoint._cron_ecom_recompute()
+        rule = Orderpoint.search([("product_id", "=", seller.id)])
+        self.assertEqual(len(rule), 1)
+        self.assertEqual(rule.location_id, self.stock)
+        self.assertEqual(rule.trigger, "manual")
+        self.assertEqual(rule.route_id, self.buy_route)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 42.0))
+        self.assertFalse(Orderpoint.search([("product_id", "=", idle.id)]))
+        # a second run creates nothing new
+        with freeze_time(NOW):
+            Orderpoint._cron_ecom_recompute()
+        self.assertEqual(Orderpoint.search_count([("product_id", "=", seller.id)]), 1)
+
+    def test_stockout_risk_before_next_delivery(self):
+        product = self._product("At risk")
+        self._done(product, 45, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        # 5 left, 40 sold on 30 days in stock, next delivery in 7 days: about 9.3 needed
+        rule = self._rule(product).with_user(self.planner)
+        self._recompute(rule)
+        with freeze_time(NOW):
+            self.assertGreater(rule.ecom_stockout_risk, 0.5)
+            self.assertLess(rule.ecom_days_of_cover, 7.0)
+
+    def test_cover_risk_and_history(self):
+        product = self._product("Covered")
+        self._done(product, 60, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product).with_user(self.planner)
+        self._recompute(rule)
+        with freeze_time(NOW):
+            rule.invalidate_recordset()
+            # 40 sold on 30 days in stock: 20 left last 15 days
+            self.assertAlmostEqual(rule.ecom_days_of_cover, 15.0)
+            self.assertLess(rule.ecom_stockout_risk, 0.001)
+            action = rule.action_ecom_view_history()
+        self.assertEqual(action["res_model"], "stock.move.line")
+        lines = self.env["stock.move.line"].with_user(self.planner).search(action["domain"])
+        self.assertEqual(len(lines), 21)
+
+    def test_list_action_and_read_only_auditor(self):
+        product = self._product("From the list")
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product)
+        action = self.env.ref("ecom_replenishment.stock_warehouse_orderpoint_action_ecom_recompute")
+        with freeze_time(NOW):
+            action.with_user(self.planner).with_context(
+                active_model=rule._name, active_ids=rule.ids, active_id=rule.id
+            ).run()
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 42.0))
+        auditor = new_test_user(
+            self.env, login="ecom_auditor", groups="base.group_user,account.group_account_readonly"
+        )
+        figures = rule.with_user(auditor).read(["ecom_daily_sales", "ecom_explanation"])[0]
+        self.assertAlmostEqual(figures["ecom_daily_sales"], 2.0)
+        with self.assertRaises(AccessError):
+            rule.with_user(auditor).action_ecom_recompute()
