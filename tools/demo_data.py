@@ -1084,6 +1084,13 @@ class DemoGenerator:
         orders = self._new_orders(0, items, deliver=False)
         self.counts["orders_to_ship"] = len(orders)
 
+    def replenishment(self):
+        """Reorder suggestions from the history, when ecom_replenishment is installed."""
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        if hasattr(Orderpoint, "_cron_ecom_recompute"):
+            Orderpoint._cron_ecom_recompute()
+            self.counts["reorder_rules"] = Orderpoint.search_count([("ecom_daily_sales", ">", 0)])
+
     def _poisson(self, rate):
         """A Poisson draw (Knuth) from the generator's own random source."""
         if rate <= 0:
@@ -1114,6 +1121,7 @@ class DemoGenerator:
             self.initial_stock,
             self.history,
             self.waiting_orders,
+            self.replenishment,
         ]
         for step in steps:
             _logger.info("demo data: %s", step.__name__)
