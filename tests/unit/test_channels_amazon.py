@@ -10,31 +10,10 @@ from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
 
-from tests.emulators import DEFAULT_CREDENTIALS, Emulator
+from tests.emulators import DEFAULT_CREDENTIALS
 from tests.emulators.specs import listings_feed_schema, validation_errors
-from tests.emulators.testing import FakeTime
 
 CREDS = DEFAULT_CREDENTIALS["amazon"]
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    yield emulator
-    # every answer the emulator gave matched the published model
-    assert emulator.apps["amazon"].schema_failures == []
-    emulator.reset()
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 def make_client(emu, fake_time, **kwargs):

@@ -11,28 +11,9 @@ from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
 
-from tests.emulators import DEFAULT_CREDENTIALS, Emulator
-from tests.emulators.testing import FakeTime
+from tests.emulators import DEFAULT_CREDENTIALS
 
 TOKEN = DEFAULT_CREDENTIALS["ebay"]["access_token"]
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    yield emulator
-    emulator.reset()
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 def make_client(emu, fake_time, token=TOKEN, **kwargs):

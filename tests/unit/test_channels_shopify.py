@@ -10,7 +10,6 @@ from ecom_channels_core.payloads import ListingPayload, Shipment
 
 from tests.emulators import DEFAULT_CREDENTIALS, Emulator
 from tests.emulators.specs import validate_graphql
-from tests.emulators.testing import FakeTime
 
 TOKEN = DEFAULT_CREDENTIALS["shopify"]["access_token"]
 
@@ -19,18 +18,6 @@ TOKEN = DEFAULT_CREDENTIALS["shopify"]["access_token"]
 def emulator():
     with Emulator(options={"shopify": {"throttle_max": 100000, "restore_rate": 10000}}) as emu:
         yield emu
-
-
-@pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    yield emulator
-    emulator.reset()
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 def make_client(emu, fake_time, token=TOKEN, **kwargs):

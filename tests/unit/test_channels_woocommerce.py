@@ -10,29 +10,10 @@ from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
 from ecom_channels_core.woocommerce import WooCommerceClient
 
-from tests.emulators import DEFAULT_CREDENTIALS, Emulator
-from tests.emulators.testing import FakeTime
+from tests.emulators import DEFAULT_CREDENTIALS
 
 KEY = DEFAULT_CREDENTIALS["woocommerce"]["api_key"]
 SECRET = DEFAULT_CREDENTIALS["woocommerce"]["api_secret"]
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    yield emulator
-    emulator.reset()
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 def make_client(emu, fake_time, key=KEY, secret=SECRET, **kwargs):
