@@ -23,10 +23,13 @@ The same seed gives the same retailer every time; dates are relative to the day 
 """
 
 import base64
+import importlib
 import io
 import logging
 import math
+import os
 import random
+import sys
 from datetime import date, datetime, time, timedelta
 
 from freezegun import freeze_time
@@ -432,6 +435,20 @@ STREETS = [
 ]
 
 
+def emulator_credentials():
+    """The credentials the local channel emulator accepts (tests/emulators/server.py), so that
+    the demo channels work offline against it."""
+    root = os.environ.get("ECOM_ROOT")
+    if root and root not in sys.path:
+        sys.path.append(root)
+    try:
+        server = importlib.import_module("tests.emulators.server")
+    except ImportError:
+        _logger.warning("the channel emulator is not importable: demo channels get no credentials")
+        return {}
+    return server.DEFAULT_CREDENTIALS
+
+
 class DemoGenerator:
     """Builds the demo retailer in ``env``. ``days`` of history and ``scale`` (fraction of the
     catalogue) can be reduced for tests."""
@@ -714,17 +731,19 @@ class DemoGenerator:
         env = self.env
         self.channels = []
         Channel = env["ecom.channel"]
+        credentials = emulator_credentials()
         for name, ctype, share, services, account in CHANNELS:
+            creds = credentials.get(ctype, {})
             channel = Channel.create(
                 {
                     "name": name,
                     "channel_type": ctype,
                     "api_base_url": "%s/%s" % (EMULATOR_URL, ctype),
-                    "account_ref": account,
+                    "account_ref": creds.get("seller_id", account),
                     "warehouse_id": self.warehouse.id,
-                    "api_key": "demo-%s-key" % ctype,
-                    "api_secret": "demo-%s-secret" % ctype,
-                    "access_token": "demo-%s-token" % ctype,
+                    "api_key": creds.get("api_key"),
+                    "api_secret": creds.get("api_secret"),
+                    "access_token": creds.get("access_token"),
                 }
             )
             self.channels.append((channel, share, services))
@@ -1131,8 +1150,6 @@ class DemoGenerator:
 
 
 if "env" in globals():  # run by `odoo shell` (make db DEMO=1, make run, make shell < this file)
-    import os
-
     generator = DemoGenerator(
         env,  # noqa: F821 (bound by the Odoo shell)
         days=int(os.environ.get("ECOM_DEMO_DAYS", 120)),
