@@ -52,24 +52,29 @@ class StockWarehouseOrderpoint(models.Model):
         help="Units sold per day on the days the product was in stock in the warehouse.",
     )
     ecom_daily_sales_std = fields.Float(
-        string="Daily Sales Std. Dev.", digits=(16, 3), readonly=True
+        string="Daily Sales Std. Dev.", digits=(16, 3), readonly=True, aggregator=None
     )
     ecom_in_stock_days = fields.Integer(
         string="Days in Stock",
         readonly=True,
+        aggregator="avg",
         help="Days of the sales window on which the product was in stock in the warehouse.",
     )
     ecom_lead_days = fields.Float(
         string="Lead Time (days)",
         digits=(16, 1),
         readonly=True,
+        aggregator="avg",
         help="Vendor lead time (pricelist or measured from past purchases).",
     )
-    ecom_lead_days_std = fields.Float(string="Lead Time Std. Dev.", digits=(16, 1), readonly=True)
+    ecom_lead_days_std = fields.Float(
+        string="Lead Time Std. Dev.", digits=(16, 1), readonly=True, aggregator="avg"
+    )
     ecom_order_interval_days = fields.Float(
         string="Order Interval (days)",
         digits=(16, 1),
         readonly=True,
+        aggregator="avg",
         help="Days between two orders: from the product, else the vendor, else the company.",
     )
     ecom_safety_stock = fields.Float(
@@ -170,6 +175,23 @@ class StockWarehouseOrderpoint(models.Model):
                     orderpoints.with_company(company)._ecom_recompute(raise_errors=False)
             except Exception:
                 _logger.exception("Replenishment: recompute failed for company %s", company.id)
+
+    # ------------------------------------------------------------------ Odoo's clean-up
+
+    @api.autovacuum
+    def _unlink_processed_orderpoints(self):
+        """Odoo removes the manual rules that its replenishment report created (as superuser) once
+        they have nothing left to order. Rules whose levels come from the sales history are the
+        products' reorder levels, not one-off suggestions: they are kept."""
+        candidates = super(
+            StockWarehouseOrderpoint, self.with_context(ecom_keep_computed_orderpoints=True)
+        )._unlink_processed_orderpoints()
+        return candidates - candidates.exists()
+
+    def unlink(self):
+        if self.env.context.get("ecom_keep_computed_orderpoints"):
+            self = self.filtered(lambda orderpoint: not orderpoint.ecom_recompute_date)
+        return super().unlink()
 
     # ------------------------------------------------------------------ helpers
 

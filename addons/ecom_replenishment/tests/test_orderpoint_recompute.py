@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -290,6 +290,29 @@ class TestOrderpointRecompute(TransactionCase):
         with freeze_time(NOW):
             Orderpoint._cron_ecom_recompute()
         self.assertEqual(Orderpoint.search_count([("product_id", "=", seller.id)]), 1)
+
+    def test_computed_rules_survive_odoo_clean_up(self):
+        """Opening Odoo's replenishment report removes superuser-made manual rules with nothing
+        to order; the rules the nightly recompute made are kept."""
+        seller = self._product("Well stocked seller")
+        self._done(seller, 100, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(seller, 2, 20)
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        with freeze_time(NOW):
+            Orderpoint._cron_ecom_recompute()
+            rule = Orderpoint.search([("product_id", "=", seller.id)])
+            self.assertEqual(rule.create_uid.id, SUPERUSER_ID)
+            self.assertEqual(rule.qty_to_order, 0.0, "60 on hand is above the maximum of 42")
+            self.env["stock.warehouse.orderpoint"].with_user(self.planner).action_open_orderpoints()
+            self.assertTrue(rule.exists())
+            # Odoo's own temporary suggestions are still cleaned up.
+            other = self._product("Odoo suggestion")
+            temporary = Orderpoint.create(
+                {"product_id": other.id, "location_id": self.stock.id, "trigger": "manual"}
+            )
+            self.assertEqual(Orderpoint._unlink_processed_orderpoints(), temporary)
+            self.assertFalse(temporary.exists())
+            self.assertTrue(rule.exists())
 
     def test_stockout_risk_before_next_delivery(self):
         product = self._product("At risk")
