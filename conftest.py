@@ -8,11 +8,18 @@
   plain unit tests run on their own in seconds.
 """
 
+import logging
 import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# pytest-odoo imports Odoo's test framework before Odoo's test mode is on, and Odoo then logs an
+# ERROR meant for business code that imports it. Under pytest that import is the expected one.
+logging.getLogger("odoo.tests.common").addFilter(
+    lambda record: not record.getMessage().startswith("Importing test framework")
+)
 
 ADDONS = Path(__file__).resolve().parent / "addons"
 for addon in sorted(ADDONS.iterdir()):

@@ -14,10 +14,14 @@
     "data": [
         "security/ecom_channels_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/ecom_channel_views.xml",
         "views/ecom_channel_listing_views.xml",
+        "views/ecom_channel_listing_image_views.xml",
+        "views/ecom_channel_category_map_views.xml",
         "views/ecom_sync_log_views.xml",
         "views/sale_order_views.xml",
         "views/ecom_channels_menus.xml",
+        "wizard/ecom_listing_create_wizard_views.xml",
     ],
 }

@@ -107,6 +107,15 @@ class ChannelClient:
             headers={"Accept": "application/json", "User-Agent": "ecom-backoffice/18.0"},
         )
 
+    @property
+    def on_retry(self):
+        """Called with a plain-words message each time a call fails and is retried."""
+        return self.transport.on_retry
+
+    @on_retry.setter
+    def on_retry(self, callback):
+        self.transport.on_retry = callback
+
     # ------------------------------------------------------------------ helpers
     @property
     def secrets(self):
@@ -164,13 +173,13 @@ class ChannelClient:
                 if not exc.retryable or attempt >= self.retry.max_attempts:
                     raise
                 delay = self.retry.delay(attempt, exc.retry_after)
-                _logger.warning(
-                    "%s: publishing %s failed (%s); checking the channel and retrying in %.2fs",
-                    self.label,
-                    payload.sku,
-                    exc,
-                    delay,
+                message = (
+                    "%s: publishing %s failed (%s); checking the channel and retrying in %.2fs"
+                    % (self.label, payload.sku, exc, delay)
                 )
+                _logger.warning(message)
+                if self.on_retry is not None:
+                    self.on_retry(message)
                 self.sleep(delay)
 
     def set_quantities(self, items):

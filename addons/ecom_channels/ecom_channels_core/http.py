@@ -123,6 +123,9 @@ class HttpTransport:
         if auth:
             self.session.auth = auth
         self.calls = 0
+        #: Called with a plain-words message (secrets removed) each time a call fails and is
+        #: retried, so that the caller can record failures that end in a success.
+        self.on_retry = None
 
     def close(self):
         self.session.close()
@@ -205,6 +208,11 @@ class HttpTransport:
             _logger.warning(
                 "%s: attempt %d failed (%s); retrying in %.2fs", self.channel, attempt, err, delay
             )
+            if self.on_retry is not None:
+                self.on_retry(
+                    "%s: attempt %d failed (%s); retrying in %.2fs"
+                    % (self.channel, attempt, err, delay)
+                )
             self.sleep(delay)
 
     def _check(self, response, what, ok, parse, error_message, idempotent):

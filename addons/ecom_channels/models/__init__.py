@@ -1,4 +1,6 @@
 from . import ecom_channel
+from . import ecom_channel_category_map
 from . import ecom_channel_listing
+from . import ecom_channel_listing_image
 from . import ecom_sync_log
 from . import sale_order

@@ -1,5 +1,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
+import logging
+
+from psycopg2 import IntegrityError
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import html2plaintext, is_html_empty
+
+from ..ecom_channels_core.errors import ChannelError
+from ..ecom_channels_core.payloads import ListingPayload
+from ..ecom_channels_core.requirements import missing_fields
+
+_logger = logging.getLogger(__name__)
 
 LISTING_STATES = [
     ("draft", "Draft"),
@@ -8,6 +21,60 @@ LISTING_STATES = [
     ("error", "Error"),
     ("ended", "Ended"),
 ]
+
+
+EBAY_CONDITIONS = [
+    ("1000", "New"),
+    ("1500", "New other (see details)"),
+    ("2000", "Certified refurbished"),
+    ("2500", "Seller refurbished"),
+    ("3000", "Used"),
+    ("7000", "For parts or not working"),
+]
+AMAZON_CONDITIONS = [
+    ("new_new", "New"),
+    ("new_open_box", "New, open box"),
+    ("refurbished_refurbished", "Refurbished"),
+    ("used_like_new", "Used, like new"),
+    ("used_very_good", "Used, very good"),
+    ("used_good", "Used, good"),
+    ("used_acceptable", "Used, acceptable"),
+]
+#: Fields whose change makes a published listing due for an update on the channel.
+CONTENT_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "price",
+        "image_ids",
+        "category_override",
+        "ebay_condition",
+        "amazon_product_type",
+        "amazon_condition",
+        "gtin",
+        "asin",
+        "shopify_product_type",
+        "tags",
+    }
+)
+#: Content a good listing has whatever the channel requires (counted in the completeness).
+RECOMMENDED_CHECKS = 5
+#: Progress is logged (and reported to a running cron) every so many listings.
+PROGRESS_STEP = 10
+
+
+@contextlib.contextmanager
+def record_retries(client):
+    """Yield a list filled with a message for each failed call that ``client`` retries inside
+    the block, so that every failure lands in the sync log even when the call succeeds in the
+    end."""
+    messages = []
+    previous = client.on_retry
+    client.on_retry = messages.append
+    try:
+        yield messages
+    finally:
+        client.on_retry = previous
 
 
 class EcomChannelListing(models.Model):
@@ -56,10 +123,76 @@ class EcomChannelListing(models.Model):
         readonly=False,
         precompute=True,
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(related="channel_id.currency_id")
     last_sync_date = fields.Datetime(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     sync_log_ids = fields.One2many("ecom.sync.log", "listing_id")
+    to_sync = fields.Boolean(
+        "Changed Since Published",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The content changed after the last publication: the next publishing updates it.",
+    )
+    # PIM content -------------------------------------------------------
+    image_ids = fields.One2many("ecom.channel.listing.image", "listing_id", "Images", copy=True)
+    image_count = fields.Integer(compute="_compute_image_count")
+    category_map_id = fields.Many2one(
+        "ecom.channel.category.map",
+        "Category Mapping",
+        compute="_compute_channel_category",
+        store=True,
+        help="The mapping of the product's category (or its closest parent) on this channel.",
+    )
+    category_override = fields.Char(
+        help="The channel category id to use instead of the one mapped from the product category.",
+    )
+    channel_category_ref = fields.Char(
+        "Channel Category",
+        compute="_compute_channel_category",
+        store=True,
+        help="The channel's category id sent with the listing (eBay CategoryID, WooCommerce "
+        "category id...): the override, or else the mapping of the product category.",
+    )
+    channel_category_name = fields.Char(compute="_compute_channel_category", store=True)
+    attribute_values = fields.Text(
+        compute="_compute_attribute_values",
+        help="Sent as the item's attributes: the variant's attribute values and its weight.",
+    )
+    ebay_condition = fields.Selection(
+        EBAY_CONDITIONS, "eBay Condition", default="1000", help="eBay ConditionID."
+    )
+    amazon_product_type = fields.Char(help="Amazon's product type, e.g. TENT, SLEEPING_BAG, SHOES.")
+    amazon_condition = fields.Selection(AMAZON_CONDITIONS, default="new_new")
+    gtin = fields.Char(
+        "GTIN",
+        compute="_compute_gtin",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="EAN/UPC/GTIN sent to the channel; the product's barcode by default.",
+    )
+    asin = fields.Char("ASIN", help="Amazon's catalogue item this offer is attached to.")
+    shopify_product_type = fields.Char()
+    tags = fields.Char(help="Comma-separated tags (Shopify tags, WooCommerce tags).")
+    keywords = fields.Char(
+        help="Comma-separated words shoppers search for: the title should use at least one, "
+        "the description all of them."
+    )
+    keyword_issues = fields.Text(compute="_compute_keyword_issues")
+    missing_requirements = fields.Text(
+        compute="_compute_completeness",
+        store=True,
+        help="What the channel requires and the listing lacks, in plain words.",
+    )
+    completeness = fields.Integer(
+        "Completeness (%)",
+        compute="_compute_completeness",
+        store=True,
+        aggregator="avg",
+        help="Share of the channel's requirements and of the recommended content (description, "
+        "images, category, keywords used) the listing has.",
+    )
 
     _sql_constraints = [
         (
@@ -82,14 +215,392 @@ class EcomChannelListing(models.Model):
 
     @api.depends("product_id")
     def _compute_price(self):
+        today = fields.Date.context_today(self)
         for listing in self:
-            if not listing.price and listing.product_id:
-                listing.price = listing.product_id.lst_price
+            if listing.price or not listing.product_id:
+                continue
+            price = listing.product_id.lst_price
+            company = listing.channel_id.company_id or self.env.company
+            if listing.currency_id and listing.currency_id != company.currency_id:
+                price = company.currency_id._convert(price, listing.currency_id, company, today)
+            listing.price = price
+
+    @api.depends("product_id")
+    def _compute_gtin(self):
+        for listing in self:
+            if not listing.gtin and listing.product_id.barcode:
+                listing.gtin = listing.product_id.barcode
+
+    @api.depends("image_ids")
+    def _compute_image_count(self):
+        for listing in self:
+            listing.image_count = len(listing.image_ids)
+
+    @api.depends(
+        "channel_id",
+        "product_id.categ_id",
+        "category_override",
+        "channel_id.category_map_ids.categ_id",
+        "channel_id.category_map_ids.channel_category_ref",
+        "channel_id.category_map_ids.channel_category_name",
+    )
+    def _compute_channel_category(self):
+        maps = self.env["ecom.channel.category.map"].search(
+            [("channel_id", "in", self.channel_id._origin.ids)]
+        )
+        by_key = {(m.channel_id.id, m.categ_id.id): m for m in maps}
+        for listing in self:
+            found = self.env["ecom.channel.category.map"]
+            categ = listing.product_id.categ_id
+            while categ and not found:
+                found = by_key.get((listing.channel_id._origin.id, categ._origin.id), found)
+                categ = categ.parent_id
+            listing.category_map_id = found
+            if listing.category_override:
+                listing.channel_category_ref = listing.category_override
+                listing.channel_category_name = False
+            else:
+                listing.channel_category_ref = found.channel_category_ref
+                listing.channel_category_name = found.channel_category_name
+
+    @api.depends("product_id")
+    def _compute_attribute_values(self):
+        for listing in self:
+            attributes = listing._attribute_dict()
+            if listing.product_id.weight:
+                attributes[self.env._("Weight")] = "%g kg" % listing.product_id.weight
+            listing.attribute_values = "\n".join("%s: %s" % item for item in attributes.items())
+
+    @api.depends("keywords", "name", "description")
+    def _compute_keyword_issues(self):
+        for listing in self:
+            listing.keyword_issues = "\n".join(listing._keyword_issues()) or False
+
+    @api.depends(
+        "channel_id.channel_type",
+        "product_id.default_code",
+        "product_id.barcode",
+        "name",
+        "description",
+        "price",
+        "image_ids",
+        "channel_category_ref",
+        "ebay_condition",
+        "amazon_condition",
+        "amazon_product_type",
+        "shopify_product_type",
+        "gtin",
+        "asin",
+        "keywords",
+    )
+    def _compute_completeness(self):
+        for listing in self:
+            channel_type = listing.channel_id.channel_type
+            if not channel_type:
+                listing.missing_requirements = False
+                listing.completeness = 0
+                continue
+            payload = listing._to_payload(with_images=False)
+            missing = missing_fields(channel_type, payload)
+            required = len(missing_fields(channel_type, ListingPayload(sku="")))
+            recommended = [
+                bool(payload.description_html),
+                bool(listing.image_ids),
+                bool(payload.category_id),
+                bool(listing._keyword_list()),
+                not listing._keyword_issues(),
+            ]
+            passed = max(required - len(missing), 0) + sum(recommended)
+            listing.missing_requirements = "\n".join(missing) or False
+            listing.completeness = round(100 * passed / (required + RECOMMENDED_CHECKS))
 
     @api.depends("name", "channel_id")
     def _compute_display_name(self):
         for listing in self:
             listing.display_name = "[%s] %s" % (listing.channel_id.name or "", listing.name or "")
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if CONTENT_FIELDS.intersection(vals) and "to_sync" not in vals:
+            vals = dict(vals, to_sync=True)
+        return super().write(vals)
+
+    def _mark_to_sync(self):
+        """The content changed: published listings will be updated at the next publishing."""
+        self.filtered(lambda lst: lst.state == "published" and not lst.to_sync).write(
+            {"to_sync": True}
+        )
+
+    # ------------------------------------------------------------------
+    # Content helpers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _split_list(self, text):
+        return [word.strip() for word in (text or "").split(",") if word.strip()]
+
+    def _keyword_list(self):
+        self.ensure_one()
+        return self._split_list(self.keywords)
+
+    def _keyword_issues(self):
+        """Plain words on the keywords the title and description do not use."""
+        self.ensure_one()
+        keywords = self._keyword_list()
+        if not keywords:
+            return []
+        title = (self.name or "").lower()
+        text = html2plaintext(self.description or "").lower()
+        issues = []
+        if not any(word.lower() in title for word in keywords):
+            issues.append(
+                self.env._(
+                    "The title uses none of the keywords (%(keywords)s).",
+                    keywords=", ".join(keywords),
+                )
+            )
+        unused = [word for word in keywords if word.lower() not in text]
+        if unused:
+            issues.append(
+                self.env._(
+                    "The description does not use: %(keywords)s.", keywords=", ".join(unused)
+                )
+            )
+        return issues
+
+    def _attribute_dict(self):
+        """The variant's attribute values, e.g. {"Colour": "Red", "Size": "M"}."""
+        self.ensure_one()
+        return {
+            value.attribute_id.name: value.name
+            for value in self.product_id.product_template_attribute_value_ids
+        }
+
+    def _image_urls(self):
+        """Where the channel downloads the images from, in order: each image's own URL, or the
+        Odoo server's; the product's image when the listing has none."""
+        self.ensure_one()
+        base = self.get_base_url()
+        urls = [image._public_url(base) for image in self.image_ids.sorted("sequence")]
+        if not urls and self.product_id.image_128:
+            urls.append("%s/web/image/product.product/%s/image_1920" % (base, self.product_id.id))
+        return urls
+
+    def _to_payload(self, with_images=True):
+        """The ListingPayload the channel client sends for this listing (``with_images=False``
+        leaves the image URLs out, for checks that do not need them)."""
+        self.ensure_one()
+        product = self.product_id
+        channel_type = self.channel_id.channel_type
+        condition = {"ebay": self.ebay_condition, "amazon": self.amazon_condition}.get(channel_type)
+        product_type = {
+            "amazon": self.amazon_product_type,
+            "shopify": self.shopify_product_type,
+        }.get(channel_type)
+        description = "" if is_html_empty(self.description) else str(self.description)
+        return ListingPayload(
+            sku=product.default_code or "",
+            title=self.name or "",
+            description_html=description,
+            price=self.price,
+            currency=self.currency_id.name or "GBP",
+            barcode=product.barcode or "",
+            images=self._image_urls() if with_images and self.id else [],
+            category_id=self.channel_category_ref or "",
+            condition=condition or "",
+            product_type=product_type or "",
+            gtin=self.gtin or "",
+            asin=self.asin or "",
+            tags=self._split_list(self.tags),
+            attributes=self._attribute_dict(),
+            weight_kg=product.weight or None,
+            external_ref=self.external_ref or "",
+        )
+
+    # ------------------------------------------------------------------
+    # Publishing
+    # ------------------------------------------------------------------
+
+    def _publish(self):
+        """Publish or update these listings; one savepoint per listing, so that a failure is
+        recorded on its listing (state, last error, sync log) and the others go on.
+
+        Return ``{"published": n, "failed": m}``.
+        """
+        # Checked before anything is sent: the channel must not change for someone who could
+        # not record the result.
+        self.check_access("write")
+        total, done, published = len(self), 0, 0
+        Cron = self.env["ir.cron"]
+        for channel, listings in self.grouped("channel_id").items():
+            try:
+                client = channel._get_client()
+            except ChannelError as exc:
+                listings._record_failure("publish", exc)
+                done += len(listings)
+                continue
+            with client:
+                for listing in listings:
+                    published += listing._publish_one(client)
+                    done += 1
+                    if done % PROGRESS_STEP == 0 or done == total:
+                        _logger.info("publishing listings: %d/%d done", done, total)
+                        Cron._notify_progress(done=done, remaining=total - done)
+        return {"published": published, "failed": total - published}
+
+    def _publish_one(self, client):
+        """Send this listing with ``client``; return True when the channel holds it."""
+        self.ensure_one()
+        channel = self.channel_id
+        payload = self._to_payload()
+        error = None
+        with record_retries(client) as retries:
+            try:
+                with self.env.cr.savepoint():
+                    ref = client.publish(payload)
+                    self.write(
+                        {
+                            "external_ref": ref,
+                            "state": "published",
+                            "last_sync_date": fields.Datetime.now(),
+                            "last_error": False,
+                            "to_sync": False,
+                        }
+                    )
+            except ChannelError as exc:
+                error = exc
+            except IntegrityError:
+                error = ChannelError(
+                    self.env._(
+                        "The channel's item for SKU %(sku)s is already bound to another listing "
+                        "of this channel.",
+                        sku=payload.sku,
+                    )
+                )
+        logs = [
+            channel._sync_log_vals("publish", "warning", message, listing=self)
+            for message in retries
+        ]
+        if error is not None:
+            self._record_failure("publish", error, extra_logs=logs)
+            return False
+        if logs:
+            self.env["ecom.sync.log"].create(logs)
+        return True
+
+    def _record_failure(self, operation, error, extra_logs=()):
+        """Write ``error`` on these listings (state error, last error) and in the sync log."""
+        self.write({"state": "error", "last_error": error.message})
+        logs = list(extra_logs)
+        for listing in self:
+            logs.append(
+                listing.channel_id._sync_log_vals(
+                    operation, "error", error.message, listing=listing, payload=error.payload
+                )
+            )
+        self.env["ecom.sync.log"].create(logs)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_mark_ready(self):
+        """Move the listings to ready, only when none lacks what its channel requires."""
+        self.check_access("write")
+        blocked = [
+            (listing, missing)
+            for listing in self
+            if (
+                missing := missing_fields(
+                    listing.channel_type, listing._to_payload(with_images=False)
+                )
+            )
+        ]
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "These listings cannot be marked ready:\n%(details)s",
+                    details="\n".join(
+                        "- %s: %s" % (listing.display_name, "; ".join(missing))
+                        for listing, missing in blocked
+                    ),
+                )
+            )
+        self.filtered(lambda lst: lst.state in ("draft", "error", "ended")).write(
+            {"state": "ready", "last_error": False}
+        )
+        return True
+
+    def action_reset_draft(self):
+        self.filtered(lambda lst: lst.state in ("ready", "error")).write({"state": "draft"})
+        return True
+
+    def action_publish(self):
+        """Publish the selected listings that are ready, failed or published (drafts must be
+        marked ready first)."""
+        listings = self.filtered(lambda lst: lst.state in ("ready", "error", "published"))
+        skipped = len(self) - len(listings)
+        result = listings._publish() if listings else {"published": 0, "failed": 0}
+        message = self.env._(
+            "%(done)s listings published, %(failed)s failed, %(skipped)s skipped (drafts and "
+            "ended listings).",
+            done=result["published"],
+            failed=result["failed"],
+            skipped=skipped,
+        )
+        return self.env["ecom.channel"]._notification(
+            self.env._("Publishing done"),
+            message,
+            kind="warning" if result["failed"] else "success",
+            sticky=bool(result["failed"]),
+        )
+
+    def action_end(self):
+        """End the selected listings: the channel's item is ended when its client can do so,
+        otherwise only the state changes."""
+        self.check_access("write")
+        failed = self.env["ecom.channel.listing"]
+        for channel, listings in (
+            self.filtered(lambda lst: lst.state != "ended").grouped("channel_id").items()
+        ):
+            remote = listings.filtered(lambda lst: lst.state == "published" and lst.external_ref)
+            if remote:
+                failed |= remote._end_on_channel(channel)
+            (listings - failed).write({"state": "ended", "to_sync": False})
+        return self.env["ecom.channel"]._notification(
+            self.env._("Listings ended"),
+            self.env._(
+                "%(done)s listings ended, %(failed)s failed.",
+                done=len(self) - len(failed),
+                failed=len(failed),
+            ),
+            kind="warning" if failed else "success",
+        )
+
+    def _end_on_channel(self, channel):
+        """Ask the channel to end these listings when its client can; return the failures."""
+        try:
+            client = channel._get_client()
+        except ChannelError as exc:
+            self._record_failure("end listing", exc)
+            return self
+        ender = getattr(client, "end_listing", None)
+        failed = self.env["ecom.channel.listing"]
+        if ender is None:
+            client.close()
+            return failed
+        with client:
+            for listing in self:
+                try:
+                    with self.env.cr.savepoint():
+                        ender(listing.external_ref)
+                except ChannelError as exc:
+                    listing._record_failure("end listing", exc)
+                    failed |= listing
+        return failed
 
     def action_view_sync_logs(self):
         self.ensure_one()

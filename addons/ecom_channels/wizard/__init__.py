@@ -1,0 +1,1 @@
+from . import ecom_listing_create_wizard
