@@ -211,7 +211,9 @@ class EcomChannelListing(models.Model):
     def _compute_name(self):
         for listing in self:
             if not listing.name and listing.product_id:
-                listing.name = listing.product_id.display_name
+                # What shoppers read: the product and its variant values, not our SKU.
+                product = listing.product_id.with_context(display_default_code=False)
+                listing.name = product.display_name
 
     @api.depends("product_id")
     def _compute_price(self):

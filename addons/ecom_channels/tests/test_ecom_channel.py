@@ -40,11 +40,11 @@ class TestEcomChannel(EcomChannelsCase):
             .create({"channel_id": self.channel.id, "product_id": self.product.id})
         )
         self.assertEqual(listing.state, "draft")
-        self.assertEqual(listing.name, "[TENT-2P] Trail Tent 2P")
+        self.assertEqual(listing.name, "Trail Tent 2P")
         self.assertEqual(listing.price, 199.0)
         self.assertEqual(listing.default_code, "TENT-2P")
         self.assertEqual(self.channel.listing_count, 1)
-        self.assertEqual(listing.display_name, "[Test Shopify] [TENT-2P] Trail Tent 2P")
+        self.assertEqual(listing.display_name, "[Test Shopify] Trail Tent 2P")
 
     def test_accountant_reads_listings_but_cannot_change_them(self):
         listing = self.env["ecom.channel.listing"].create(
