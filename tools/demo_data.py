@@ -347,6 +347,40 @@ CHANNELS = [
     ),
 ]
 
+# The channels' own categories: eBay UK category ids, Amazon product types, Shopify product types
+# and WooCommerce category slugs, by Odoo category name.
+CHANNEL_CATEGORIES = {
+    "ebay": {
+        "Jackets": ("185702", "Coats, Jackets & Waistcoats"),
+        "Fleece": ("185702", "Coats, Jackets & Waistcoats"),
+        "Base Layers": ("62178", "Base Layers"),
+        "Trousers": ("62180", "Trousers"),
+        "Accessories": ("36137", "Camping & Hiking Accessories"),
+        "Footwear": ("181392", "Hiking Shoes & Boots"),
+        "Tents": ("179010", "Tents"),
+        "Sleeping": ("181385", "Sleeping Bags"),
+        "Cooking": ("181386", "Camping Cooking Supplies"),
+        "Lighting": ("181387", "Camping Lights & Lanterns"),
+        "Hydration": ("181389", "Hydration Packs & Bottles"),
+        "Packs": ("181390", "Backpacks & Bags"),
+        "default": ("36137", "Camping & Hiking Accessories"),
+    },
+    "amazon": {
+        "Jackets": ("COAT", "Coat"),
+        "Fleece": ("SWEATSHIRT", "Sweatshirt"),
+        "Base Layers": ("SHIRT", "Shirt"),
+        "Trousers": ("PANTS", "Pants"),
+        "Footwear": ("SHOES", "Shoes"),
+        "Tents": ("TENT", "Tent"),
+        "Sleeping": ("SLEEPING_BAG", "Sleeping bag"),
+        "Cooking": ("CAMPING_STOVE", "Camping stove"),
+        "Lighting": ("FLASHLIGHT", "Flashlight"),
+        "Hydration": ("BOTTLE", "Bottle"),
+        "Packs": ("BACKPACK", "Backpack"),
+        "default": ("SPORTING_GOODS", "Sporting goods"),
+    },
+}
+
 FIRST_NAMES = [
     "Olivia",
     "Amelia",
@@ -747,6 +781,7 @@ class DemoGenerator:
                 }
             )
             self.channels.append((channel, share, services))
+        self.setup_category_maps()
         # Listings: every channel lists most of the catalogue, Amazon and WooCommerce a subset.
         Listing = env["ecom.channel.listing"]
         vals = []
@@ -756,15 +791,68 @@ class DemoGenerator:
             ]
             for product in self.products:
                 if self.rng.random() <= subset:
-                    vals.append(
-                        {
-                            "channel_id": channel.id,
-                            "product_id": product.id,
-                            "description": "<p>%s</p>" % (product.description_sale or product.name),
-                        }
-                    )
+                    vals.append(self._listing_values(channel, product))
         Listing.create(vals)
         self.counts["listings"] = len(vals)
+
+    def setup_category_maps(self):
+        """Each Odoo category mapped to the channel's own category (eBay category id, Amazon
+        product type, Shopify product type, WooCommerce category)."""
+        vals = []
+        for channel, _share, _services in self.channels:
+            for categ in self.products.categ_id:
+                known = CHANNEL_CATEGORIES.get(channel.channel_type)
+                if known:  # eBay category ids, Amazon product types
+                    ref, name = known.get(categ.name, known["default"])
+                else:  # Shopify product types and WooCommerce categories: our own names
+                    ref, name = categ.name.lower().replace(" ", "-"), categ.name
+                vals.append(
+                    {
+                        "channel_id": channel.id,
+                        "categ_id": categ.id,
+                        "channel_category_ref": ref,
+                        "channel_category_name": name,
+                    }
+                )
+        self.env["ecom.channel.category.map"].create(vals)
+
+    def _listing_values(self, channel, product):
+        """A listing with a detailed description carrying its keywords, and two images."""
+        template = product.product_tmpl_id
+        values = ", ".join(product.product_template_attribute_value_ids.mapped("name"))
+        keywords = [template.categ_id.name.lower(), template.name.split()[-1].lower()]
+        description = (
+            "<p>%s</p><ul><li>Category: %s</li>%s<li>Weight: %.2f kg</li></ul>"
+            "<p>Ideal %s for walking, camping and the %s outdoors.</p>"
+            % (
+                template.description_sale or template.name,
+                template.categ_id.name,
+                "<li>Options: %s</li>" % values if values else "",
+                product.weight,
+                keywords[1],
+                keywords[0],
+            )
+        )
+        images = [(0, 0, {"sequence": 1, "name": product.name, "image": product.image_1920})]
+        if product.image_variant_1920 and template.image_1920:
+            images.append(
+                (0, 0, {"sequence": 2, "name": template.name, "image": template.image_1920})
+            )
+        extra = {}
+        if channel.channel_type == "amazon":
+            amazon = CHANNEL_CATEGORIES["amazon"]
+            extra["amazon_product_type"] = amazon.get(template.categ_id.name, amazon["default"])[0]
+        elif channel.channel_type == "shopify":
+            extra["shopify_product_type"] = template.categ_id.name
+        return {
+            **extra,
+            "channel_id": channel.id,
+            "product_id": product.id,
+            "description": description,
+            "keywords": ", ".join(keywords),
+            "tags": "%s, outdoor" % template.categ_id.name.lower(),
+            "image_ids": images,
+        }
 
     def setup_shipping(self):
         env = self.env

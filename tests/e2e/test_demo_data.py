@@ -95,6 +95,15 @@ class TestDemoData(TransactionCase):
             # The credentials the local emulator accepts, so the demo works offline.
             self.assertTrue(channel.sudo().access_token or channel.sudo().api_key)
             self.assertTrue(channel.listing_ids)
+            self.assertTrue(channel.category_map_ids, "every category is mapped on every channel")
+            for listing in channel.listing_ids:
+                self.assertTrue(listing.image_ids and listing.keywords)
+                self.assertFalse(listing.keyword_issues, listing.name)
+            # Complete enough for the channel: ready to publish as generated.
+            ready = channel.listing_ids.filtered(lambda listing: not listing.missing_requirements)
+            self.assertEqual(
+                ready, channel.listing_ids, channel.listing_ids.mapped("missing_requirements")
+            )
         users = {u.login: u for u in env["res.users"].search([])}
         self.assertTrue(users["backoffice"].has_group("ecom_channels.ecom_channels_group_manager"))
         self.assertTrue(users["warehouse"].has_group("ecom_fulfilment.ecom_fulfilment_group_user"))

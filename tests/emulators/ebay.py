@@ -10,7 +10,9 @@ policies; ReviseInventoryStatus: 1 to 4 ``InventoryStatus``). Failures answer HT
 usage limit reached).
 
 State: items by ItemID (SKU unique among active items), orders with their transactions, and
-the tracking sent with CompleteSale. ``seed_order`` adds an order (and counts the sale on the
+the tracking sent with CompleteSale. EndFixedPriceItem marks an item ``Completed`` (it leaves
+the ActiveList and GetItem by SKU; a new AddFixedPriceItem of its SKU is allowed) and answers
+error 1047 when the item had already ended. ``seed_order`` adds an order (and counts the sale on the
 items it names).
 """
 
@@ -36,6 +38,9 @@ SITE_CODES = {
 }
 SITE_CURRENCY = {"0": "USD", "2": "CAD", "3": "GBP", "15": "AUD"}
 TITLE_MAX = 80
+#: EndReasonCodeType values a seller may send.
+ENDING_REASONS = ("CustomCode", "Incorrect", "LostOrBroken", "NotAvailable", "OtherListingError",
+                  "ProductDeleted", "SellToHighBidder", "Sold")  # fmt: skip
 INVENTORY_MAX = 4
 
 
@@ -325,9 +330,18 @@ class EbayApp(ChannelApp):
         return self._answer(call, Item=item)
 
     def _call_EndFixedPriceItem(self, call, body, site):  # noqa: N802
-        item = self._lookup(body, active_only=True)
-        if not body.get("EndingReason"):
+        if body.get("EndingReason") not in ENDING_REASONS:
             raise invalid("EndingReason")
+        item = self._lookup(body)
+        if item["SellingStatus"]["ListingStatus"] != "Active":
+            raise EbayFailure(
+                (
+                    1047,
+                    "Auction already closed.",
+                    "The auction has been closed.",
+                    (item["ItemID"],),
+                )
+            )
         item["SellingStatus"]["ListingStatus"] = "Completed"
         item["ListingDetails"]["EndTime"] = now_iso()
         return self._answer(call, EndTime=item["ListingDetails"]["EndTime"])

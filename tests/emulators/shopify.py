@@ -161,6 +161,7 @@ class ShopifyApp(ChannelApp):
             "sku": variant["sku"],
             "barcode": variant["barcode"],
             "price": variant["price"],
+            "inventoryPolicy": variant.get("inventory_policy", "DENY"),
             "title": "Default Title",
             "displayName": "%s - Default Title" % product["title"],
             "inventoryQuantity": quantity,
@@ -349,6 +350,8 @@ class ShopifyApp(ChannelApp):
             "orders": self.orders_query,
             "order": self.order,
             "productSet": self.productSet,
+            "productUpdate": self.productUpdate,
+            "productVariantsBulkUpdate": self.productVariantsBulkUpdate,
             "inventorySetQuantities": self.inventorySetQuantities,
             "fulfillmentCreate": self.fulfillmentCreate,
         }
@@ -424,11 +427,14 @@ class ShopifyApp(ChannelApp):
                         "sku": "",
                         "barcode": None,
                         "price": "0.00",
+                        "inventory_policy": "DENY",  # Shopify's default
                     }
                     self.variants[variant["id"]] = variant
                 for key in ("sku", "barcode", "price"):
                     if var.get(key) is not None:
                         variant[key] = var[key]
+                if var.get("inventoryPolicy"):
+                    variant["inventory_policy"] = var["inventoryPolicy"]
                 if (var.get("inventoryItem") or {}).get("sku"):
                     variant["sku"] = var["inventoryItem"]["sku"]
                 for qty in var.get("inventoryQuantities") or []:
@@ -442,6 +448,58 @@ class ShopifyApp(ChannelApp):
         return {
             "product": self._product_obj(product),
             "productSetOperation": None,
+            "userErrors": [],
+        }
+
+    def productUpdate(self, info, product=None, media=None):  # noqa: N802
+        """Update the scalar fields of a product; ``status: ARCHIVED`` takes it off sale."""
+        product = product or {}
+        record = self.products.get(product.get("id") or "")
+        if record is None:
+            return {
+                "product": None,
+                "userErrors": [{"field": ["id"], "message": "Product does not exist"}],
+            }
+        for key in ("title", "descriptionHtml", "status", "productType", "vendor", "tags"):
+            if product.get(key) is not None:
+                record[key] = product[key]
+        record["updatedAt"] = now_iso()
+        return {"product": self._product_obj(record), "userErrors": []}
+
+    def productVariantsBulkUpdate(  # noqa: N802
+        self,
+        info,
+        productId,
+        variants,
+        media=None,
+        allowPartialUpdates=False,  # noqa: N803
+    ):
+        record = self.products.get(productId)
+        if record is None:
+            error = {"field": ["productId"], "message": "Product does not exist", "code": None}
+            return {"product": None, "productVariants": None, "userErrors": [error]}
+        errors = [
+            {
+                "field": ["variants", str(pos), "id"],
+                "message": "Product variant does not exist",
+                "code": "PRODUCT_VARIANT_DOES_NOT_EXIST",
+            }
+            for pos, var in enumerate(variants)
+            if var.get("id") not in record["variant_ids"]
+        ]
+        if errors:
+            return {"product": None, "productVariants": None, "userErrors": errors}
+        for var in variants:
+            variant = self.variants[var["id"]]
+            for key in ("barcode", "price"):
+                if var.get(key) is not None:
+                    variant[key] = var[key]
+            if var.get("inventoryPolicy"):
+                variant["inventory_policy"] = var["inventoryPolicy"]
+        record["updatedAt"] = now_iso()
+        return {
+            "product": self._product_obj(record),
+            "productVariants": [self._variant_obj(self.variants[v["id"]]) for v in variants],
             "userErrors": [],
         }
 

@@ -188,6 +188,9 @@ class WooCommerceApp(ChannelApp):
             ]
         if "image" in data:
             record["image"] = data["image"]
+        if "visible" in data and "status" not in data and "parent_id" in record:
+            # Variations before REST v3 spoke of ``visible``; v3 maps it to the post status.
+            record["status"] = "publish" if data["visible"] else "private"
         record["price"] = record.get("sale_price") or record.get("regular_price") or ""
         qty = record.get("stock_quantity")
         record["stock_status"] = (
@@ -213,6 +216,9 @@ class WooCommerceApp(ChannelApp):
         if request.arg("sku"):
             skus = request.arg("sku").split(",")
             items = [p for p in items if p["sku"] in skus]
+        status = request.arg("status") or "any"
+        if status != "any":
+            items = [p for p in items if p["status"] == status]
         return self._page(request, items)
 
     def _products_post(self, request, body):
@@ -287,7 +293,8 @@ class WooCommerceApp(ChannelApp):
     def _new_variation(self, product_id, data):
         parent = self._get_product(product_id)
         record = {
-            "id": self.next_id(), "parent_id": parent["id"], "sku": "", "regular_price": "",
+            "id": self.next_id(), "parent_id": parent["id"], "status": "publish", "sku": "",
+            "regular_price": "",
             "sale_price": "", "description": "", "manage_stock": False, "stock_quantity": None,
             "attributes": [], "meta_data": [], "date_created_gmt": now_iso()[:-1],
         }  # fmt: skip
@@ -303,6 +310,9 @@ class WooCommerceApp(ChannelApp):
             (v for v in self.variations.values() if v["parent_id"] == int(product_id)),
             key=lambda v: v["id"],
         )
+        status = request.arg("status") or "any"
+        if status != "any":
+            items = [v for v in items if v["status"] == status]
         return self._page(request, items)
 
     def _variations_post(self, request, body, product_id):

@@ -253,3 +253,37 @@ def test_orders_items_and_shipment_confirmation(emu, fake_time):
     package = shipments[1]["packageDetail"]
     assert (package["carrierCode"], package["carrierName"]) == ("Other", "DX Freight")
     assert package["orderItems"] == [{"orderItemId": order.lines[0].external_ref, "quantity": 2}]
+
+
+def test_end_listing_deletes_the_listing_and_is_idempotent(emu, fake_time):
+    client = make_client(emu, fake_time)
+    client.publish(payload(1))
+    client.publish(payload(2))
+    client.end_listing("AMZ-001")
+    assert set(listings(emu)) == {"AMZ-002"}
+    assert [x.sku for x in client.list_listings()] == ["AMZ-002"]
+    assert client.find_listing("AMZ-001") is None
+    client.end_listing("AMZ-001")  # 404: already gone
+    [call] = emu.calls("amazon", "deleteListingsItem")[:1]
+    assert call.method == "DELETE" and call.path.endswith("/AMZ-001")
+    assert len(emu.calls("amazon", "deleteListingsItem")) == 2
+    # publishing the SKU again creates its listing anew
+    assert client.publish(payload(1)) == "AMZ-001"
+    assert set(listings(emu)) == {"AMZ-001", "AMZ-002"}
+
+
+def test_end_listing_retries_a_server_error_without_leaking_secrets(emu, fake_time):
+    client = make_client(emu, fake_time)
+    client.publish(payload(1))
+    emu.inject("amazon", "500", count=1, match="deleteListingsItem", after=True)
+    client.end_listing("AMZ-001")  # deleted, 500, then 404 on the retry: success
+    assert listings(emu) == {}
+    assert [c.status for c in emu.calls("amazon", "deleteListingsItem")] == [500, 404]
+    client.publish(payload(1))
+    emu.inject("amazon", "500", count=50, match="deleteListingsItem")
+    with pytest.raises(ChannelError) as err:
+        client.end_listing("AMZ-001")
+    assert err.value.retryable and "server error" in str(err.value)
+    for secret in (CREDS["api_secret"], CREDS["access_token"], client._token):
+        assert secret not in str(err.value) and secret not in err.value.payload
+    assert "AMZ-001" in listings(emu)

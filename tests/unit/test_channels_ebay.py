@@ -218,3 +218,41 @@ def test_orders_by_modification_windows_and_dispatch(emu, fake_time):
     assert app.orders[new["id"]]["ShippedTime"]
     with pytest.raises(ChannelError, match="not found"):
         client.mark_shipped(Shipment("99-99999-99999", "Royal Mail", "X"))
+
+
+def test_end_listing_ends_the_item_and_a_new_publish_lists_a_new_one(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    client.publish(payload(2))
+    client.end_listing(ref)
+    [request] = requests_of(emu, "EndFixedPriceItem")
+    assert request["ItemID"] == ref and request["EndingReason"] == "NotAvailable"
+    assert emu.apps["ebay"].items[ref]["SellingStatus"]["ListingStatus"] == "Completed"
+    assert {x.sku for x in client.list_listings()} == {"EB-002"}  # ActiveList only
+    assert client.find_listing("EB-001") is None
+    client.end_listing(ref)  # eBay answers 1047 (already closed): success
+    client.end_listing("110999999999")  # unknown item (code 17): nothing to end
+    new_ref = client.publish(payload(1))
+    assert new_ref != ref  # a new item; the ended one stays ended
+    active = [i for i in items(emu) if i["SellingStatus"]["ListingStatus"] == "Active"]
+    assert sorted(i["SKU"] for i in active) == ["EB-001", "EB-002"]
+
+
+def test_end_listing_retries_a_server_error_and_refusals_are_clear(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    emu.inject("ebay", "500", count=1, match="EndFixedPriceItem", after=True)
+    emu.inject("ebay", "500", count=1, match="EndFixedPriceItem")
+    client.end_listing(ref)  # the retry after the processed 500 is told 1047: success
+    assert emu.apps["ebay"].items[ref]["SellingStatus"]["ListingStatus"] == "Completed"
+    assert len(emu.calls("ebay", "EndFixedPriceItem")) == 3
+    emu.inject("ebay", "500", count=50)
+    with pytest.raises(ChannelError) as err:
+        client.end_listing(ref)
+    assert err.value.retryable and "server error" in str(err.value)
+    assert TOKEN not in str(err.value) and TOKEN not in err.value.payload
+    emu.clear_faults("ebay")
+    bad = make_client(emu, fake_time, token="v^1.1#wrong_secret_token")
+    with pytest.raises(ChannelError) as err:
+        bad.end_listing(ref)
+    assert "EndFixedPriceItem" in str(err.value) and "wrong_secret" not in str(err.value)

@@ -191,3 +191,70 @@ def test_orders_and_fulfilment(emu, fake_time):
     assert client.mark_shipped(shipment) is None  # already fulfilled: no second fulfilment
     fulfilments = emu.apps["shopify"].snapshot()["fulfillments"]
     assert len(fulfilments) == 1 and fulfilments[0]["trackingInfo"][0]["number"] == "TT1GB"
+
+
+def test_end_listing_archives_the_product_and_is_idempotent(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    other = client.publish(payload(2))
+    client.end_listing(ref)
+    by_sku = {p["variants"][0]["sku"]: p for p in products(emu)}
+    assert by_sku["SKU-001"]["status"] == "ARCHIVED"
+    assert by_sku["SKU-002"]["status"] == "ACTIVE"
+    active = {x.sku for x in client.list_listings() if x.status == "ACTIVE"}
+    assert active == {"SKU-002"} and other
+    client.end_listing(ref)  # already archived: nothing sent, no error
+    assert len(emu.calls("shopify", "ProductUpdate")) == 1
+    client.end_listing("gid://shopify/ProductVariant/999999")  # unknown: already gone
+    # publishing the SKU again brings the same product back on sale
+    assert client.publish(payload(1)) == ref
+    assert {p["variants"][0]["sku"]: p for p in products(emu)}["SKU-001"]["status"] == "ACTIVE"
+    assert all(validate_graphql(d) == [] for d in set(emu.apps["shopify"].documents))
+
+
+def test_end_listing_of_one_variant_among_several_stops_selling_it(emu, fake_time):
+    client = make_client(emu, fake_time)
+    option = {"optionName": "Size", "name": "S"}
+    variants = [
+        {
+            "optionValues": [dict(option, name=size)],
+            "sku": "SKU-%s" % size,
+            "price": "10.00",
+            "inventoryPolicy": "CONTINUE",
+            "inventoryQuantities": [
+                {"locationId": client.location_id(), "name": "available", "quantity": 5}
+            ],
+        }
+        for size in ("S", "M")
+    ]
+    product = {
+        "title": "Two sizes",
+        "status": "ACTIVE",
+        "productOptions": [{"name": "Size", "values": [{"name": "S"}, {"name": "M"}]}],
+        "variants": variants,
+    }
+    data = client.graphql(shopify.M_PRODUCT_SET, {"input": product}, mutation=True)
+    ref = client.find_listing("SKU-S").external_ref
+    assert data["productSet"]["userErrors"] == []
+    client.end_listing(ref)
+    client.end_listing(ref)
+    [state] = products(emu)
+    by_sku = {v["sku"]: v for v in state["variants"]}
+    assert state["status"] == "ACTIVE"
+    assert (by_sku["SKU-S"]["inventory_policy"], by_sku["SKU-S"]["quantity"]) == ("DENY", 0)
+    assert (by_sku["SKU-M"]["inventory_policy"], by_sku["SKU-M"]["quantity"]) == ("CONTINUE", 5)
+    assert len(emu.calls("shopify", "VariantsBulkUpdate")) == 1
+
+
+def test_end_listing_retries_a_server_error(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    emu.inject("shopify", "500", count=2, match="ProductUpdate", after=True)
+    client.end_listing(ref)
+    assert products(emu)[0]["status"] == "ARCHIVED"
+    assert len(emu.calls("shopify", "ProductUpdate")) == 3
+    emu.inject("shopify", "500", count=50)
+    with pytest.raises(ChannelError) as err:
+        client.end_listing(ref)
+    assert err.value.retryable and "server error" in str(err.value)
+    assert TOKEN not in str(err.value) and TOKEN not in err.value.payload

@@ -169,3 +169,43 @@ def test_orders_and_dispatch(emu, fake_time):
     client.mark_shipped(shipment)
     assert app.orders[new["id"]]["status"] == "completed"
     assert len(app.notes[new["id"]]) == 1 and "RM1GB" in app.notes[new["id"]][0]["note"]
+
+
+def test_end_listing_makes_products_and_variations_private(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    client.publish(payload(2))
+    app = emu.apps["woocommerce"]
+    with app.lock:
+        parent = app._new_product({"name": "T-shirt", "type": "variable", "sku": "TS"})
+        variation = app._new_variation(parent["id"], {"sku": "TS-M", "regular_price": "9.00"})
+    variation_ref = "%s/%s" % (parent["id"], variation["id"])
+    client.end_listing(ref)
+    client.end_listing(variation_ref)
+    client.end_listing(ref)  # twice: still fine
+    client.end_listing("999999")  # unknown product: nothing to end
+    client.end_listing("%s/999999" % parent["id"])
+    assert app.products[int(ref)]["status"] == "private"
+    assert app.variations[variation["id"]]["status"] == "private"
+    active = {x.sku for x in client.list_listings() if x.status == "publish"}
+    assert active == {"WOO-002"}  # the variable parent is listed through its variations
+    # publishing again puts the same product (and variation) back on sale
+    assert client.publish(payload(1)) == ref
+    assert app.products[int(ref)]["status"] == "publish" and len(products(emu)) == 3
+    client._update(client._listing(variation, variation_ref), payload(3, sku="TS-M"))
+    assert app.variations[variation["id"]]["status"] == "publish"
+
+
+def test_end_listing_retries_a_server_error_without_leaking_secrets(emu, fake_time):
+    client = make_client(emu, fake_time)
+    ref = client.publish(payload(1))
+    emu.inject("woocommerce", "500", count=2, match="PUT product", after=True)
+    client.end_listing(ref)
+    assert products(emu)[0]["status"] == "private"
+    assert len(emu.calls("woocommerce", "PUT product")) == 3
+    emu.inject("woocommerce", "500", count=50)
+    with pytest.raises(ChannelError) as err:
+        client.end_listing(ref)
+    assert err.value.retryable and "server error" in str(err.value)
+    for secret in (KEY, SECRET):
+        assert secret not in str(err.value) and secret not in err.value.payload

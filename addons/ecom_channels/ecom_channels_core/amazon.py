@@ -400,6 +400,31 @@ class AmazonClient(ChannelClient):
     def _update(self, existing, payload):
         return self._put(payload)
 
+    def end_listing(self, external_ref):
+        """Delete the listing of the SKU: ``deleteListingsItem`` in the channel's marketplace.
+
+        ``DELETE /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=...`` removes the
+        seller's offer (the ASIN stays in the catalogue). A DELETE is retried like a read; 404
+        means the SKU is already gone, which is the wanted result. A later ``publish()`` of the
+        SKU finds nothing and creates the listing again with ``putListingsItem``.
+        """
+        sku = str(external_ref)
+        try:
+            body = self.api(
+                "deleteListingsItem",
+                "DELETE",
+                self._listing_path(sku),
+                params={"marketplaceIds": self.marketplace_id},
+            )
+        except ChannelError as exc:
+            if exc.status != 404:
+                raise
+            _logger.info("Amazon: SKU %s has no listing: nothing to end", sku)
+            return None
+        self._submission(body, "ending the listing %s" % sku)
+        self._handling.pop(sku, None)
+        return body.get("submissionId")
+
     def _availability_patch(self, sku, qty):
         return [
             {

@@ -37,6 +37,8 @@ INVENTORY_BATCH = 4
 RETRYABLE_CODES = frozenset({"518", "10007", "16100", "21919144"})
 #: "This item cannot be accessed" (unknown item id or SKU, or not the seller's).
 NOT_FOUND_CODES = frozenset({"17", "21916585"})
+#: "The auction has already been closed": EndFixedPriceItem on an item that already ended.
+ALREADY_ENDED_CODES = frozenset({"1047"})
 #: Site ids and the matching ``Item.Site`` codes.
 SITES = {
     "0": "US",
@@ -339,6 +341,30 @@ class EbayClient(ChannelClient):
             "ReviseFixedPriceItem", {"Item": self._item(payload, existing.external_ref)}
         )
         return str(body.get("ItemID") or existing.external_ref)
+
+    def end_listing(self, external_ref):
+        """End the fixed-price item: ``EndFixedPriceItem`` with ``EndingReason=NotAvailable``.
+
+        ``external_ref`` is the ItemID (a SKU is sent as ``SKU``, which eBay accepts for items
+        tracked by SKU). Error 1047 (already closed) and the "cannot be accessed" codes (no such
+        item) mean there is nothing left to end: success. Ending twice is harmless, so the call
+        is retried like a read. An ended item leaves GetMyeBaySelling's ActiveList and
+        ``find_listing()`` ignores it, so a later ``publish()`` of the SKU lists a new item.
+        """
+        key = str(external_ref)
+        fields = {("ItemID" if is_item_id(key) else "SKU"): key, "EndingReason": "NotAvailable"}
+        body = self.call("EndFixedPriceItem", fields, accept_failure=True)
+        if body.get("Ack") != "Failure":
+            return body.get("EndTime")
+        errors = [e for e in self._errors(body) if e.get("SeverityCode") != "Warning"]
+        codes = {str(e.get("ErrorCode")) for e in errors}
+        if codes and codes <= ALREADY_ENDED_CODES | NOT_FOUND_CODES:
+            _logger.info("eBay: item %s has already ended (%s)", key, ",".join(sorted(codes)))
+            return None
+        raise self.error(
+            "eBay refused EndFixedPriceItem for %s: %s" % (key, self._error_text(errors)),
+            code=",".join(sorted(codes)) or None,
+        )
 
     def _set_quantity_batch(self, batch):
         statuses = [

@@ -66,6 +66,33 @@ mutation InventorySet($input: InventorySetQuantitiesInput!) {
   }
 }"""
 
+Q_VARIANT_TO_END = """
+query VariantToEnd($id: ID!) {
+  node(id: $id) {
+    ... on ProductVariant {
+      id sku inventoryPolicy
+      inventoryItem { id }
+      product { id status variants(first: 2) { nodes { id } } }
+    }
+  }
+}"""
+
+M_PRODUCT_UPDATE = """
+mutation ProductUpdate($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { id status }
+    userErrors { field message }
+  }
+}"""
+
+M_VARIANTS_BULK_UPDATE = """
+mutation VariantsBulkUpdate($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+    productVariants { id inventoryPolicy }
+    userErrors { field message code }
+  }
+}"""
+
 ADDRESS_FIELDS = "name company address1 address2 city zip provinceCode countryCodeV2 phone"
 
 Q_ORDERS = """
@@ -363,6 +390,51 @@ class ShopifyClient(ChannelClient):
             self._user_errors(data["inventorySetQuantities"], "the quantities")
             results.extend(results_ok(sent))
         return results
+
+    def end_listing(self, external_ref):
+        """Stop selling the variant ``external_ref`` (a ProductVariant GID).
+
+        The only variant of its product: the product is set to ``ARCHIVED`` with
+        ``productUpdate`` (``productChangeStatus`` is deprecated in 2025-01), which takes it off
+        every sales channel. One variant among others: ``productVariantsBulkUpdate`` sets its
+        ``inventoryPolicy`` to ``DENY`` (no overselling) and ``inventorySetQuantities`` its
+        available quantity to 0 at the channel's location, so it cannot be bought while the
+        product's other variants stay on sale. Both are absolute settings, retried like reads;
+        an unknown variant or an archived product is already ended. A later ``publish()`` of
+        the SKU finds the variant again and ``productSet`` makes the product ``ACTIVE``.
+        """
+        node = self.graphql(Q_VARIANT_TO_END, {"id": external_ref}, cost=5)["node"]
+        if not node or not node.get("product"):
+            _logger.info("Shopify: variant %s is gone: nothing to end", external_ref)
+            return
+        product = node["product"]
+        if len(product["variants"]["nodes"]) <= 1:
+            if product.get("status") == "ARCHIVED":
+                return
+            data = self.graphql(
+                M_PRODUCT_UPDATE,
+                {"product": {"id": product["id"], "status": "ARCHIVED"}},
+                mutation=True,
+                idempotent=True,  # sets a status: repeating it is harmless
+            )
+            self._user_errors(data["productUpdate"], "ending the product %s" % product["id"])
+            return
+        if node.get("inventoryPolicy") != "DENY":
+            data = self.graphql(
+                M_VARIANTS_BULK_UPDATE,
+                {
+                    "productId": product["id"],
+                    "variants": [{"id": node["id"], "inventoryPolicy": "DENY"}],
+                },
+                mutation=True,
+                idempotent=True,
+            )
+            self._user_errors(
+                data["productVariantsBulkUpdate"], "ending the variant %s" % external_ref
+            )
+        result = self._set_quantity_batch([(external_ref, 0)])[0]
+        if not result.ok:
+            raise self.error("Shopify: ending %s failed: %s" % (external_ref, result.message))
 
     # ------------------------------------------------------------------ orders
     @staticmethod

@@ -161,14 +161,40 @@ class WooCommerceClient(ChannelClient):
         if "/" in existing.external_ref:
             product_id, variation_id = existing.external_ref.split("/")
             body = self._product_body(payload)
-            body = {k: v for k, v in body.items() if k not in ("name", "type", "status", "tags")}
+            body = {k: v for k, v in body.items() if k not in ("name", "type", "tags")}
             body.pop("categories", None)
+            body["visible"] = True  # ``status`` for v3 stores, ``visible`` for older ones
             self.call("PUT", "products/%s/variations/%s" % (product_id, variation_id), json=body)
         else:
             self.call(
                 "PUT", "products/%s" % existing.external_ref, json=self._product_body(payload)
             )
         return existing.external_ref
+
+    def end_listing(self, external_ref):
+        """Take the product (or variation) off sale: its status becomes ``private``.
+
+        ``PUT products/<id>`` with ``status: private`` (documented enum: draft, pending,
+        private, publish); for ``"<product id>/<variation id>"``, ``PUT
+        products/<id>/variations/<id>`` with ``status: private`` (REST v3) and ``visible:
+        false`` (its older spelling, the only one the v3 route index documents). A private
+        product stays in the back office but is not shown nor sold in the shop. PUT sets a
+        value, so it is retried like a read; an unknown id (404) is already ended. A later
+        ``publish()`` of the SKU finds the product and sets it back to ``publish``.
+        """
+        ref = str(external_ref)
+        if "/" in ref:
+            product_id, variation_id = ref.split("/", 1)
+            route = "products/%s/variations/%s" % (product_id, variation_id)
+            body = {"status": "private", "visible": False}
+        else:
+            route, body = "products/%s" % ref, {"status": "private"}
+        try:
+            self.call("PUT", route, json=body)
+        except ChannelError as exc:
+            if exc.status != 404:
+                raise
+            _logger.info("WooCommerce: %s does not exist: nothing to end", ref)
 
     def _set_quantity_batch(self, batch):
         results = []

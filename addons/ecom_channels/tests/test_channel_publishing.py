@@ -406,6 +406,14 @@ class TestChannelPublishing(ChannelEmulatorCase):
                 channel.action_publish_listings()
                 listings.action_end()
                 self.assertEqual(set(listings.mapped("state")), {"ended"})
+                # The channel no longer offers them: gone, or archived / private.
+                with channel.sudo()._get_client() as client:
+                    for listing in listings:
+                        remote = client.find_listing(listing.default_code)
+                        self.assertTrue(
+                            remote is None or remote.status.lower() in ("archived", "private"),
+                            "%s still offered: %s" % (listing.default_code, remote),
+                        )
                 # Ended listings are not published again.
                 self.assertEqual(channel.action_publish_listings()["params"]["type"], "info")
 
