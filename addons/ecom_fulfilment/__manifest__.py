@@ -14,7 +14,11 @@
     "data": [
         "security/ecom_fulfilment_security.xml",
         "security/ir.model.access.csv",
+        "data/product_data.xml",
+        "data/ir_cron_data.xml",
         "views/ecom_shipping_rule_views.xml",
+        "views/ecom_channel_views.xml",
+        "views/sale_order_views.xml",
         "views/ecom_fulfilment_menus.xml",
     ],
 }

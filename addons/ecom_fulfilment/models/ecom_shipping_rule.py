@@ -159,9 +159,11 @@ class EcomShippingRule(models.Model):
         )
 
     @api.model
-    def _select_for_order(self, order):
-        """The first matching rule of the order's company for ``order``, or an empty recordset."""
+    def _select_for_order(self, order, rules=None):
+        """The first matching rule of the order's company for ``order``, or an empty recordset.
+        ``rules``: the candidate rules when the caller already read them (batch imports)."""
         order.ensure_one()
-        rules = self.search([("company_id", "in", (order.company_id.id, False))])
+        if rules is None:
+            rules = self.search([("company_id", "in", (order.company_id.id, False))])
         chosen = select_rule(rules._to_core(), self._shipment_of_order(order))
         return self.browse(chosen.id) if chosen else self.browse()

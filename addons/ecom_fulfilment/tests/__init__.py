@@ -1,1 +1,2 @@
 from . import test_ecom_shipping_rule
+from . import test_order_import

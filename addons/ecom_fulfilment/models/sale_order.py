@@ -1,0 +1,436 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.tools import email_normalize, mute_logger
+
+_logger = logging.getLogger(__name__)
+
+#: Address fields of the channel that must be known to ship an order.
+REQUIRED_ADDRESS_FIELDS = ("street", "city", "zip", "country_code")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    ecom_shipping_rule_id = fields.Many2one(
+        "ecom.shipping.rule",
+        "Shipping Rule",
+        copy=False,
+        check_company=True,
+        help="The rule that chose the carrier of this channel order; change it to ship otherwise.",
+    )
+    ecom_needs_attention = fields.Boolean(
+        "Needs Attention",
+        copy=False,
+        index=True,
+        help="The channel order could not be imported as it is (unknown product, missing "
+        "address, no shipping rule...): see the reason.",
+    )
+    ecom_attention_reason = fields.Text("Attention Reason", copy=False)
+
+    @api.onchange("ecom_shipping_rule_id")
+    def _onchange_ecom_shipping_rule_id(self):
+        if self.ecom_shipping_rule_id:
+            self.carrier_id = self.ecom_shipping_rule_id.carrier_id
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_ecom_mark_handled(self):
+        """The problems of these channel orders were dealt with."""
+        self.write({"ecom_needs_attention": False})
+
+    # ------------------------------------------------------------------
+    # Order import
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ecom_existing_orders(self, channel, refs):
+        """The orders of ``channel`` already imported for ``refs``, by reference (one search)."""
+        orders = self.with_context(active_test=False).search(
+            [("ecom_channel_id", "=", channel.id), ("ecom_external_ref", "in", list(refs))]
+        )
+        return {order.ecom_external_ref: order for order in orders}
+
+    @api.model
+    def _ecom_import_remote_orders(self, channel, remote_orders):
+        """Create the orders of ``channel`` not imported yet, apply the cancellations of the
+        others. Each order is created in its own savepoint: a failing one is logged and the
+        others go on; one created meanwhile by a concurrent import counts as existing."""
+        latest = {}
+        for remote in remote_orders:  # a changed order may be read twice: keep its last state
+            if remote.external_ref:
+                latest[remote.external_ref] = remote
+        existing = self._ecom_existing_orders(channel, latest)
+        new = [r for ref, r in latest.items() if ref not in existing]
+        data = self._ecom_import_data(channel, new)
+        result = {"read": len(remote_orders), "created": self.browse(), "attention": self.browse()}
+        result.update(cancelled=self.browse(), failed=[])
+        logs, raced = [], []
+        for remote in new:
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    order, problems = self._ecom_create_order(channel, remote, data)
+            except psycopg2.errors.UniqueViolation:
+                raced.append(remote)  # imported by another process since our search
+                continue
+            except Exception as exc:  # pylint: disable=broad-except
+                _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
+                result["failed"].append(remote)
+                logs.append(
+                    channel._sync_log_vals(
+                        "import orders",
+                        "error",
+                        self.env._(
+                            "Order %(order)s could not be imported: %(error)s",
+                            order=remote.name or remote.external_ref,
+                            error=exc,
+                        ),
+                    )
+                )
+                continue
+            result["created"] |= order
+            if problems:
+                result["attention"] |= order
+                for problem in problems:
+                    vals = channel._sync_log_vals("import orders", "warning", problem)
+                    vals.update(res_model=self._name, res_id=order.id)
+                    logs.append(vals)
+        if raced:
+            existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
+        changed = [
+            (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
+        ]
+        self._ecom_apply_changes(channel, changed, result, logs)
+        self.env["ecom.sync.log"].create(logs)
+        return result
+
+    @api.model
+    def _ecom_apply_changes(self, channel, changed, result, logs):
+        """Cancel the orders cancelled on the channel, unless they have shipped already."""
+        for order, remote in changed:
+            if not remote.cancelled or order.state == "cancel":
+                continue
+            label = order.name
+            if any(picking.state == "done" for picking in order.picking_ids):
+                vals = channel._sync_log_vals(
+                    "import orders",
+                    "warning",
+                    self.env._(
+                        "Order %(order)s was cancelled on the channel but has already shipped: "
+                        "refund or recall it by hand.",
+                        order=label,
+                    ),
+                )
+                vals.update(res_model=self._name, res_id=order.id)
+                logs.append(vals)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    order.with_context(disable_cancel_warning=True).action_cancel()
+            except Exception as exc:  # pylint: disable=broad-except
+                _logger.exception("channel %s: order %s not cancelled", channel.id, label)
+                vals = channel._sync_log_vals(
+                    "import orders",
+                    "error",
+                    self.env._(
+                        "Order %(order)s was cancelled on the channel but could not be "
+                        "cancelled here: %(error)s",
+                        order=label,
+                        error=exc,
+                    ),
+                )
+                vals.update(res_model=self._name, res_id=order.id)
+                logs.append(vals)
+                continue
+            order.message_post(body=self.env._("Cancelled on the sales channel."))
+            result["cancelled"] |= order
+
+    @api.model
+    def _ecom_import_data(self, channel, remote_orders):
+        """Everything the new orders refer to, read (or created) in a few grouped queries:
+        products by listing and SKU, countries, states, pricelists, customers and their
+        delivery addresses, shipping rules."""
+        listing_refs = {
+            line.listing_ref for r in remote_orders for line in r.lines if line.listing_ref
+        }
+        skus = {line.sku for r in remote_orders for line in r.lines if line.sku}
+        listings = self.env["ecom.channel.listing"].search(
+            [("channel_id", "=", channel.id), ("external_ref", "in", list(listing_refs))]
+        )
+        products = self.env["product.product"].search(
+            [
+                ("default_code", "in", list(skus)),
+                ("company_id", "in", [False, channel.company_id.id]),
+            ]
+        )
+        addresses = [a for r in remote_orders for a in (r.shipping_address, r.billing_address)]
+        countries = self.env["res.country"].search(
+            [("code", "in", list({a.country_code.upper() for a in addresses if a.country_code}))]
+        )
+        country_by_code = {c.code: c for c in countries}
+        states = self.env["res.country.state"].search(
+            [
+                ("country_id", "in", countries.ids),
+                ("code", "in", list({a.state for a in addresses if a.state})),
+            ]
+        )
+        return {
+            "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
+            "by_sku": {p.default_code: p for p in products},
+            "countries": country_by_code,
+            "states": {(s.country_id.code, s.code): s for s in states},
+            "pricelists": self._ecom_pricelists(channel, remote_orders),
+            "customers": self._ecom_customers(channel, remote_orders, country_by_code, states),
+            "rules": self.env["ecom.shipping.rule"].search(
+                [("company_id", "in", (channel.company_id.id, False))]
+            ),
+            "shipping_product": channel.shipping_product_id
+            or self.env.ref(
+                "ecom_fulfilment.product_product_channel_shipping", raise_if_not_found=False
+            ),
+        }
+
+    @api.model
+    def _ecom_pricelists(self, channel, remote_orders):
+        """A pricelist per order currency (the channel's prices are kept on the lines; the
+        pricelist only gives the order its currency). Missing ones are created."""
+        codes = {r.currency or channel.currency_id.name for r in remote_orders}
+        currencies = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", list(codes))])
+        )
+        Pricelist = self.env["product.pricelist"].sudo()
+        pricelists = Pricelist.search(
+            [
+                ("currency_id", "in", currencies.ids),
+                ("company_id", "in", (channel.company_id.id, False)),
+            ],
+            order="company_id, sequence, id",
+        )
+        by_currency = {}
+        for pricelist in pricelists:
+            by_currency.setdefault(pricelist.currency_id.name, pricelist)
+        missing = [c for c in currencies if c.name not in by_currency]
+        created = Pricelist.create(
+            [{"name": "%s (%s)" % (channel.name, c.name), "currency_id": c.id} for c in missing]
+        )
+        by_currency.update({p.currency_id.name: p for p in created})
+        return {code: p.sudo(False) for code, p in by_currency.items()}
+
+    @api.model
+    def _ecom_partner_vals(self, address, country_by_code, states):
+        country = country_by_code.get((address.country_code or "").upper())
+        state = states.filtered(lambda s: s.country_id == country and s.code == address.state)[:1]
+        return {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "city": address.city or False,
+            "zip": address.zip or False,
+            "country_id": country.id if country else False,
+            "state_id": state.id,
+            "phone": address.phone or False,
+        }
+
+    @api.model
+    def _ecom_customers(self, channel, remote_orders, country_by_code, states):
+        """``{external_ref: (customer, delivery address)}``: customers matched by email (one
+        search) or created, each with its delivery address as a child contact."""
+        Partner = self.env["res.partner"]
+        emails = {r.external_ref: email_normalize(r.buyer_email or "") for r in remote_orders}
+        partners = Partner.search(
+            [
+                ("email_normalized", "in", [e for e in emails.values() if e]),
+                ("parent_id", "=", False),
+            ],
+            order="id",
+        )
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.email_normalized, partner)
+        new_vals, new_refs = {}, []
+        for remote in remote_orders:
+            email = emails[remote.external_ref]
+            if email and (email in by_email or email in new_vals):
+                continue
+            billing = remote.billing_address
+            if not (billing.street or billing.city):
+                billing = remote.shipping_address
+            vals = self._ecom_partner_vals(billing, country_by_code, states)
+            vals.update(
+                name=remote.buyer_name
+                or billing.name
+                or remote.shipping_address.name
+                or email
+                or remote.name,
+                email=remote.buyer_email or False,
+                company_id=channel.company_id.id,
+            )
+            if email:
+                new_vals[email] = vals
+            else:
+                new_refs.append((remote.external_ref, vals))
+        created = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
+        by_email.update(zip(new_vals, created[: len(new_vals)], strict=True))
+        by_ref = dict(zip([ref for ref, __ in new_refs], created[len(new_vals) :], strict=True))
+        # Delivery addresses: reuse an identical delivery contact, or create one.
+        customers, delivery_vals = {}, {}
+        for remote in remote_orders:
+            email = emails[remote.external_ref]
+            parent = by_ref.get(remote.external_ref) or by_email[email]
+            address = remote.shipping_address
+            if not (address.street or address.city or address.zip or address.country_code):
+                customers[remote.external_ref] = (parent, parent)
+                continue
+            vals = self._ecom_partner_vals(address, country_by_code, states)
+            vals.update(
+                name=address.name or parent.name,
+                parent_id=parent.id,
+                type="delivery",
+                company_id=channel.company_id.id,
+            )
+            key = tuple(sorted((k, v) for k, v in vals.items() if k != "company_id"))
+            same = parent.child_ids.filtered(
+                lambda c, vals=vals: (
+                    c.type == "delivery"
+                    and all(
+                        c[k].id == v if k.endswith("_id") else c[k] == v for k, v in vals.items()
+                    )
+                )
+            )[:1]
+            customers[remote.external_ref] = (parent, same or key)
+            if not same:
+                delivery_vals.setdefault(key, vals)
+        deliveries = dict(
+            zip(delivery_vals, Partner.create(list(delivery_vals.values())), strict=True)
+        )
+        return {
+            ref: (parent, deliveries[delivery] if isinstance(delivery, tuple) else delivery)
+            for ref, (parent, delivery) in customers.items()
+        }
+
+    @api.model
+    def _ecom_create_order(self, channel, remote, data):
+        """Create one sale order from a channel order and confirm it if nothing is missing.
+        Return the order and the problems that keep it unconfirmed or flagged."""
+        problems = []
+        label = remote.name or remote.external_ref
+        address = remote.shipping_address
+        missing = [f for f in REQUIRED_ADDRESS_FIELDS if not getattr(address, f)]
+        if missing:
+            problems.append(
+                self.env._(
+                    "Order %(order)s: the delivery address lacks %(fields)s.",
+                    order=label,
+                    fields=", ".join(missing),
+                )
+            )
+        elif address.country_code.upper() not in data["countries"]:
+            problems.append(
+                self.env._(
+                    "Order %(order)s: unknown country code %(code)s.",
+                    order=label,
+                    code=address.country_code,
+                )
+            )
+        customer, delivery = data["customers"][remote.external_ref]
+        lines = []
+        for line in remote.lines:
+            product = data["by_listing"].get(line.listing_ref) or data["by_sku"].get(line.sku)
+            if not product:
+                problems.append(
+                    self.env._(
+                        "Order %(order)s: no product for SKU %(sku)s (%(title)s, listing "
+                        "%(listing)s).",
+                        order=label,
+                        sku=line.sku or "-",
+                        title=line.title or "-",
+                        listing=line.listing_ref or "-",
+                    )
+                )
+                lines.append(
+                    {
+                        "display_type": "line_note",
+                        "name": self.env._(
+                            "Unmatched channel line: %(qty)s x %(sku)s %(title)s at %(price)s",
+                            qty=line.quantity,
+                            sku=line.sku or "-",
+                            title=line.title or "",
+                            price=line.unit_price,
+                        ),
+                    }
+                )
+                continue
+            lines.append(
+                {
+                    "product_id": product.id,
+                    "product_uom_qty": line.quantity,
+                    "price_unit": line.unit_price,
+                }
+            )
+        shipping_product = data["shipping_product"]
+        if remote.shipping_amount:
+            if shipping_product:
+                lines.append(
+                    {
+                        "product_id": shipping_product.id,
+                        "name": remote.service_level or shipping_product.display_name,
+                        "product_uom_qty": 1,
+                        "price_unit": remote.shipping_amount,
+                        "is_delivery": True,
+                    }
+                )
+            else:
+                problems.append(
+                    self.env._(
+                        "Order %(order)s: the channel has no delivery product for the shipping "
+                        "charge of %(amount)s.",
+                        order=label,
+                        amount=remote.shipping_amount,
+                    )
+                )
+        pricelist = data["pricelists"].get(remote.currency or channel.currency_id.name)
+        order = self.create(
+            {
+                "ecom_channel_id": channel.id,
+                "ecom_external_ref": remote.external_ref,
+                "ecom_service_level": remote.service_level or False,
+                "ecom_ship_by_date": remote.ship_by,
+                "company_id": channel.company_id.id,
+                "warehouse_id": channel.warehouse_id.id,
+                "partner_id": customer.id,
+                "partner_invoice_id": customer.id,
+                "partner_shipping_id": delivery.id,
+                "pricelist_id": pricelist.id if pricelist else False,
+                "client_order_ref": remote.name or remote.external_ref,
+                "origin": remote.name or False,
+                "date_order": remote.created_at or fields.Datetime.now(),
+                "order_line": [fields.Command.create(vals) for vals in lines],
+            }
+        )
+        rule = self.env["ecom.shipping.rule"]._select_for_order(order, rules=data["rules"])
+        if rule:
+            order.write({"ecom_shipping_rule_id": rule.id, "carrier_id": rule.carrier_id.id})
+        else:
+            problems.append(
+                self.env._(
+                    "Order %(order)s: no shipping rule matches service level %(service)s.",
+                    order=label,
+                    service=remote.service_level or "-",
+                )
+            )
+        blocking = len(problems) - (0 if rule else 1)
+        if not blocking and not remote.cancelled:
+            order.action_confirm()
+        elif remote.cancelled:
+            order.with_context(disable_cancel_warning=True).action_cancel()
+        if problems and not remote.cancelled:
+            order.write(
+                {"ecom_needs_attention": True, "ecom_attention_reason": "\n".join(problems)}
+            )
+        return order, [] if remote.cancelled else problems

@@ -1,0 +1,250 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Channel orders imported from the local emulator over real HTTP: exactly once, matched,
+confirmed with stock reserved, flagged when they cannot be matched, cancelled when the channel
+cancels them."""
+
+from datetime import datetime
+from unittest.mock import patch
+
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.ecom_channels.tests.test_channel_publishing import ChannelEmulatorCase
+
+#: Channel types whose order import is tested (those the emulator and the clients both have).
+IMPORT_TYPES = ("shopify", "woocommerce", "ebay", "amazon")
+#: The import mark each test starts from, and the date of the seeded orders.
+START = datetime(2024, 2, 28, 12, 0, 0)
+ORDER_DATE = "2024-03-01T10:00:00Z"
+ADDRESS = {
+    "name": "Jane Doe",
+    "street": "1 High Street",
+    "city": "Bristol",
+    "zip": "BS1 4DJ",
+    "country_code": "GB",
+    "phone": "+44 117 496 0000",
+}
+CUSTOMER = {"name": "Jane Doe", "email": "jane.doe@example.com"}
+
+
+@tagged("post_install", "-at_install")
+class TestOrderImport(ChannelEmulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.importer = new_test_user(
+            cls.env,
+            "ecom_order_importer",
+            groups="ecom_channels.ecom_channels_group_user,ecom_fulfilment.ecom_fulfilment_group_user,"
+            "base.group_partner_manager",
+        )
+        cls.mug, cls.bottle = cls.products[:2]
+        cls.products[:2].is_storable = True
+        stock = cls.warehouse.lot_stock_id
+        for product in (cls.mug, cls.bottle):
+            cls.env["stock.quant"]._update_available_quantity(product, stock, 100)
+        ship_product = cls.env["product.product"].create(
+            {"name": "Carrier", "type": "service", "list_price": 0.0}
+        )
+        cls.tracked48 = cls.env["delivery.carrier"].create(
+            {"name": "Tracked 48", "product_id": ship_product.id, "delivery_type": "fixed"}
+        )
+        cls.rule = cls.env["ecom.shipping.rule"].create(
+            {
+                "country_ids": [(6, 0, cls.env.ref("base.uk").ids)],
+                "carrier_id": cls.tracked48.id,
+            }
+        )
+        cls.import_types = [t for t in IMPORT_TYPES if t in cls.channel_types]
+
+    def each_importing_channel(self):
+        if not self.import_types:
+            self.skipTest("no channel client is available")
+        for channel_type in self.import_types:
+            channel = self.channels[channel_type]
+            channel.sudo().orders_imported_until = START
+            yield channel_type, channel.with_user(self.importer)
+
+    def seed(self, channel_type, sku=None, created_at=ORDER_DATE, **kwargs):
+        values = {
+            "lines": [
+                {"sku": sku or self.mug.default_code, "quantity": 2, "price": 12.5},
+                {"sku": self.bottle.default_code, "quantity": 1, "price": 8.0},
+            ],
+            "customer": CUSTOMER,
+            "address": ADDRESS,
+            "shipping": 3.95,
+            "created_at": created_at,
+        }
+        values.update(kwargs)
+        return str(self.emulator.apps[channel_type].seed_order(**values)["id"])
+
+    def cancel_on_channel(self, channel_type, ref, stamp):
+        app = self.emulator.apps[channel_type]
+        with app.lock:
+            if channel_type == "shopify":
+                app.orders[ref].update(cancelledAt=stamp, updatedAt=stamp)
+            elif channel_type == "woocommerce":
+                app.orders[int(ref)].update(status="cancelled", date_modified_gmt=stamp[:-1])
+            elif channel_type == "ebay":
+                app.orders[ref]["OrderStatus"] = "Cancelled"
+                app.orders[ref]["CheckoutStatus"]["LastModifiedTime"] = stamp
+            else:
+                app.orders[ref].update(OrderStatus="Canceled", LastUpdateDate=stamp)
+
+    def orders(self, channel):
+        return self.env["sale.order"].search([("ecom_channel_id", "=", channel.id)])
+
+    def test_import_creates_confirmed_orders_once(self):
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                ref = self.seed(channel_type)
+                action = channel.action_import_orders()
+                self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+                order = self.orders(channel)
+                self.assertEqual(order.ecom_external_ref, ref)
+                self.assertEqual(order.state, "sale")
+                self.assertFalse(order.ecom_needs_attention)
+                # customer, and the delivery address as its own contact
+                self.assertEqual(order.partner_id.email, CUSTOMER["email"])
+                self.assertEqual(order.partner_invoice_id, order.partner_id)
+                delivery = order.partner_shipping_id
+                self.assertEqual(delivery.parent_id, order.partner_id)
+                self.assertEqual(delivery.type, "delivery")
+                self.assertEqual(
+                    (delivery.street, delivery.city, delivery.zip, delivery.country_id.code),
+                    ("1 High Street", "Bristol", "BS1 4DJ", "GB"),
+                )
+                # lines with the channel's prices, and the shipping charge
+                lines = {line.product_id: line for line in order.order_line}
+                self.assertEqual(lines[self.mug].product_uom_qty, 2)
+                self.assertEqual(lines[self.mug].price_unit, 12.5)
+                self.assertEqual(lines[self.bottle].price_unit, 8.0)
+                shipping = lines[channel.shipping_product_id]
+                self.assertEqual(shipping.price_unit, 3.95)
+                self.assertTrue(order.ecom_service_level)
+                self.assertEqual(order.ecom_shipping_rule_id, self.rule)
+                self.assertEqual(order.carrier_id, self.tracked48)
+                # stock reserved
+                moves = order.picking_ids.move_ids
+                self.assertEqual(set(moves.mapped("state")), {"assigned"})
+                self.assertEqual(sum(moves.mapped("quantity")), 3)
+                # the mark moves to the newest order seen, not to now
+                self.assertEqual(channel.orders_imported_until, datetime(2024, 3, 1, 10, 0, 0))
+                # a second import (same window, overlap included) creates nothing
+                channel.action_import_orders()
+                self.assertEqual(self.orders(channel), order)
+                self.assertEqual(
+                    self.env["res.partner"].search_count([("email", "=", CUSTOMER["email"])]), 1
+                )
+
+    def test_concurrent_import_counts_as_existing(self):
+        Order = self.registry["sale.order"]
+        original = Order._ecom_existing_orders
+        calls = []
+
+        def stale(model, channel, refs):
+            # the first lookup misses the order another process has just created
+            calls.append(refs)
+            return {} if len(calls) == 1 else original(model, channel, refs)
+
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                self.seed(channel_type)
+                channel.action_import_orders()
+                order = self.orders(channel)
+                calls.clear()
+                channel.sudo().orders_imported_until = START
+                with patch.object(Order, "_ecom_existing_orders", stale):
+                    result = channel._import_orders()
+                self.assertFalse(result["created"])
+                self.assertFalse(result["failed"])
+                self.assertEqual(self.orders(channel), order)
+
+    def test_unknown_sku_needs_attention(self):
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                self.seed(channel_type, sku="NO-SUCH-SKU")
+                action = channel.action_import_orders()
+                self.assertEqual(action["params"]["type"], "warning")
+                order = self.orders(channel)
+                self.assertEqual(order.state, "draft")
+                self.assertTrue(order.ecom_needs_attention)
+                self.assertIn("no product for SKU NO-SUCH-SKU", order.ecom_attention_reason)
+                # nothing dropped: the known line and the unknown one (as a note) are there
+                self.assertEqual(
+                    order.order_line.filtered("product_id").product_id,
+                    self.bottle | channel.shipping_product_id,
+                )
+                self.assertIn("NO-SUCH-SKU", order.order_line.filtered("display_type").name)
+                log = self.env["ecom.sync.log"].search(
+                    [("channel_id", "=", channel.id), ("res_id", "=", order.id)]
+                )
+                self.assertEqual(log.status, "warning")
+                self.assertIn("NO-SUCH-SKU", log.message)
+                menu = self.env.ref("ecom_fulfilment.sale_order_attention_action")
+                self.assertIn("filter_ecom_needs_attention", menu.context)
+
+    def test_missing_address_needs_attention(self):
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                self.seed(channel_type, address={"name": "Jane Doe"})
+                channel.action_import_orders()
+                order = self.orders(channel)
+                self.assertEqual(order.state, "draft")
+                self.assertTrue(order.ecom_needs_attention)
+                self.assertIn("delivery address lacks", order.ecom_attention_reason)
+
+    def test_channel_cancellation_cancels_order(self):
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                ref = self.seed(channel_type)
+                channel.action_import_orders()
+                order = self.orders(channel)
+                self.assertEqual(order.state, "sale")
+                self.cancel_on_channel(channel_type, ref, "2024-03-01T11:00:00Z")
+                channel.action_import_orders()
+                self.assertEqual(order.state, "cancel")
+                self.assertEqual(set(order.picking_ids.mapped("state")), {"cancel"})
+                self.assertEqual(channel.orders_imported_until, datetime(2024, 3, 1, 11, 0, 0))
+
+    def test_cancellation_after_shipping_is_only_logged(self):
+        channel_type, channel = next(self.each_importing_channel())
+        ref = self.seed(channel_type)
+        channel.action_import_orders()
+        order = self.orders(channel)
+        picking = order.picking_ids
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.cancel_on_channel(channel_type, ref, "2024-03-01T11:00:00Z")
+        channel.action_import_orders()
+        self.assertEqual(order.state, "sale")
+        log = self.env["ecom.sync.log"].search(
+            [("channel_id", "=", channel.id), ("res_id", "=", order.id)]
+        )
+        self.assertEqual(log.status, "warning")
+        self.assertIn("already shipped", log.message)
+
+    def test_overlap_catches_orders_at_the_boundary(self):
+        for channel_type, channel in self.each_importing_channel():
+            with self.subTest(channel=channel_type):
+                self.seed(channel_type)
+                channel.action_import_orders()
+                mark = channel.orders_imported_until
+                # dated exactly at the mark, and one the channel showed a few minutes late
+                self.seed(channel_type, created_at=ORDER_DATE)
+                self.seed(channel_type, created_at="2024-03-01T09:55:00Z")
+                channel.action_import_orders()
+                self.assertEqual(len(self.orders(channel)), 3)
+                self.assertEqual(channel.orders_imported_until, mark)
+
+    def test_cron_imports_every_channel(self):
+        self.channel.active = False  # the base class's channel points at no server
+        refs = {}
+        for channel_type, channel in self.each_importing_channel():
+            refs[channel] = self.seed(channel_type)
+        self.env["ecom.channel"]._cron_import_orders()
+        for channel, ref in refs.items():
+            self.assertEqual(self.orders(channel).ecom_external_ref, ref)
+            self.assertEqual(self.orders(channel).state, "sale")
+        cron = self.env.ref("ecom_fulfilment.ecom_channel_cron_import_orders")
+        self.assertEqual((cron.interval_number, cron.interval_type), (5, "minutes"))
