@@ -4,3 +4,4 @@ from . import ecom_channel_listing
 from . import ecom_channel_listing_image
 from . import ecom_sync_log
 from . import sale_order
+from . import stock_move

@@ -1,13 +1,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import math
 
 from odoo import api, fields, models
+from odoo.tools import SQL, float_round
 
 from ..ecom_channels_core import registry
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
 
 _logger = logging.getLogger(__name__)
+
+#: Most listings one stock push handles (the cron runs again at once when more wait).
+STOCK_PUSH_LIMIT = 1000
 
 CHANNEL_TYPES = [
     ("shopify", "Shopify"),
@@ -101,7 +106,38 @@ class EcomChannel(models.Model):
         "more (Retry-After).",
     )
 
+    # Stock rules ---------------------------------------------------------
+    stock_buffer_qty = fields.Integer(
+        "Stock Buffer",
+        help="Units kept back from this channel: subtracted from the free stock first.",
+    )
+    stock_percent = fields.Float(
+        "Stock Share (%)",
+        default=100.0,
+        help="Share of the free stock (after the buffer) offered on this channel, rounded down.",
+    )
+    stock_max_qty = fields.Integer(
+        "Maximum Listed Quantity",
+        help="Never list more than this quantity; 0 for no maximum.",
+    )
+    stock_zero_below = fields.Integer(
+        "Zero Out At or Below",
+        help="List 0 when the quantity (after buffer and share, before the maximum) is at or "
+        "below this number.",
+    )
+    stock_pending_count = fields.Integer(compute="_compute_stock_pending_count")
+
     _sql_constraints = [
+        (
+            "stock_percent_range",
+            "CHECK(stock_percent >= 0 AND stock_percent <= 100)",
+            "The stock share must be between 0 and 100%.",
+        ),
+        (
+            "stock_quantities_not_negative",
+            "CHECK(stock_buffer_qty >= 0 AND stock_max_qty >= 0 AND stock_zero_below >= 0)",
+            "The stock buffer, maximum and zero-out threshold cannot be negative.",
+        ),
         (
             "name_company_uniq",
             "unique(name, company_id)",
@@ -154,9 +190,33 @@ class EcomChannel(models.Model):
             channel.sync_error_count = errors.get(channel, 0)
             channel.sale_order_count = orders.get(channel, 0)
 
+    def _compute_stock_pending_count(self):
+        pending = dict(
+            self.env["ecom.channel.listing"]._read_group(
+                [("channel_id", "in", self.ids), ("stock_pending", "=", True)],
+                ["channel_id"],
+                ["__count"],
+            )
+        )
+        for channel in self:
+            channel.stock_pending_count = pending.get(channel, 0)
+
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
+
+    def _sellable_quantity(self, free_qty):
+        """The quantity this channel lists for ``free_qty`` units of free stock: minus the buffer,
+        times the share (rounded down), 0 at or below the zero-out threshold, capped by the
+        maximum; never negative."""
+        self.ensure_one()
+        share = (free_qty - self.stock_buffer_qty) * self.stock_percent / 100.0
+        qty = math.floor(float_round(share, precision_digits=6))
+        if qty <= self.stock_zero_below:
+            return 0
+        if self.stock_max_qty:
+            qty = min(qty, self.stock_max_qty)
+        return max(int(qty), 0)
 
     def _secrets(self):
         """The channel's credentials, read with superuser rights, to redact them from logs."""
@@ -434,6 +494,85 @@ class EcomChannel(models.Model):
             result["published"],
             result["failed"],
         )
+
+    def action_push_stock(self):
+        """Send this channel's quantities now: every published listing whose quantity to publish
+        differs from the one the channel last accepted."""
+        self.ensure_one()
+        self.env["ecom.channel.listing"].check_access("write")
+        listings = self.env["ecom.channel.listing"].search(
+            [("channel_id", "=", self.id), ("state", "=", "published")]
+        )
+        listings.write({"stock_pending": True})
+        result = self._push_stock()
+        message = self.env._(
+            "%(sent)s quantities sent, %(failed)s failed, %(same)s already right.",
+            sent=result["sent"],
+            failed=result["failed"],
+            same=result["unchanged"],
+        )
+        return self._notification(
+            self.env._("Stock pushed"),
+            message,
+            kind="warning" if result["failed"] else "success",
+            sticky=bool(result["failed"]),
+        )
+
+    @api.model
+    def _cron_push_stock(self, limit=STOCK_PUSH_LIMIT):
+        """Push the pending quantities of every active channel, ``limit`` listings per run; run
+        again at once when more are waiting."""
+        result = self.search([])._push_stock(limit=limit)
+        _logger.info(
+            "stock push: %d sent, %d failed, %d unchanged",
+            result["sent"],
+            result["failed"],
+            result["unchanged"],
+        )
+        if result["more"]:
+            self.env.ref("ecom_channels.ecom_channel_cron_push_stock")._trigger()
+
+    def _push_stock(self, limit=STOCK_PUSH_LIMIT):
+        """Push the pending quantities of these channels, oldest change first.
+
+        The pending listings are locked (``FOR UPDATE SKIP LOCKED``): two workers never push the
+        same listing, and a stock change that lands during the push waits for this transaction
+        to end before it marks the listing pending again (see ``ecom.channel.listing.
+        _mark_stock_pending``), so it is pushed at the next run and never lost.
+        """
+        result = {"sent": 0, "failed": 0, "unchanged": 0, "more": False}
+        if not self:
+            return result
+        Listing = self.env["ecom.channel.listing"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM ecom_channel_listing
+                    WHERE channel_id IN %s AND stock_pending AND state = 'published'
+                 ORDER BY write_date, id
+                    LIMIT %s
+                      FOR UPDATE SKIP LOCKED""",
+                tuple(self.ids),
+                limit,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        listings = Listing.browse(ids)
+        listings.invalidate_recordset(["qty_to_publish"])
+        listings.mapped("qty_to_publish")  # one grouped computation for all of them
+        Cron = self.env["ir.cron"]
+        done = 0
+        for channel, channel_listings in listings.grouped("channel_id").items():
+            counts = channel_listings._push_quantities(channel)
+            for key in ("sent", "failed", "unchanged"):
+                result[key] += counts[key]
+            done += len(channel_listings)
+            _logger.info("stock push: %d/%d listings done", done, len(listings))
+            Cron._notify_progress(done=done, remaining=len(listings) - done)
+        # More waiting: run again at once, unless this whole run failed (then the next
+        # scheduled run or stock change retries, instead of looping on a channel that is down).
+        result["more"] = len(ids) >= limit and result["failed"] < len(ids)
+        return result
 
     def action_view_listings(self):
         self.ensure_one()

@@ -134,6 +134,27 @@ class EcomChannelListing(models.Model):
         index=True,
         help="The content changed after the last publication: the next publishing updates it.",
     )
+    # Stock -------------------------------------------------------------
+    qty_to_publish = fields.Integer(
+        "Quantity to Publish",
+        compute="_compute_qty_to_publish",
+        help="Free stock of the product in the channel's warehouse (on hand minus reserved), "
+        "after the channel's buffer, share, zero-out threshold and maximum.",
+    )
+    qty_published = fields.Integer(
+        "Published Quantity",
+        readonly=True,
+        copy=False,
+        help="The last quantity the channel accepted.",
+    )
+    qty_published_date = fields.Datetime("Quantity Pushed On", readonly=True, copy=False)
+    stock_pending = fields.Boolean(
+        "Stock Push Pending",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The stock of the product changed: the quantity is sent at the next stock push.",
+    )
     # PIM content -------------------------------------------------------
     image_ids = fields.One2many("ecom.channel.listing.image", "listing_id", "Images", copy=True)
     image_count = fields.Integer(compute="_compute_image_count")
@@ -316,6 +337,51 @@ class EcomChannelListing(models.Model):
             listing.missing_requirements = "\n".join(missing) or False
             listing.completeness = round(100 * passed / (required + RECOMMENDED_CHECKS))
 
+    @api.depends(
+        "product_id",
+        "channel_id.warehouse_id",
+        "channel_id.stock_buffer_qty",
+        "channel_id.stock_percent",
+        "channel_id.stock_max_qty",
+        "channel_id.stock_zero_below",
+    )
+    def _compute_qty_to_publish(self):
+        free = self._free_quantities()
+        for listing in self:
+            channel = listing.channel_id
+            key = (listing.product_id._origin.id, channel.warehouse_id._origin.id)
+            listing.qty_to_publish = channel._sellable_quantity(free.get(key, 0.0))
+
+    def _free_quantities(self):
+        """Free stock (on hand minus reserved) per ``(product id, warehouse id)`` for the
+        products and channel warehouses of these listings, from one grouped query over the
+        quants of the warehouses' stock location trees."""
+        warehouses = self.channel_id.warehouse_id
+        products = self.product_id
+        if not warehouses or not products:
+            return {}
+        # Superuser: a channel user reads the sellable quantity, not the quants themselves.
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", products._origin.ids),
+                    ("location_id", "child_of", warehouses.lot_stock_id.ids),
+                ],
+                ["product_id", "location_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        roots = [(wh.id, wh.lot_stock_id.parent_path) for wh in warehouses.sudo()]
+        free = {}
+        for product, location, quantity, reserved in groups:
+            for warehouse_id, root_path in roots:
+                if location.parent_path.startswith(root_path):
+                    key = (product.id, warehouse_id)
+                    free[key] = free.get(key, 0.0) + quantity - reserved
+        return free
+
     @api.depends("name", "channel_id")
     def _compute_display_name(self):
         for listing in self:
@@ -335,6 +401,137 @@ class EcomChannelListing(models.Model):
         self.filtered(lambda lst: lst.state == "published" and not lst.to_sync).write(
             {"to_sync": True}
         )
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _mark_stock_pending(self, products):
+        """The stock of ``products`` changed: mark their published listings for a stock push
+        (the outbox, written in the caller's transaction) and wake the push cron up.
+
+        The flag is written even on listings already pending, on purpose: a push running at
+        the same time holds their rows locked (``FOR UPDATE``) and computed their quantities
+        before this change, so this write waits for the push's transaction to end, then fails
+        with a serialization error and Odoo retries the whole stock operation, which marks the
+        listings pending again after the push cleared them. A change is therefore never lost;
+        the price is that a stock operation may wait for a running push of its products.
+        """
+        products = products.filtered("is_storable")
+        if not products:
+            return
+        listings = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("product_id", "in", products.ids), ("state", "=", "published")])
+        )
+        if not listings:
+            return
+        listings.write({"stock_pending": True})
+        self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
+
+    def _push_quantities(self, channel):
+        """Send the quantities of these pending listings of ``channel`` (locked by the caller)
+        that differ from the last ones the channel accepted; record what it accepted.
+
+        Accepted and unchanged listings leave the outbox; failed ones stay pending, with a
+        sync log line each; a channel that cannot be reached at all logs one line.
+        """
+        counts = {"sent": 0, "failed": 0, "unchanged": 0}
+        now = fields.Datetime.now()
+        unchanged = self.filtered(
+            lambda lst: lst.qty_published_date and lst.qty_to_publish == lst.qty_published
+        )
+        unchanged.write({"stock_pending": False})
+        counts["unchanged"] = len(unchanged)
+        to_send = self - unchanged
+        by_key = {(lst.external_ref or lst.default_code or ""): lst for lst in to_send}
+        no_key = by_key.pop("", self.browse())
+        logs = [
+            channel._sync_log_vals(
+                "push stock",
+                "error",
+                self.env._("The listing has no external reference and its product no SKU."),
+                listing=listing,
+            )
+            for listing in no_key
+        ]
+        counts["failed"] += len(no_key)
+        no_key.write({"stock_pending": True})
+        if not by_key:
+            self.env["ecom.sync.log"].create(logs)
+            return counts
+        items = [(key, listing.qty_to_publish) for key, listing in by_key.items()]
+        try:
+            with channel._get_client() as client, record_retries(client) as retries:
+                results = client.set_quantities(items)
+        except ChannelError as exc:
+            counts["failed"] += len(items)
+            to_send.write({"stock_pending": True})  # still pending, behind the others
+            logs.append(
+                channel._sync_log_vals(
+                    "push stock",
+                    "error",
+                    self.env._(
+                        "%(count)s quantities not sent, kept pending: %(error)s",
+                        count=len(items),
+                        error=exc.message,
+                    ),
+                    payload=exc.payload,
+                )
+            )
+            self.env["ecom.sync.log"].create(logs)
+            return counts
+        logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
+        accepted, failed = {}, []
+        for result in results:
+            listing = by_key.get(result.key)
+            if listing is None:
+                continue
+            if result.ok:
+                accepted.setdefault(result.quantity, []).append(listing.id)
+            else:
+                failed.append((listing, result.message))
+        if failed:
+            # Still pending, behind the others: the next run starts with newer changes.
+            self.concat(*(listing for listing, _msg in failed)).write({"stock_pending": True})
+        for quantity, ids in accepted.items():
+            self.browse(ids).write(
+                {"qty_published": quantity, "qty_published_date": now, "stock_pending": False}
+            )
+        counts["sent"] = sum(len(ids) for ids in accepted.values())
+        counts["failed"] += len(failed)
+        if len(failed) > 1 and not accepted and len({msg for _lst, msg in failed}) == 1:
+            # The channel refused everything for one reason (down, throttling): one line.
+            logs.append(
+                channel._sync_log_vals(
+                    "push stock",
+                    "error",
+                    self.env._(
+                        "%(count)s quantities not sent, kept pending: %(error)s",
+                        count=len(failed),
+                        error=failed[0][1],
+                    ),
+                )
+            )
+        else:
+            logs += [
+                channel._sync_log_vals(
+                    "push stock",
+                    "error",
+                    self.env._(
+                        "Quantity %(qty)s not accepted, kept pending: %(error)s",
+                        qty=listing.qty_to_publish,
+                        error=message,
+                    ),
+                    listing=listing,
+                )
+                for listing, message in failed
+            ]
+        if logs:
+            self.env["ecom.sync.log"].create(logs)
+        return counts
 
     # ------------------------------------------------------------------
     # Content helpers
