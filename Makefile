@@ -17,7 +17,7 @@ run:
 test:
 	@tools/ecom test $(ARGS)
 
-## make db DB=name [DEMO=1]  fresh database with the three addons (with generated demo data if DEMO=1)
+## make db DB=name [DEMO=1]  fresh database with all the addons (with generated demo data if DEMO=1)
 db:
 	@tools/ecom db $(DB) $(DEMO)
 
@@ -29,7 +29,7 @@ shell:
 lint:
 	@tools/ecom lint
 
-## make check-install        install each addon alone and the three together; fail on log warnings
+## make check-install        install each addon alone and all of them together; fail on log warnings
 check-install:
 	@tools/ecom check-install
 

@@ -315,6 +315,46 @@ class SaleOrder(models.Model):
         }
 
     @api.model
+    def _ecom_order_line_vals(self, channel, remote, line, product):
+        """Values of the sale order line for one matched channel line (hook)."""
+        return {
+            "product_id": product.id,
+            "product_uom_qty": line.quantity,
+            "price_unit": line.unit_price,
+        }
+
+    @api.model
+    def _ecom_shipping_line_vals(self, channel, remote, shipping_product):
+        """Values of the delivery line carrying the channel's shipping charge (hook)."""
+        return {
+            "product_id": shipping_product.id,
+            "name": remote.service_level or shipping_product.display_name,
+            "product_uom_qty": 1,
+            "price_unit": remote.shipping_amount,
+            "is_delivery": True,
+        }
+
+    @api.model
+    def _ecom_order_vals(self, channel, remote, customer, delivery, pricelist, lines):
+        """Values of the sale order created for ``remote`` (hook)."""
+        return {
+            "ecom_channel_id": channel.id,
+            "ecom_external_ref": remote.external_ref,
+            "ecom_service_level": remote.service_level or False,
+            "ecom_ship_by_date": remote.ship_by,
+            "company_id": channel.company_id.id,
+            "warehouse_id": channel.warehouse_id.id,
+            "partner_id": customer.id,
+            "partner_invoice_id": customer.id,
+            "partner_shipping_id": delivery.id,
+            "pricelist_id": pricelist.id if pricelist else False,
+            "client_order_ref": remote.name or remote.external_ref,
+            "origin": remote.name or False,
+            "date_order": remote.created_at or fields.Datetime.now(),
+            "order_line": [fields.Command.create(vals) for vals in lines],
+        }
+
+    @api.model
     def _ecom_create_order(self, channel, remote, data):
         """Create one sale order from a channel order and confirm it if nothing is missing.
         Return the order and the problems that keep it unconfirmed or flagged."""
@@ -366,25 +406,11 @@ class SaleOrder(models.Model):
                     }
                 )
                 continue
-            lines.append(
-                {
-                    "product_id": product.id,
-                    "product_uom_qty": line.quantity,
-                    "price_unit": line.unit_price,
-                }
-            )
+            lines.append(self._ecom_order_line_vals(channel, remote, line, product))
         shipping_product = data["shipping_product"]
         if remote.shipping_amount:
             if shipping_product:
-                lines.append(
-                    {
-                        "product_id": shipping_product.id,
-                        "name": remote.service_level or shipping_product.display_name,
-                        "product_uom_qty": 1,
-                        "price_unit": remote.shipping_amount,
-                        "is_delivery": True,
-                    }
-                )
+                lines.append(self._ecom_shipping_line_vals(channel, remote, shipping_product))
             else:
                 problems.append(
                     self.env._(
@@ -396,22 +422,7 @@ class SaleOrder(models.Model):
                 )
         pricelist = data["pricelists"].get(remote.currency or channel.currency_id.name)
         order = self.create(
-            {
-                "ecom_channel_id": channel.id,
-                "ecom_external_ref": remote.external_ref,
-                "ecom_service_level": remote.service_level or False,
-                "ecom_ship_by_date": remote.ship_by,
-                "company_id": channel.company_id.id,
-                "warehouse_id": channel.warehouse_id.id,
-                "partner_id": customer.id,
-                "partner_invoice_id": customer.id,
-                "partner_shipping_id": delivery.id,
-                "pricelist_id": pricelist.id if pricelist else False,
-                "client_order_ref": remote.name or remote.external_ref,
-                "origin": remote.name or False,
-                "date_order": remote.created_at or fields.Datetime.now(),
-                "order_line": [fields.Command.create(vals) for vals in lines],
-            }
+            self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
         )
         rule = self.env["ecom.shipping.rule"]._select_for_order(order, rules=data["rules"])
         if rule:
