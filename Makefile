@@ -3,6 +3,7 @@
 DB ?= ecom_demo
 DEMO ?= 0
 ARGS ?=
+BENCH ?=
 
 .PHONY: run test db shell lint check-install setup bench help
 
@@ -37,6 +38,6 @@ check-install:
 setup:
 	@tools/ecom setup
 
-## make bench                run the benchmarks in bench/ (figures and ratios, never pass/fail)
+## make bench [BENCH=name]   run the benchmarks in bench/ (figures and ratios, never pass/fail)
 bench:
-	@tools/ecom bench
+	@tools/ecom bench $(BENCH)

@@ -20,6 +20,7 @@
         "views/ecom_channel_listing_image_views.xml",
         "views/ecom_channel_category_map_views.xml",
         "views/ecom_sync_log_views.xml",
+        "views/ecom_stock_outbox_views.xml",
         "views/sale_order_views.xml",
         "views/ecom_channels_menus.xml",
         "wizard/ecom_listing_create_wizard_views.xml",

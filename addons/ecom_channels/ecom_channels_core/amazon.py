@@ -464,7 +464,7 @@ class AmazonClient(ChannelClient):
             try:
                 results.extend(self._quantity_feed(chunk))
             except ChannelError as exc:
-                results.extend(results_failed(chunk, exc.message))
+                results.extend(results_failed(chunk, exc.message, exc.retryable))
         return results
 
     # ------------------------------------------------------------------ feeds

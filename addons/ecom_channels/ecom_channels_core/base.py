@@ -195,7 +195,7 @@ class ChannelClient:
             try:
                 results.extend(self._set_quantity_batch(batch))
             except ChannelError as exc:
-                results.extend(results_failed(batch, exc.message))
+                results.extend(results_failed(batch, exc.message, exc.retryable))
         return results
 
     def fetch_orders(self, since=None):
@@ -221,5 +221,5 @@ def results_ok(batch):
     return [QuantityResult(key, qty, True) for key, qty in batch]
 
 
-def results_failed(batch, message):
-    return [QuantityResult(key, qty, False, message) for key, qty in batch]
+def results_failed(batch, message, retryable=False):
+    return [QuantityResult(key, qty, False, message, retryable) for key, qty in batch]

@@ -60,12 +60,14 @@ class RemoteListing:
 
 @dataclass
 class QuantityResult:
-    """Outcome of one quantity update: ``ok`` or the ``message`` saying why not."""
+    """Outcome of one quantity update: ``ok`` or the ``message`` saying why not; ``retryable``
+    when the channel could not take it now (down, throttling) rather than refused it."""
 
     key: str
     quantity: int
     ok: bool
     message: str = ""
+    retryable: bool = False
 
 
 @dataclass

@@ -223,7 +223,9 @@ class WooCommerceClient(ChannelClient):
             try:
                 answer = self.call("POST", route, json=body, idempotent=True) or {}
             except ChannelError as exc:
-                results.extend(results_failed([(k, q) for k, q, _i in items], str(exc)))
+                results.extend(
+                    results_failed([(k, q) for k, q, _i in items], str(exc), exc.retryable)
+                )
                 continue
             by_id = {u.get("id"): u for u in answer.get("update") or []}
             for key, qty, item_id in items:

@@ -8,11 +8,18 @@ from odoo.tools import SQL, float_round
 from ..ecom_channels_core import registry
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
+from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift
 
 _logger = logging.getLogger(__name__)
 
 #: Most listings one stock push handles (the cron runs again at once when more wait).
 STOCK_PUSH_LIMIT = 1000
+#: Fields of the channel that change the quantity of every listing.
+STOCK_RULE_FIELDS = frozenset(
+    {"stock_buffer_qty", "stock_percent", "stock_max_qty", "stock_zero_below", "warehouse_id"}
+)
+#: Drifted listings named one by one in the reconcile's sync log line.
+DRIFT_DETAIL_LINES = 50
 
 CHANNEL_TYPES = [
     ("shopify", "Shopify"),
@@ -125,7 +132,25 @@ class EcomChannel(models.Model):
         help="List 0 when the quantity (after buffer and share, before the maximum) is at or "
         "below this number.",
     )
-    stock_pending_count = fields.Integer(compute="_compute_stock_pending_count")
+    stock_pending_count = fields.Integer(
+        "Listings Waiting for a Stock Push", compute="_compute_stock_pending_count"
+    )
+    stock_push_failures = fields.Integer(
+        "Failed Stock Pushes in a Row",
+        readonly=True,
+        copy=False,
+        help="The channel could not be reached for the last so many stock pushes; the next one "
+        "waits longer each time (backoff). Reset by the first push it accepts.",
+    )
+    stock_push_retry_at = fields.Datetime(
+        "Next Stock Push Attempt",
+        readonly=True,
+        copy=False,
+        help="After failures, no stock push is sent to this channel before then (a manual push "
+        "still is). The quantities wait in the outbox meanwhile: nothing is lost.",
+    )
+    stock_last_push_date = fields.Datetime("Last Stock Push", readonly=True, copy=False)
+    stock_last_reconcile_date = fields.Datetime("Last Stock Reconcile", readonly=True, copy=False)
 
     _sql_constraints = [
         (
@@ -192,14 +217,27 @@ class EcomChannel(models.Model):
 
     def _compute_stock_pending_count(self):
         pending = dict(
-            self.env["ecom.channel.listing"]._read_group(
-                [("channel_id", "in", self.ids), ("stock_pending", "=", True)],
-                ["channel_id"],
-                ["__count"],
+            self.env["ecom.stock.outbox"]
+            .sudo()
+            ._read_group(
+                [("channel_id", "in", self.ids)], ["channel_id"], ["listing_id:count_distinct"]
             )
         )
         for channel in self:
             channel.stock_pending_count = pending.get(channel, 0)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        if STOCK_RULE_FIELDS.intersection(vals):
+            # The rules changed the quantity of every listing of these channels.
+            listings = self.env["ecom.channel.listing"].search([("channel_id", "in", self.ids)])
+            if self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids):
+                self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
+        return result
 
     # ------------------------------------------------------------------
     # Helpers
@@ -497,20 +535,25 @@ class EcomChannel(models.Model):
 
     def action_push_stock(self):
         """Send this channel's quantities now: every published listing whose quantity to publish
-        differs from the one the channel last accepted."""
+        differs from the one the channel last accepted (even while the channel is in backoff)."""
         self.ensure_one()
         self.env["ecom.channel.listing"].check_access("write")
         listings = self.env["ecom.channel.listing"].search(
             [("channel_id", "=", self.id), ("state", "=", "published")]
         )
-        listings.write({"stock_pending": True})
-        result = self._push_stock()
+        self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids)
+        result = self._push_stock(force=True)
         message = self.env._(
             "%(sent)s quantities sent, %(failed)s failed, %(same)s already right.",
             sent=result["sent"],
             failed=result["failed"],
             same=result["unchanged"],
         )
+        if result["busy"]:
+            message += " " + self.env._(
+                "%(count)s listings are being pushed by another worker right now.",
+                count=result["busy"],
+            )
         return self._notification(
             self.env._("Stock pushed"),
             message,
@@ -520,59 +563,293 @@ class EcomChannel(models.Model):
 
     @api.model
     def _cron_push_stock(self, limit=STOCK_PUSH_LIMIT):
-        """Push the pending quantities of every active channel, ``limit`` listings per run; run
-        again at once when more are waiting."""
+        """Push the queued quantities of every active channel, ``limit`` listings per call.
+
+        The cron framework commits after each call and calls again while the progress reports
+        listings remaining (Odoo's cron progress API); past its batch limit, the cron is
+        triggered again."""
         result = self.search([])._push_stock(limit=limit)
         _logger.info(
-            "stock push: %d sent, %d failed, %d unchanged",
+            "stock push: %d sent, %d failed, %d unchanged, %d waiting",
             result["sent"],
             result["failed"],
             result["unchanged"],
+            result["remaining"],
         )
-        if result["more"]:
+        done = result["sent"] + result["failed"] + result["unchanged"]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=result["remaining"])
+        if result["remaining"] and done:
             self.env.ref("ecom_channels.ecom_channel_cron_push_stock")._trigger()
 
-    def _push_stock(self, limit=STOCK_PUSH_LIMIT):
-        """Push the pending quantities of these channels, oldest change first.
+    def _push_stock(self, limit=STOCK_PUSH_LIMIT, force=False):
+        """Push the queued quantities of these channels, oldest change first, ``limit``
+        listings at most; channels in backoff wait unless ``force``.
 
-        The pending listings are locked (``FOR UPDATE SKIP LOCKED``): two workers never push the
-        same listing, and a stock change that lands during the push waits for this transaction
-        to end before it marks the listing pending again (see ``ecom.channel.listing.
-        _mark_stock_pending``), so it is pushed at the next run and never lost.
+        Each listing pushed is locked (``FOR NO KEY UPDATE ... SKIP LOCKED``) for the rest of
+        the transaction: two workers never push the same listing at once, while the stock
+        operations, which only insert outbox rows, never wait for a push.
         """
-        result = {"sent": 0, "failed": 0, "unchanged": 0, "more": False}
-        if not self:
+        result = {"sent": 0, "failed": 0, "unchanged": 0, "busy": 0, "remaining": 0}
+        now = fields.Datetime.now()
+        channels = self.filtered(
+            lambda c: (
+                c.active and (force or not c.stock_push_retry_at or c.stock_push_retry_at <= now)
+            )
+        )
+        if not channels:
             return result
-        Listing = self.env["ecom.channel.listing"]
         self.env.flush_all()
-        self.env.cr.execute(
+        budget = limit
+        for channel in channels:
+            if budget <= 0:
+                break
+            listings, events, busy = channel._claim_stock_outbox(budget)
+            result["busy"] += busy
+            if not listings:
+                continue
+            budget -= len(listings)
+            counts = listings._push_quantities(channel, events)
+            for key in ("sent", "failed", "unchanged"):
+                result[key] += counts[key]
+        result["remaining"] = channels._stock_outbox_waiting()
+        return result
+
+    def _claim_stock_outbox(self, limit):
+        """Lock up to ``limit`` listings of this channel that have queued changes due now, oldest
+        change first, skipping those another worker holds.
+
+        Return ``(listings, {listing id: [outbox ids]}, busy)``: the outbox rows are the ones
+        this transaction sees, and only they are deleted after the push; ``busy`` counts the
+        listings skipped because another worker is pushing them."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute(
             SQL(
-                """SELECT id FROM ecom_channel_listing
-                    WHERE channel_id IN %s AND stock_pending AND state = 'published'
-                 ORDER BY write_date, id
+                """WITH due AS (
+                       SELECT listing_id, min(id) AS first_id
+                         FROM ecom_stock_outbox
+                        WHERE channel_id = %s
+                          AND (next_attempt IS NULL OR next_attempt <= now() AT TIME ZONE 'UTC')
+                     GROUP BY listing_id)
+                   SELECT l.id
+                     FROM ecom_channel_listing l
+                     JOIN due ON due.listing_id = l.id
+                 ORDER BY due.first_id
                     LIMIT %s
-                      FOR UPDATE SKIP LOCKED""",
-                tuple(self.ids),
+                      FOR NO KEY UPDATE OF l SKIP LOCKED""",
+                self.id,
                 limit,
             )
         )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        listings = Listing.browse(ids)
+        ids = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            SQL(
+                """SELECT count(DISTINCT listing_id) FROM ecom_stock_outbox
+                    WHERE channel_id = %s AND listing_id != ALL(%s)
+                      AND (next_attempt IS NULL OR next_attempt <= now() AT TIME ZONE 'UTC')""",
+                self.id,
+                ids,
+            )
+        )
+        left = cr.fetchone()[0]
+        busy = left if len(ids) < limit else 0
+        if not ids:
+            return self.env["ecom.channel.listing"], {}, busy
+        cr.execute(
+            SQL(
+                "SELECT listing_id, array_agg(id) FROM ecom_stock_outbox"
+                " WHERE listing_id = ANY(%s) GROUP BY listing_id",
+                ids,
+            )
+        )
+        events = dict(cr.fetchall())
+        listings = self.env["ecom.channel.listing"].browse(ids)
+        gone = listings.filtered(lambda lst: lst.state != "published")
+        if gone:  # unpublished since the change was queued: nothing to send
+            self.env["ecom.stock.outbox"].sudo()._forget(
+                [i for lst in gone for i in events.pop(lst.id, [])]
+            )
+            listings -= gone
         listings.invalidate_recordset(["qty_to_publish"])
         listings.mapped("qty_to_publish")  # one grouped computation for all of them
-        Cron = self.env["ir.cron"]
-        done = 0
-        for channel, channel_listings in listings.grouped("channel_id").items():
-            counts = channel_listings._push_quantities(channel)
-            for key in ("sent", "failed", "unchanged"):
-                result[key] += counts[key]
-            done += len(channel_listings)
-            _logger.info("stock push: %d/%d listings done", done, len(listings))
-            Cron._notify_progress(done=done, remaining=len(listings) - done)
-        # More waiting: run again at once, unless this whole run failed (then the next
-        # scheduled run or stock change retries, instead of looping on a channel that is down).
-        result["more"] = len(ids) >= limit and result["failed"] < len(ids)
-        return result
+        return listings, events, busy
+
+    def _stock_outbox_waiting(self):
+        """Listings of these channels with queued changes due now (not in backoff)."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(DISTINCT o.listing_id)
+                     FROM ecom_stock_outbox o
+                     JOIN ecom_channel c ON c.id = o.channel_id
+                    WHERE o.channel_id = ANY(%s)
+                      AND (o.next_attempt IS NULL OR o.next_attempt <= now() AT TIME ZONE 'UTC')
+                      AND (c.stock_push_retry_at IS NULL
+                           OR c.stock_push_retry_at <= now() AT TIME ZONE 'UTC')""",
+                self.ids,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _stock_push_succeeded(self):
+        self.ensure_one()
+        vals = {"stock_last_push_date": fields.Datetime.now()}
+        if self.stock_push_failures or self.stock_push_retry_at:
+            vals.update(stock_push_failures=0, stock_push_retry_at=False)
+        self.sudo().write(vals)
+
+    def _stock_push_failed(self):
+        """The channel could not be reached: back off before the next automatic push."""
+        self.ensure_one()
+        failures = self.stock_push_failures + 1
+        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=backoff_seconds(failures))
+        self.sudo().write({"stock_push_failures": failures, "stock_push_retry_at": retry_at})
+        return retry_at
+
+    # ------------------------------------------------------------------
+    # Stock reconcile
+    # ------------------------------------------------------------------
+
+    def action_reconcile_stock(self):
+        """Read the quantities the channel shows, report the drift, queue the corrections."""
+        self.ensure_one()
+        self.env["ecom.channel.listing"].check_access("write")
+        result = self._reconcile_stock()
+        if result is None:
+            return self._notification(
+                self.env._("Stock not reconciled"),
+                self.env._("The channel could not be read: see the sync log."),
+                kind="danger",
+                sticky=True,
+            )
+        push = self._push_stock(force=True)
+        return self._notification(
+            self.env._("Stock reconciled"),
+            self.env._(
+                "%(checked)s listings checked, %(drift)s drifted, %(sent)s quantities sent.",
+                checked=result["checked"],
+                drift=result["drift"],
+                sent=push["sent"],
+            ),
+            kind="warning" if result["drift"] else "success",
+        )
+
+    @api.model
+    def _cron_reconcile_stock(self):
+        """Nightly: reconcile every active channel, then let the push cron send corrections."""
+        channels = self.search([])
+        for done, channel in enumerate(channels, start=1):
+            channel._reconcile_stock()
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(channels) - done)
+        self.env.ref("ecom_channels.ecom_channel_cron_push_stock")._trigger()
+
+    def _reconcile_stock(self):
+        """Compare the quantity every published listing shows on the channel with the one we
+        last sent and the one to publish. Drift (changed on the channel, or a listing the
+        channel lost) is reported in the sync log; listings that show the wrong quantity are
+        queued for a push (their last published quantity set to what the channel shows).
+
+        Return ``{"checked": n, "drift": m, "queued": k}``, or None when the channel could
+        not be read (logged)."""
+        self.ensure_one()
+        Log = self.env["ecom.sync.log"]
+        listings = self.env["ecom.channel.listing"].search(
+            [("channel_id", "=", self.id), ("state", "=", "published")]
+        )
+        try:
+            with self._get_client() as client:
+                remote_listings = client.list_listings()
+        except ChannelError as exc:
+            Log.create(
+                self._sync_log_vals(
+                    "reconcile stock",
+                    "error",
+                    self.env._("The channel's quantities could not be read: %(error)s", error=exc),
+                    payload=exc.payload,
+                )
+            )
+            return None
+        remote = {}
+        for item in remote_listings:
+            for key in (item.external_ref, item.sku):
+                if key and item.quantity is not None:
+                    remote.setdefault(str(key), int(item.quantity))
+        by_key, local = {}, {}
+        listings.mapped("qty_to_publish")
+        for listing in listings:
+            key = listing.external_ref if listing.external_ref in remote else listing.default_code
+            key = key or listing.external_ref or ""
+            by_key[key] = listing
+            local[key] = (listing.qty_published, listing.qty_to_publish)
+        drifts, to_push = find_drift(local, remote)
+        for drift in drifts:
+            if not drift.missing:
+                by_key[drift.key].sudo().write({"qty_published": drift.remote})
+        queued = (
+            self.env["ecom.stock.outbox"]
+            .sudo()
+            ._enqueue_listings([by_key[key].id for key in to_push])
+        )
+        logs = []
+        if drifts:
+            lines = [
+                self.env._(
+                    "%(key)s: not on the channel any more (last sent %(sent)s)",
+                    key=d.key,
+                    sent=d.published,
+                )
+                if d.missing
+                else self.env._(
+                    "%(key)s: channel shows %(shown)s, last sent %(sent)s, should be %(expected)s",
+                    key=d.key,
+                    shown=d.remote,
+                    sent=d.published,
+                    expected=d.expected,
+                )
+                for d in drifts[:DRIFT_DETAIL_LINES]
+            ]
+            if len(drifts) > DRIFT_DETAIL_LINES:
+                lines.append(
+                    self.env._("... and %(count)s more.", count=len(drifts) - DRIFT_DETAIL_LINES)
+                )
+            logs.append(
+                self._sync_log_vals(
+                    "reconcile stock",
+                    "warning",
+                    self.env._(
+                        "%(drift)s of %(checked)s listings drifted on the channel; "
+                        "%(queued)s corrections queued.\n%(lines)s",
+                        drift=len(drifts),
+                        checked=len(listings),
+                        queued=len(to_push),
+                        lines="\n".join(lines),
+                    ),
+                )
+            )
+            logs += [
+                self._sync_log_vals(
+                    "reconcile stock",
+                    "warning",
+                    self.env._("The channel does not hold this listing any more."),
+                    listing=by_key[d.key],
+                )
+                for d in drifts
+                if d.missing
+            ]
+        else:
+            logs.append(
+                self._sync_log_vals(
+                    "reconcile stock",
+                    "ok",
+                    self.env._(
+                        "%(checked)s listings checked: every quantity on the channel is the one "
+                        "last sent.",
+                        checked=len(listings),
+                    ),
+                )
+            )
+        Log.create(logs)
+        self.sudo().stock_last_reconcile_date = fields.Datetime.now()
+        return {"checked": len(listings), "drift": len(drifts), "queued": queued}
 
     def action_view_listings(self):
         self.ensure_one()

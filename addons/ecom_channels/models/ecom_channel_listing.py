@@ -150,10 +150,10 @@ class EcomChannelListing(models.Model):
     qty_published_date = fields.Datetime("Quantity Pushed On", readonly=True, copy=False)
     stock_pending = fields.Boolean(
         "Stock Push Pending",
-        readonly=True,
-        copy=False,
-        index=True,
-        help="The stock of the product changed: the quantity is sent at the next stock push.",
+        compute="_compute_stock_pending",
+        search="_search_stock_pending",
+        help="The stock of the product changed: the quantity waits in the outbox for the next "
+        "stock push.",
     )
     # PIM content -------------------------------------------------------
     image_ids = fields.One2many("ecom.channel.listing.image", "listing_id", "Images", copy=True)
@@ -382,6 +382,23 @@ class EcomChannelListing(models.Model):
                     free[key] = free.get(key, 0.0) + quantity - reserved
         return free
 
+    def _compute_stock_pending(self):
+        rows = (
+            self.env["ecom.stock.outbox"]
+            .sudo()
+            ._read_group([("listing_id", "in", self.ids)], ["listing_id"], ["__count"])
+        )
+        pending = {listing.id for listing, _count in rows}
+        for listing in self:
+            listing.stock_pending = listing.id in pending
+
+    def _search_stock_pending(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the stock push flag."))
+        subquery = self.env["ecom.stock.outbox"].sudo()._search([]).subselect("listing_id")
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", subquery)]
+
     @api.depends("name", "channel_id")
     def _compute_display_name(self):
         for listing in self:
@@ -408,42 +425,31 @@ class EcomChannelListing(models.Model):
 
     @api.model
     def _mark_stock_pending(self, products):
-        """The stock of ``products`` changed: mark their published listings for a stock push
-        (the outbox, written in the caller's transaction) and wake the push cron up.
-
-        The flag is written even on listings already pending, on purpose: a push running at
-        the same time holds their rows locked (``FOR UPDATE``) and computed their quantities
-        before this change, so this write waits for the push's transaction to end, then fails
-        with a serialization error and Odoo retries the whole stock operation, which marks the
-        listings pending again after the push cleared them. A change is therefore never lost;
-        the price is that a stock operation may wait for a running push of its products.
-        """
+        """The stock of ``products`` changed: queue their published listings in the stock
+        outbox (an INSERT in the caller's transaction, which never waits for a running push)
+        and wake the push cron up."""
         products = products.filtered("is_storable")
         if not products:
             return
-        listings = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("product_id", "in", products.ids), ("state", "=", "published")])
-        )
-        if not listings:
-            return
-        listings.write({"stock_pending": True})
-        self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
+        if self.env["ecom.stock.outbox"].sudo()._enqueue_products(products.ids):
+            self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
 
-    def _push_quantities(self, channel):
-        """Send the quantities of these pending listings of ``channel`` (locked by the caller)
-        that differ from the last ones the channel accepted; record what it accepted.
+    def _push_quantities(self, channel, events):
+        """Send the quantities of these listings of ``channel`` (locked by the caller) that
+        differ from the last ones the channel accepted; record what it accepted.
 
-        Accepted and unchanged listings leave the outbox; failed ones stay pending, with a
-        sync log line each; a channel that cannot be reached at all logs one line.
+        ``events`` maps each listing id to the outbox rows it was claimed for. Accepted and
+        unchanged listings leave the outbox; a refused one stays, retried after a backoff, with
+        a sync log line; a channel that cannot be reached at all backs off as a whole and logs
+        one line, its rows untouched.
         """
+        Outbox = self.env["ecom.stock.outbox"].sudo()
         counts = {"sent": 0, "failed": 0, "unchanged": 0}
         now = fields.Datetime.now()
         unchanged = self.filtered(
             lambda lst: lst.qty_published_date and lst.qty_to_publish == lst.qty_published
         )
-        unchanged.write({"stock_pending": False})
+        Outbox._forget([i for lst in unchanged for i in events.get(lst.id, [])])
         counts["unchanged"] = len(unchanged)
         to_send = self - unchanged
         by_key = {(lst.external_ref or lst.default_code or ""): lst for lst in to_send}
@@ -458,7 +464,7 @@ class EcomChannelListing(models.Model):
             for listing in no_key
         ]
         counts["failed"] += len(no_key)
-        no_key.write({"stock_pending": True})
+        Outbox._retry_later([i for lst in no_key for i in events.get(lst.id, [])])
         if not by_key:
             self.env["ecom.sync.log"].create(logs)
             return counts
@@ -468,14 +474,16 @@ class EcomChannelListing(models.Model):
                 results = client.set_quantities(items)
         except ChannelError as exc:
             counts["failed"] += len(items)
-            to_send.write({"stock_pending": True})  # still pending, behind the others
+            retry_at = channel._stock_push_failed()
             logs.append(
                 channel._sync_log_vals(
                     "push stock",
                     "error",
                     self.env._(
-                        "%(count)s quantities not sent, kept pending: %(error)s",
+                        "%(count)s quantities not sent, kept in the outbox until %(retry)s: "
+                        "%(error)s",
                         count=len(items),
+                        retry=retry_at,
                         error=exc.message,
                     ),
                     payload=exc.payload,
@@ -484,7 +492,7 @@ class EcomChannelListing(models.Model):
             self.env["ecom.sync.log"].create(logs)
             return counts
         logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
-        accepted, failed = {}, []
+        accepted, failed, retryable = {}, [], []
         for result in results:
             listing = by_key.get(result.key)
             if listing is None:
@@ -493,35 +501,37 @@ class EcomChannelListing(models.Model):
                 accepted.setdefault(result.quantity, []).append(listing.id)
             else:
                 failed.append((listing, result.message))
-        if failed:
-            # Still pending, behind the others: the next run starts with newer changes.
-            self.concat(*(listing for listing, _msg in failed)).write({"stock_pending": True})
+                retryable.append(result.retryable)
         for quantity, ids in accepted.items():
-            self.browse(ids).write(
-                {"qty_published": quantity, "qty_published_date": now, "stock_pending": False}
-            )
+            self.browse(ids).write({"qty_published": quantity, "qty_published_date": now})
+        Outbox._forget([i for ids in accepted.values() for lid in ids for i in events[lid]])
         counts["sent"] = sum(len(ids) for ids in accepted.values())
         counts["failed"] += len(failed)
-        if len(failed) > 1 and not accepted and len({msg for _lst, msg in failed}) == 1:
-            # The channel refused everything for one reason (down, throttling): one line.
+        if failed and not accepted and all(retryable):
+            # The channel took nothing and may later (down, throttling): back off as a whole.
+            retry_at = channel._stock_push_failed()
             logs.append(
                 channel._sync_log_vals(
                     "push stock",
                     "error",
                     self.env._(
-                        "%(count)s quantities not sent, kept pending: %(error)s",
+                        "%(count)s quantities not sent, kept in the outbox until %(retry)s: "
+                        "%(error)s",
                         count=len(failed),
+                        retry=retry_at,
                         error=failed[0][1],
                     ),
                 )
             )
         else:
+            channel._stock_push_succeeded()
+            Outbox._retry_later([i for lst, _msg in failed for i in events[lst.id]])
             logs += [
                 channel._sync_log_vals(
                     "push stock",
                     "error",
                     self.env._(
-                        "Quantity %(qty)s not accepted, kept pending: %(error)s",
+                        "Quantity %(qty)s not accepted, kept in the outbox: %(error)s",
                         qty=listing.qty_to_publish,
                         error=message,
                     ),
@@ -655,20 +665,25 @@ class EcomChannelListing(models.Model):
         self.ensure_one()
         channel = self.channel_id
         payload = self._to_payload()
+        first = self.state != "published"
+        now = fields.Datetime.now()
+        if first:  # a new listing goes out with its quantity; later ones come by stock push
+            payload.quantity = self.qty_to_publish
         error = None
         with record_retries(client) as retries:
             try:
                 with self.env.cr.savepoint():
                     ref = client.publish(payload)
-                    self.write(
-                        {
-                            "external_ref": ref,
-                            "state": "published",
-                            "last_sync_date": fields.Datetime.now(),
-                            "last_error": False,
-                            "to_sync": False,
-                        }
-                    )
+                    vals = {
+                        "external_ref": ref,
+                        "state": "published",
+                        "last_sync_date": fields.Datetime.now(),
+                        "last_error": False,
+                        "to_sync": False,
+                    }
+                    if first:
+                        vals.update(qty_published=payload.quantity, qty_published_date=now)
+                    self.write(vals)
             except ChannelError as exc:
                 error = exc
             except IntegrityError:

@@ -4,7 +4,7 @@ moves, pushed by the cron to the local emulator, with faults."""
 
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -252,14 +252,55 @@ class TestStockSync(ChannelEmulatorCase):
                     self.assertEqual(listing.qty_published, published)
                     new_logs = self.logs(channel, operation="push stock", status="error") - logs
                     self.assertEqual(len(new_logs), 1, new_logs.mapped("message"))
-
+                    # Backoff: the channel is left alone for a while, the change stays queued.
+                    self.assertEqual(channel.stock_push_failures, 1)
+                    self.assertGreater(channel.stock_push_retry_at, fields.Datetime.now())
                     self.emulator.clear_faults(channel_type)
+                    calls = len(self.emulator.calls(channel_type))
+                    self.push()
+                    self.assertEqual(len(self.emulator.calls(channel_type)), calls)
+                    self.assertTrue(listing.stock_pending)
+
+                    # The backoff is over: the quantity arrives, once.
+                    channel.sudo().stock_push_retry_at = fields.Datetime.subtract(
+                        fields.Datetime.now(), seconds=1
+                    )
                     self.push()
                     self.assertFalse(listing.stock_pending)
                     self.assertEqual(listing.qty_published, published - 1)
                     self.assertEqual(self.remote_qty(channel, product), published - 1)
+                    self.assertFalse(channel.stock_push_failures)
+                    calls = len(self.emulator.calls(channel_type))
+                    self.push()
+                    channel.action_push_stock()
+                    self.assertEqual(len(self.emulator.calls(channel_type)), calls)
                     self.channels[channel_type].retry_max_attempts = 5
                     listing.sudo().unlink()
+
+    @mute_logger(*CLIENT_LOGGERS)
+    def test_one_channel_down_does_not_hold_the_others(self):
+        product = self.stock_products[0]
+        self.set_stock(product, 9)
+        listings = self.env["ecom.channel.listing"]
+        for _channel_type, channel in self.each_channel():
+            listings |= self.published(channel, product)
+        down_type, down = self.each_channel()[0]
+        self.channels[down_type].retry_max_attempts = 1
+        self.emulator.inject(down_type, "500", count=1000)
+        self.deliver(product, 4)
+        self.push()
+        for channel_type, channel in self.each_channel():
+            listing = listings.filtered(lambda lst, c=channel: lst.channel_id == c)
+            if channel_type == down_type:
+                self.assertTrue(listing.stock_pending)
+                self.assertEqual(listing.qty_published, 9)
+            else:
+                self.assertFalse(listing.stock_pending, channel_type)
+                self.assertEqual(self.remote_qty(channel, product), 5, channel_type)
+        self.emulator.clear_faults(down_type)
+        down.action_push_stock()  # by hand: does not wait for the backoff
+        self.assertEqual(self.remote_qty(down, product), 5)
+        self.assertFalse(listings.filtered("stock_pending"))
 
     def test_partial_failure_keeps_failed_listings_pending(self):
         for channel_type, channel in self.each_channel():
@@ -270,13 +311,20 @@ class TestStockSync(ChannelEmulatorCase):
                 for product in self.stock_products[:2]:
                     self.set_stock(product, 8)
                 listings = self.published(channel, self.stock_products[:2])
+                self.assertEqual(  # sent with the first publication
+                    listings.mapped("qty_published"), listings.mapped("qty_to_publish")
+                )
                 listings[1].sudo().external_ref = UNKNOWN_REFS[channel_type]
+                listings.sudo().qty_published = 0  # as if the channel had shown 0
                 channel.action_push_stock()
 
                 self.assertFalse(listings[0].stock_pending)
                 self.assertEqual(listings[0].qty_published, listings[0].qty_to_publish)
                 self.assertTrue(listings[1].stock_pending)
-                self.assertFalse(listings[1].qty_published_date)
+                self.assertEqual(listings[1].qty_published, 0)
+                (row,) = self.env["ecom.stock.outbox"].search([("listing_id", "=", listings[1].id)])
+                self.assertEqual(row.attempts, 1)
+                self.assertGreater(row.next_attempt, fields.Datetime.now())
                 self.assertTrue(
                     self.logs(
                         channel, operation="push stock", status="error", listing_id=listings[1].id
@@ -289,7 +337,8 @@ class TestStockSync(ChannelEmulatorCase):
         for product in self.stock_products:
             self.set_stock(product, 2)
         listings = self.published(channel, self.stock_products)
-        listings.sudo().write({"stock_pending": True})
+        self.env["ecom.stock.outbox"]._enqueue_listings(listings.ids)
+        listings.sudo().qty_published = 0
         triggers = self.pending_triggers()
         self.env["ecom.channel"]._cron_push_stock(limit=2)
         self.assertEqual(listings.filtered("stock_pending"), listings[2])
@@ -299,3 +348,31 @@ class TestStockSync(ChannelEmulatorCase):
         self.assertEqual(listings.mapped("qty_published"), [2, 2, 2])
         with self.assertRaises(AccessError):
             self.channels[channel_type].with_user(self.accountant).action_push_stock()
+
+    def test_reconcile_reports_drift_and_corrects_it(self):
+        product = self.stock_products[1]
+        self.set_stock(product, 12)
+        for channel_type, channel in self.each_channel():
+            with self.subTest(channel=channel_type):
+                listing = self.published(channel, product)
+                expected = listing.qty_to_publish
+                self.assertEqual(self.remote_qty(channel, product), expected)
+                result = channel._reconcile_stock()
+                self.assertEqual(result, {"checked": 1, "drift": 0, "queued": 0})
+                self.assertTrue(self.logs(channel, operation="reconcile stock", status="ok"))
+
+                # Someone changes the quantity on the channel itself.
+                with channel._get_client() as client:
+                    client.set_quantities([(listing.external_ref, expected + 30)])
+                result = channel._reconcile_stock()
+                self.assertEqual(result, {"checked": 1, "drift": 1, "queued": 1})
+                (log,) = self.logs(channel, operation="reconcile stock", status="warning")
+                self.assertIn("channel shows %d" % (expected + 30), log.message)
+                self.assertIn("should be %d" % expected, log.message)
+                self.assertEqual(listing.qty_published, expected + 30)
+                self.assertTrue(listing.stock_pending)
+                self.push()
+                self.assertEqual(self.remote_qty(channel, product), expected)
+                self.assertEqual(listing.qty_published, expected)
+                self.assertFalse(listing.stock_pending)
+                listing.sudo().unlink()

@@ -1,0 +1,52 @@
+"""Plain helpers of the stock push: backoff after failures, and the drift between what a channel
+shows and what we last sent or should send (the nightly reconcile)."""
+
+from dataclasses import dataclass
+
+#: First wait after a failed push, and the longest one (seconds).
+BACKOFF_BASE = 60
+BACKOFF_CAP = 3600
+
+
+def backoff_seconds(failures, base=BACKOFF_BASE, cap=BACKOFF_CAP):
+    """Seconds to wait before the next attempt after ``failures`` failures in a row: ``base``
+    doubled at each further failure, never more than ``cap``; 0 after no failure."""
+    if failures <= 0:
+        return 0
+    return min(cap, base * 2 ** min(failures - 1, 30))
+
+
+@dataclass
+class Drift:
+    """One listing whose quantity on the channel is not the one we last sent (``published``)."""
+
+    key: str
+    remote: int | None
+    published: int
+    expected: int
+
+    @property
+    def missing(self):
+        """The channel does not hold the listing any more."""
+        return self.remote is None
+
+
+def find_drift(local, remote):
+    """Compare ``local`` ``{key: (published, expected)}`` with ``remote`` ``{key: quantity}``.
+
+    Return ``(drifts, to_push)``: the keys whose channel quantity differs from the one last
+    accepted (or that the channel lacks), and the keys whose channel quantity differs from the
+    one to publish (what a push must correct).
+    """
+    drifts, to_push = [], []
+    for key, (published, expected) in sorted(local.items()):
+        shown = remote.get(key)
+        if shown is None:
+            drifts.append(Drift(key, None, published, expected))
+            continue
+        shown = int(shown)
+        if shown != published:
+            drifts.append(Drift(key, shown, published, expected))
+        if shown != expected:
+            to_push.append(key)
+    return drifts, to_push
