@@ -173,18 +173,23 @@ class TestStockSync(ChannelEmulatorCase):
         for _channel_type, channel in self.each_channel():
             self.assertEqual(self.remote_qty(channel, product), 7, channel.channel_type)
 
-        # A sale confirmed and reserved (not yet shipped): 5 are left to sell.
-        self.deliver(product, 2, validate=False)
+        # A sale order confirmed, its delivery reserved (not yet shipped): 5 are left to sell.
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Walk-in buyer"}).id,
+                "warehouse_id": self.warehouse.id,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
+            }
+        )
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.state, "assigned")
         self.assertTrue(all(listings.mapped("stock_pending")))
         self.push()
         for _channel_type, channel in self.each_channel():
             self.assertEqual(self.remote_qty(channel, product), 5, channel.channel_type)
 
         # Cancelled: the reservation comes back.
-        picking = self.env["stock.picking"].search(
-            [("product_id", "=", product.id), ("state", "=", "assigned")]
-        )
-        picking.with_user(self.warehouse_user).action_cancel()
+        order.with_context(disable_cancel_warning=True).action_cancel()
         self.assertTrue(all(listings.mapped("stock_pending")))
         self.push()
         self.assertEqual(listings.mapped("qty_published"), [7] * len(listings))
