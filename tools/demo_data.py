@@ -24,6 +24,7 @@ The same seed gives the same retailer every time; dates are relative to the day 
 
 import base64
 import importlib
+import importlib.util
 import io
 import logging
 import math
@@ -31,6 +32,7 @@ import os
 import random
 import sys
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from freezegun import freeze_time
 from PIL import Image, ImageDraw
@@ -481,6 +483,20 @@ def emulator_credentials():
         _logger.warning("the channel emulator is not importable: demo channels get no credentials")
         return {}
     return server.DEFAULT_CREDENTIALS
+
+
+#: Demo data of further addons: tools/demo_data_<area>.py with ``generate(generator)``, run after
+#: the steps above when the addon ``ecom_<area>`` is installed.
+EXTENSIONS = ("fulfilment", "warehouse", "accounting")
+
+
+def repo_root():
+    """The repository: ECOM_ROOT (set by tools/ecom), else the parent of this file's folder."""
+    root = os.environ.get("ECOM_ROOT")
+    if root:
+        return Path(root)
+    here = globals().get("__file__")  # not set when the Odoo shell reads this file on stdin
+    return Path(here).resolve().parent.parent if here else Path.cwd()
 
 
 class DemoGenerator:
@@ -1211,6 +1227,23 @@ class DemoGenerator:
 
     # ------------------------------------------------------------------ entry point
 
+    def extensions(self):
+        """Demo data of the other addons (see EXTENSIONS), in that order."""
+        installed = set(
+            self.env["ir.module.module"]
+            .search([("state", "=", "installed"), ("name", "=like", "ecom_%")])
+            .mapped("name")
+        )
+        for area in EXTENSIONS:
+            path = repo_root() / "tools" / ("demo_data_%s.py" % area)
+            if "ecom_%s" % area not in installed or not path.exists():
+                continue
+            spec = importlib.util.spec_from_file_location("ecom_demo_data_%s" % area, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _logger.info("demo data: %s", area)
+            module.generate(self)
+
     def run(self):
         params = self.env["ir.config_parameter"].sudo()
         if params.get_param(MARKER):
@@ -1229,6 +1262,7 @@ class DemoGenerator:
             self.history,
             self.waiting_orders,
             self.replenishment,
+            self.extensions,
         ]
         for step in steps:
             _logger.info("demo data: %s", step.__name__)
