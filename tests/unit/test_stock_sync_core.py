@@ -1,6 +1,6 @@
 """The stock push's plain helpers: backoff and drift."""
 
-from ecom_channels_core.stock_sync import backoff_seconds, find_drift
+from ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 
 
 def test_backoff_doubles_up_to_the_cap():
@@ -22,3 +22,15 @@ def test_drift_compares_channel_with_sent_and_expected():
     # B shows what we sent but no longer what we sell; C was changed on the channel; E happens
     # to show the right quantity already; D is gone (nothing to push to).
     assert to_push == ["B", "C"]
+
+
+def test_sellable_quantity_applies_the_rules_in_order():
+    assert sellable_quantity(11) == 11
+    assert sellable_quantity(11, buffer=1) == 10
+    assert sellable_quantity(11, buffer=1, percent=55) == 5  # 5.5 rounded down
+    assert sellable_quantity(10, percent=30) == 3  # 3.0000000000000004 is still 3
+    assert sellable_quantity(11, buffer=1, percent=55, maximum=4) == 4
+    assert sellable_quantity(11, buffer=1, percent=55, zero_below=5) == 0
+    assert sellable_quantity(11, buffer=1, percent=55, zero_below=4) == 5
+    assert sellable_quantity(3, buffer=20) == 0  # never negative
+    assert sellable_quantity(-4) == 0

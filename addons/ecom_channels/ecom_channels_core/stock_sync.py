@@ -1,6 +1,7 @@
 """Plain helpers of the stock push: backoff after failures, and the drift between what a channel
 shows and what we last sent or should send (the nightly reconcile)."""
 
+import math
 from dataclasses import dataclass
 
 #: First wait after a failed push, and the longest one (seconds).
@@ -14,6 +15,19 @@ def backoff_seconds(failures, base=BACKOFF_BASE, cap=BACKOFF_CAP):
     if failures <= 0:
         return 0
     return min(cap, base * 2 ** min(failures - 1, 30))
+
+
+def sellable_quantity(free_qty, buffer=0, percent=100.0, maximum=0, zero_below=0):
+    """The quantity a channel lists for ``free_qty`` units of free stock: minus the ``buffer``,
+    times the ``percent`` share (rounded down), 0 at or below ``zero_below``, capped by
+    ``maximum`` (0: no cap); never negative."""
+    share = (free_qty - buffer) * percent / 100.0
+    qty = math.floor(round(share, 6))
+    if qty <= zero_below:
+        return 0
+    if maximum:
+        qty = min(qty, maximum)
+    return max(int(qty), 0)
 
 
 @dataclass

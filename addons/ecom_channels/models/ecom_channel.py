@@ -1,14 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import math
 
 from odoo import api, fields, models
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL
 
 from ..ecom_channels_core import registry
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
-from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift
+from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 
 _logger = logging.getLogger(__name__)
 
@@ -248,13 +247,17 @@ class EcomChannel(models.Model):
         times the share (rounded down), 0 at or below the zero-out threshold, capped by the
         maximum; never negative."""
         self.ensure_one()
-        share = (free_qty - self.stock_buffer_qty) * self.stock_percent / 100.0
-        qty = math.floor(float_round(share, precision_digits=6))
-        if qty <= self.stock_zero_below:
-            return 0
-        if self.stock_max_qty:
-            qty = min(qty, self.stock_max_qty)
-        return max(int(qty), 0)
+        return sellable_quantity(free_qty, *self._stock_rules())
+
+    def _stock_rules(self):
+        """The channel's stock rules, as ``sellable_quantity`` takes them after the quantity."""
+        self.ensure_one()
+        return (
+            self.stock_buffer_qty,
+            self.stock_percent,
+            self.stock_max_qty,
+            self.stock_zero_below,
+        )
 
     def _secrets(self):
         """The channel's credentials, read with superuser rights, to redact them from logs."""
