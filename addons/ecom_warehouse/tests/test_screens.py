@@ -1,1 +1,37 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The four barcode screens driven by browser tours, logged in as a warehouse operator; the
+resulting stock is then checked here."""
+
+from odoo.tests import HttpCase, tagged
+
+from .common import WarehouseCase
+
+
+@tagged("post_install", "-at_install")
+class TestScreens(HttpCase, WarehouseCase):
+    def _tour(self, action, tour, login="wh_user"):
+        self.start_tour("/odoo/action-ecom_warehouse.%s" % action, tour, login=login, timeout=120)
+
+    def test_receive_screen(self):
+        po = self.env["purchase.order"].create(
+            {
+                "name": "PO-TOUR-1",
+                "partner_id": self.supplier.id,
+                "order_line": [
+                    (0, 0, {"product_id": self.tent.id, "product_qty": 3, "price_unit": 5.0}),
+                    (0, 0, {"product_id": self.stove.id, "product_qty": 2, "price_unit": 5.0}),
+                ],
+            }
+        )
+        po.button_confirm()
+        picking = po.picking_ids
+        self._tour("ecom_warehouse_receive_action", "ecom_warehouse_receive_tour")
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(self.qty_in(self.tent, self.bin["T-2-1"]), 4)
+        self.assertEqual(self.qty_in(self.stove, self.bin["T-10-1"]), 1)
+        self.assertEqual(picking.backorder_ids.move_ids.product_uom_qty, 1)
+        report = picking.ecom_receipt_report_id
+        self.assertEqual(
+            sorted(report.line_ids.mapped("status")), ["over", "short", "unexpected"]
+        )
+        self.assertEqual(report.user_id, self.user)
