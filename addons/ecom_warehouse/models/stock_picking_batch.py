@@ -22,7 +22,7 @@ class StockPickingBatch(models.Model):
     def _ecom_pick_move_lines(self):
         return self.picking_ids.filtered(
             lambda p: p.state not in ("done", "cancel")
-        ).move_line_ids.filtered(lambda ml: ml.quantity > 0 or ml.move_id.ecom_short_qty)
+        ).move_line_ids.filtered(lambda ml: ml.quantity > 0)
 
     def _ecom_totes(self):
         """{picking: tote number}: the orders of the batch numbered 1..n in name order."""
@@ -66,7 +66,11 @@ class StockPickingBatch(models.Model):
                         product._ecom_screen_values()[0],
                         qty=sum(a["qty"] for a in allocations),
                         picked_qty=sum(a["picked_qty"] for a in allocations),
-                        short_qty=sum(mls.move_id.mapped("ecom_short_qty")),
+                        short_qty=sum(
+                            self.picking_ids.move_ids.filtered(
+                                lambda m, p=product: m.product_id == p
+                            ).mapped("ecom_short_qty")
+                        ),
                         done=all(mls.mapped("picked")),
                         allocations=allocations,
                     )

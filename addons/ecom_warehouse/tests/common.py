@@ -80,6 +80,37 @@ class WarehouseCase(TransactionCase):
         )
 
     @classmethod
+    def _delivery(cls, lines, origin=False):
+        """A confirmed, reserved delivery of ``lines`` [(product, qty)] from the stock."""
+        picking_type = cls.warehouse.out_type_id
+        picking = cls.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "location_id": cls.stock.id,
+                "location_dest_id": cls.customers.id,
+                "origin": origin,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "product_uom": product.uom_id.id,
+                            "location_id": cls.stock.id,
+                            "location_dest_id": cls.customers.id,
+                        },
+                    )
+                    for product, qty in lines
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        return picking
+
+    @classmethod
     def _purchase(cls, lines):
         po = cls.env["purchase.order"].create(
             {

@@ -31,7 +31,27 @@ class TestScreens(HttpCase, WarehouseCase):
         self.assertEqual(self.qty_in(self.stove, self.bin["T-10-1"]), 1)
         self.assertEqual(picking.backorder_ids.move_ids.product_uom_qty, 1)
         report = picking.ecom_receipt_report_id
-        self.assertEqual(
-            sorted(report.line_ids.mapped("status")), ["over", "short", "unexpected"]
-        )
+        self.assertEqual(sorted(report.line_ids.mapped("status")), ["over", "short", "unexpected"])
         self.assertEqual(report.user_id, self.user)
+
+    def test_pick_screen(self):
+        for product in (self.tent, self.lamp, self.mug):
+            self._stock(product, self.home[product], 5)
+        orders = (
+            self._delivery([(self.tent, 1), (self.mug, 1)], "SO-T1")
+            | self._delivery([(self.tent, 2)], "SO-T2")
+            | self._delivery([(self.lamp, 1)], "SO-T3")
+        )
+        batch = self.env["stock.picking.batch"].create(
+            {"name": "BATCH-TOUR-1", "picking_ids": [(6, 0, orders.ids)]}
+        )
+        self._tour("ecom_warehouse_pick_action", "ecom_warehouse_pick_tour")
+        moves = orders.move_ids
+        by_product = {p: moves.filtered(lambda m, p=p: m.product_id == p) for p in moves.product_id}
+        self.assertEqual(sum(by_product[self.tent].mapped("quantity")), 3)
+        self.assertTrue(all(by_product[self.tent].mapped("picked")))
+        self.assertEqual(by_product[self.mug].quantity, 1)
+        self.assertEqual(by_product[self.lamp].ecom_short_qty, 1)
+        self.assertEqual(by_product[self.lamp].quantity, 0)
+        self.assertEqual(self.bin["T-1-1"].ecom_count_requested, "discrepancy")
+        self.assertEqual(batch.state, "in_progress")
