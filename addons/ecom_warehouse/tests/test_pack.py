@@ -1,1 +1,62 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import WarehouseCase
+
+
+@tagged("post_install", "-at_install")
+class TestPack(WarehouseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._stock(cls.tent, cls.home[cls.tent], 10)
+        cls._stock(cls.mug, cls.home[cls.mug], 10)
+        cls.box = cls.env["stock.package.type"].create({"name": "Small box"})
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Test courier",
+                "delivery_type": "fixed",
+                "fixed_price": 4.5,
+                "product_id": cls.env["product.product"]
+                .create({"name": "Courier", "type": "service"})
+                .id,
+            }
+        )
+
+    def test_pack_two_parcels_and_validate(self):
+        picking = self._delivery([(self.tent, 2), (self.mug, 1)], origin="SO-PACK-9")
+        picking.carrier_id = self.carrier
+        Picking = self.env["stock.picking"].with_user(self.user)
+        found = Picking.ecom_wh_pack_find("SO-PACK-9")
+        self.assertEqual(found["state"]["id"], picking.id)
+        self.assertEqual(found["state"]["carrier"], "Test courier")
+        picking = picking.with_user(self.user)
+        self.assertEqual(picking.ecom_wh_pack_scan(self.rope.barcode, {})["type"], "error")
+        tent = str(self.tent.id)
+        self.assertEqual(picking.ecom_wh_pack_scan(self.tent.barcode, {})["type"], "product")
+        self.assertEqual(
+            picking.ecom_wh_pack_scan(self.tent.barcode, {tent: 2})["type"],
+            "error",
+            "a third tent is refused",
+        )
+        state = picking.ecom_wh_pack_parcel({tent: 1}, self.box.id)
+        self.assertEqual(len(state["parcels"]), 1)
+        state = picking.ecom_wh_pack_parcel({tent: 1, str(self.mug.id): 1}, self.box.id)
+        self.assertEqual(len(state["parcels"]), 2)
+        with self.assertRaises(UserError):
+            picking.ecom_wh_pack_parcel({tent: 1}, self.box.id)
+        result = picking.ecom_wh_pack_validate()
+        self.assertEqual(picking.state, "done")
+        packages = picking.move_line_ids.result_package_id
+        self.assertEqual(len(packages), 2)
+        self.assertEqual(packages.package_type_id, self.box)
+        self.assertEqual(picking.carrier_price, 4.5, "the carrier's send_shipping ran")
+        self.assertEqual(
+            result["documents"][-1]["url"], "/report/pdf/stock.report_deliveryslip/%s" % picking.id
+        )
+        self.assertEqual(self.qty_in(self.tent, self.home[self.tent]), 8)
+
+    def test_unknown_order(self):
+        res = self.env["stock.picking"].with_user(self.user).ecom_wh_pack_find("SO-NONE")
+        self.assertEqual(res["type"], "error")

@@ -55,3 +55,16 @@ class TestScreens(HttpCase, WarehouseCase):
         self.assertEqual(by_product[self.lamp].quantity, 0)
         self.assertEqual(self.bin["T-1-1"].ecom_count_requested, "discrepancy")
         self.assertEqual(batch.state, "in_progress")
+
+    def test_pack_screen(self):
+        self._stock(self.tent, self.home[self.tent], 5)
+        self._stock(self.mug, self.home[self.mug], 5)
+        box = self.env["stock.package.type"].create({"name": "Tour box"})
+        picking = self._delivery([(self.tent, 2), (self.mug, 1)], "SO-PACK-1")
+        self._tour("ecom_warehouse_pack_action", "ecom_warehouse_pack_tour")
+        self.assertEqual(picking.state, "done")
+        package = picking.move_line_ids.result_package_id
+        self.assertEqual(len(package), 1)
+        self.assertEqual(package.package_type_id, box)
+        self.assertEqual(self.qty_in(self.tent, self.home[self.tent]), 3)
+        self.assertEqual(self.qty_in(self.mug, self.home[self.mug]), 4)
