@@ -34,7 +34,12 @@ class EcomWarehouseCount(models.Model):
     state = fields.Selection(COUNT_STATES, default="draft", required=True, tracking=True)
     line_ids = fields.One2many("ecom.warehouse.count.line", "count_id", string="Lines")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    variance_qty = fields.Float(compute="_compute_variance", store=True, string="Qty Variance")
+    variance_qty = fields.Float(
+        compute="_compute_variance",
+        store=True,
+        string="Qty Variance",
+        digits="Product Unit of Measure",
+    )
     variance_value = fields.Monetary(
         compute="_compute_variance", store=True, string="Value Variance"
     )

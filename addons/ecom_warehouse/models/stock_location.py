@@ -94,6 +94,27 @@ class StockLocation(models.Model):
             [("complete_name", "=", barcode), ("usage", "=", "internal")], limit=1
         )
 
+    @api.model
+    def ecom_wh_count_due_list(self, limit=30):
+        """The bins due for a count today, in walking order."""
+        today = fields.Date.context_today(self)
+        bins = self.search(
+            [("usage", "=", "internal"), ("ecom_count_due_date", "<=", today)],
+            limit=500,
+            order="ecom_count_due_date, id",
+        )
+        reasons = dict(self._fields["ecom_count_reason"]._description_selection(self.env))
+        return [
+            {
+                "id": loc.id,
+                "name": loc.name,
+                "barcode": loc.barcode or "",
+                "abc": (loc.ecom_abc_class or "c").upper(),
+                "reason": reasons.get(loc.ecom_count_reason, ""),
+            }
+            for loc in bins._ecom_route_sorted()[:limit]
+        ]
+
     def _ecom_request_count(self, reason):
         """Ask for a count of these bins (emptied bin, discrepancy found)."""
         internal = self.filtered(lambda loc: loc.usage == "internal")

@@ -15,9 +15,10 @@ class StockMove(models.Model):
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         if not self.env.context.get("ecom_counting"):
-            sources = moves.filtered(lambda m: m.state == "done").location_id.filtered(
-                lambda loc: loc.usage == "internal"
-            )
+            # The bins are on the move lines (the move's source is often the parent stock).
+            sources = moves.filtered(
+                lambda m: m.state == "done"
+            ).move_line_ids.location_id.filtered(lambda loc: loc.usage == "internal")
             if sources:
                 stocked = self.env["stock.quant"]._read_group(
                     [("location_id", "in", sources.ids), ("quantity", ">", 0)], ["location_id"]

@@ -68,3 +68,19 @@ class TestScreens(HttpCase, WarehouseCase):
         self.assertEqual(package.package_type_id, box)
         self.assertEqual(self.qty_in(self.tent, self.home[self.tent]), 3)
         self.assertEqual(self.qty_in(self.mug, self.home[self.mug]), 4)
+
+    def test_count_screen(self):
+        bin_ = self.bin["T-1-1"]
+        self._stock(self.lamp, bin_, 5)
+        self._stock(self.mug, bin_, 2)
+        self._tour("ecom_warehouse_count_screen_action", "ecom_warehouse_count_tour")
+        count = self.env["ecom.warehouse.count"].search([("location_id", "=", bin_.id)])
+        self.assertEqual(count.state, "review")
+        self.assertEqual(count.user_id, self.user)
+        lamp = count.line_ids.filtered(lambda line: line.product_id == self.lamp)
+        self.assertEqual((lamp.counted_qty, lamp.difference_qty, lamp.state), (3, -2, "pending"))
+        self.assertEqual(lamp.difference_value, -60.0)
+        self.assertEqual(lamp.quant_id.inventory_quantity, 3)
+        self.assertEqual(self.qty_in(self.mug, bin_), 2)
+        count.with_user(self.manager).action_accept()
+        self.assertEqual(self.qty_in(self.lamp, bin_), 3)
