@@ -146,8 +146,9 @@ class StockLocation(models.Model):
             ["product_id"],
             ["product_qty:sum"],
         )
+        # Sales value at the product's sales price (list price with its variant extras).
         values = {
-            product.id: qty * product.with_company(company).standard_price
+            product.id: qty * product.with_company(company).lst_price
             for product, qty in customer_moves
         }
         products = self.env["product.product"].search(

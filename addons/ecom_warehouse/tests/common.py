@@ -35,6 +35,7 @@ class WarehouseCase(TransactionCase):
                     "barcode": "590000000%04d" % index,
                     "is_storable": True,
                     "standard_price": 10.0 * index,
+                    "list_price": 20.0 * index,
                     "seller_ids": [(0, 0, {"partner_id": cls.supplier.id, "price": 5.0})],
                 }
                 for index, name in enumerate(["Tent", "Stove", "Lamp", "Mug", "Rope"], 1)

@@ -120,8 +120,8 @@ class TestCount(WarehouseCase):
         self._delivery([(self.stove, 1)]).button_validate()
         self._stock(self.tent, self.bin_, 5)
         Location._cron_ecom_count_schedule()
-        self.assertEqual(self.tent.ecom_abc_class, "a")  # 10 x 10 = 100
-        self.assertEqual(self.stove.ecom_abc_class, "b")  # 1 x 20 = 20: 100/120 before it
+        self.assertEqual(self.tent.ecom_abc_class, "a")  # 10 x 20 = 200
+        self.assertEqual(self.stove.ecom_abc_class, "b")  # 1 x 40 = 40: 200/240 before it
         self.assertEqual(self.lamp.ecom_abc_class, "c")
         self.assertEqual(self.bin_.ecom_abc_class, "a")
         self.assertEqual(self.bin_.ecom_count_reason, "never")
