@@ -31,6 +31,7 @@
         "views/ecom_warehouse_receipt_views.xml",
         "views/ecom_warehouse_count_views.xml",
         "views/stock_location_views.xml",
+        "views/stock_picking_views.xml",
         "views/stock_picking_batch_views.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",

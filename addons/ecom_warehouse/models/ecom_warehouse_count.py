@@ -119,6 +119,14 @@ class EcomWarehouseCount(models.Model):
         """One more unit of the scanned product found in the bin."""
         self._ecom_check_draft()
         product = self.env["stock.picking"]._ecom_find_product(barcode)
+        if not product and self.env["stock.location"]._ecom_find_by_barcode(barcode):
+            return {
+                "type": "error",
+                "message": self.env._(
+                    "Submit the count of %(bin)s before counting another bin.",
+                    bin=self.location_id.name,
+                ),
+            }
         if not product:
             return {
                 "type": "error",

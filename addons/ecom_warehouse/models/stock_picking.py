@@ -335,6 +335,21 @@ class StockPicking(models.Model):
 
     # ------------------------------------------------------------------ pack screen
 
+    def action_ecom_open_screen(self):
+        """Open this transfer on its barcode screen: receive for receipts, pack otherwise."""
+        self.ensure_one()
+        tag = (
+            "ecom_warehouse.receive"
+            if self.picking_type_code == "incoming"
+            else "ecom_warehouse.pack"
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": tag,
+            "name": self.name,
+            "params": {"picking_id": self.id},
+        }
+
     def _ecom_check_pack(self):
         self.ensure_one()
         if self.picking_type_code != "outgoing" or self.state in ("done", "cancel", "draft"):

@@ -92,6 +92,15 @@ class TestCount(WarehouseCase):
         delivery.button_validate()
         self.assertEqual(self.qty_in(self.tent, self.bin_), 7)
 
+    def test_another_bin_scanned_while_counting(self):
+        count, _state = self._count(self.user, {})
+        res = count.ecom_wh_count_scan("LOC-T-1-1")
+        self.assertEqual(res["type"], "error")
+        self.assertIn("T-2-1", res["message"])
+        self.assertEqual(
+            self.Count.with_user(self.user).ecom_wh_count_start("NO-BIN")["type"], "error"
+        )
+
     def test_rejected_count_is_recounted(self):
         count, _state = self._count(self.user, {self.tent: 5, self.rope: 4})
         count.ecom_wh_count_submit()

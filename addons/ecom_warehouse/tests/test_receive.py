@@ -99,6 +99,12 @@ class TestReceive(WarehouseCase):
         self.assertEqual(quant.lot_id.name, "LOT-A1")
         self.assertEqual(quant.quantity, 2)
 
+    def test_open_screen_from_the_transfer(self):
+        po = self._purchase([(self.tent, 1)])
+        action = po.picking_ids.with_user(self.user).action_ecom_open_screen()
+        self.assertEqual(action["tag"], "ecom_warehouse.receive")
+        self.assertEqual(action["params"], {"picking_id": po.picking_ids.id})
+
     def test_nothing_received_is_refused(self):
         po = self._purchase([(self.tent, 1)])
         with self.assertRaises(UserError):

@@ -23,7 +23,12 @@ export class PackScreen extends WarehouseScreen {
     }
 
     async load() {
-        await this.loadList();
+        const pickingId = this.props.action?.params?.picking_id;
+        if (pickingId) {
+            await this.open(pickingId);
+        } else {
+            await this.loadList();
+        }
     }
 
     async loadList() {
