@@ -162,6 +162,16 @@ class StockPicking(models.Model):
         location = self.env["stock.location"]._ecom_find_by_barcode(barcode)
         if location:
             return {"type": "location", "id": location.id, "name": location.name}
+        package = self.env["stock.quant.package"].search([("name", "=", barcode)], limit=1)
+        if package:
+            if package.quant_ids:
+                return {
+                    "type": "error",
+                    "message": self.env._(
+                        "Package %(name)s already holds stock.", name=package.name
+                    ),
+                }
+            return {"type": "package", "id": package.id, "name": package.name}
         pending = self.env["product.product"].browse(pending_product_id)
         if pending.exists() and pending.tracking != "none" and not pending_lot:
             return {"type": "lot", "lot_name": barcode}
@@ -171,9 +181,10 @@ class StockPicking(models.Model):
         }
 
     def ecom_wh_receive_put(
-        self, product_id, qty, location_barcode, lot_name=False, confirmed=False
+        self, product_id, qty, location_barcode, lot_name=False, confirmed=False, package_id=False
     ):
-        """Put ``qty`` units of a product of the receipt away into the scanned bin."""
+        """Put ``qty`` units of a product of the receipt away into the scanned bin (in the
+        scanned package, if any)."""
         self._ecom_check_receipt()
         if qty <= 0:
             raise UserError(self.env._("The quantity must be positive."))
@@ -226,11 +237,13 @@ class StockPicking(models.Model):
             # Drop the lines Odoo prefilled with the ordered quantities: only scans count.
             moves.move_line_ids.unlink()
         move = moves.filtered(lambda m: m.quantity < m.product_uom_qty)[:1] or moves[:1]
+        package = self.env["stock.quant.package"].browse(package_id).exists()
         existing = move.move_line_ids.filtered(
             lambda ml: (
                 ml.picked
                 and ml.location_dest_id == location
                 and (ml.lot_name or False) == (lot_name or False)
+                and ml.result_package_id == package
             )
         )[:1]
         if existing:
@@ -246,6 +259,7 @@ class StockPicking(models.Model):
                     "location_dest_id": location.id,
                     "quantity": qty,
                     "lot_name": lot_name or False,
+                    "result_package_id": package.id,
                     "picked": True,
                 }
             )

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -56,6 +58,27 @@ class TestPack(WarehouseCase):
             result["documents"][-1]["url"], "/report/pdf/stock.report_deliveryslip/%s" % picking.id
         )
         self.assertEqual(self.qty_in(self.tent, self.home[self.tent]), 8)
+
+    def test_carrier_label_is_offered(self):
+        """A carrier connector attaches its label in send_shipping (as Odoo's connectors do);
+        the pack screen offers it with the delivery slip."""
+
+        def send_shipping(carrier, pickings):
+            for picking in pickings:
+                picking.message_post(
+                    body="Label", attachments=[("Label-%s.pdf" % picking.id, b"%PDF-1.4 label")]
+                )
+            return [{"exact_price": 6.0, "tracking_number": "TRK-1"} for _p in pickings]
+
+        picking = self._delivery([(self.mug, 1)], origin="SO-LABEL")
+        picking.carrier_id = self.carrier
+        Carrier = type(self.env["delivery.carrier"])
+        with patch.object(Carrier, "fixed_send_shipping", send_shipping):
+            result = picking.with_user(self.user).ecom_wh_pack_validate()
+        self.assertEqual(result["tracking"], "TRK-1")
+        names = [doc["name"] for doc in result["documents"]]
+        self.assertEqual(names, ["Label-%s.pdf" % picking.id, "Delivery slip"])
+        self.assertTrue(result["documents"][0]["url"].startswith("/web/content/"))
 
     def test_unknown_order(self):
         res = self.env["stock.picking"].with_user(self.user).ecom_wh_pack_find("SO-NONE")

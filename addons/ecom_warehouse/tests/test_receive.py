@@ -105,6 +105,19 @@ class TestReceive(WarehouseCase):
         self.assertEqual(action["tag"], "ecom_warehouse.receive")
         self.assertEqual(action["params"], {"picking_id": po.picking_ids.id})
 
+    def test_received_into_a_package(self):
+        package = self.env["stock.quant.package"].create({"name": "PACK-IN-1"})
+        po = self._purchase([(self.tent, 3)])
+        picking = po.picking_ids.with_user(self.user)
+        scan = picking.ecom_wh_receive_scan("PACK-IN-1", pending_product_id=self.tent.id)
+        self.assertEqual(scan["type"], "package")
+        picking.ecom_wh_receive_put(self.tent.id, 3, "LOC-T-2-1", package_id=scan["id"])
+        picking.ecom_wh_receive_validate()
+        self.assertEqual(package.quant_ids.quantity, 3)
+        self.assertEqual(package.location_id, self.bin["T-2-1"])
+        again = picking.browse(self._purchase([(self.tent, 1)]).picking_ids.id)
+        self.assertEqual(again.ecom_wh_receive_scan("PACK-IN-1")["type"], "error")
+
     def test_nothing_received_is_refused(self):
         po = self._purchase([(self.tent, 1)])
         with self.assertRaises(UserError):

@@ -76,12 +76,19 @@ export class ReceiveScreen extends WarehouseScreen {
                 this.ok(_t("%(qty)s × %(product)s in hand.", { qty: pending.qty, product: res.product.name }));
             } else {
                 this.state.unexpected = null;
-                this.state.pending = { ...res, qty: 1, lot: false };
+                this.state.pending = { ...res, qty: 1, lot: false, package: false };
                 if (res.product.tracking !== "none") {
                     this.info(_t("Scan the lot number."));
                 } else {
                     this.ok(_t("Put it in %(bin)s and scan the bin.", { bin: res.home_name }));
                 }
+            }
+        } else if (res.type === "package") {
+            if (!pending) {
+                this.refuse(_t("Scan a product before its package."));
+            } else {
+                pending.package = { id: res.id, name: res.name };
+                this.ok(_t("Package %(name)s. Scan the bin %(bin)s.", { name: res.name, bin: pending.home_name }));
             }
         } else if (res.type === "lot") {
             pending.lot = res.lot_name;
@@ -114,6 +121,7 @@ export class ReceiveScreen extends WarehouseScreen {
             barcode,
             pending.lot,
             confirmed,
+            pending.package?.id || false,
         ]);
         if (!res) {
             return;
