@@ -8,6 +8,10 @@ VIEWS = {
     "ecom.warehouse.receipt.line": ["list", "search"],
     "ecom.warehouse.count": ["list", "form", "search"],
     "ecom.warehouse.count.line": ["list", "search"],
+    "stock.picking": ["form"],
+    "stock.picking.batch": ["form"],
+    "stock.location": ["form"],
+    "res.partner": ["form"],
 }
 
 
