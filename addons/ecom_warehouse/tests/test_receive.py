@@ -82,6 +82,15 @@ class TestReceive(WarehouseCase):
             )
             self.assertEqual(measured[self.supplier.id][0], 3)
             self.assertAlmostEqual(measured[self.supplier.id][1], 3.0, places=2)
+        # Supplier performance: receipts grouped by supplier average lead time and fill rate.
+        groups = (
+            self.env["ecom.warehouse.receipt"]
+            .with_user(self.user)
+            .read_group(
+                [("date_done", "!=", False)], ["lead_time_days", "fill_rate"], ["partner_id"]
+            )
+        )
+        self.assertAlmostEqual(groups[0]["lead_time_days"], 3.0, places=1)
 
     def test_lot_tracked_product_needs_its_lot(self):
         self.lamp.tracking = "lot"

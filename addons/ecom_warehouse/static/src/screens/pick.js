@@ -160,6 +160,13 @@ export class PickScreen extends WarehouseScreen {
         }
     }
 
+    async printPickList() {
+        const action = await this.call(BATCH, "action_ecom_print_pick_list", [[this.state.batch.id]]);
+        if (action) {
+            await this.action.doAction(action);
+        }
+    }
+
     openPack() {
         this.action.doAction("ecom_warehouse.ecom_warehouse_pack_action");
     }
