@@ -82,8 +82,9 @@ def _count(gen):
     location = quants.location_id._ecom_route_sorted()[0]
     res = env["ecom.warehouse.count"].ecom_wh_count_start(location.barcode)
     count = env["ecom.warehouse.count"].browse(res["state"]["id"])
+    expected_map = count.line_ids._ecom_expected_map()
     for index, line in enumerate(count.line_ids):
-        expected = line._ecom_expected_quantities()[0]
+        expected = expected_map[line._ecom_key()][0]
         count.ecom_wh_count_set(line.id, max(expected - 1, 0) if index == 0 else expected)
     count.action_submit()
     return count

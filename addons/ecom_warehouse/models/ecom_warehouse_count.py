@@ -80,26 +80,34 @@ class EcomWarehouseCount(models.Model):
         ) or self.create({"location_id": location.id, "company_id": location.company_id.id})
         if not count.line_ids:
             quants = self.env["stock.quant"].search(
-                [("location_id", "=", location.id), ("quantity", "!=", 0)]
+                [
+                    ("location_id", "=", location.id),
+                    ("quantity", "!=", 0),
+                    ("package_id", "=", False),
+                    ("owner_id", "=", False),
+                ]
             )
+            keys = {(quant.product_id, quant.lot_id) for quant in quants}
             count.line_ids = [
-                Command.create({"product_id": product.id, "lot_id": False})
-                for product in quants.product_id
+                Command.create({"product_id": product.id, "lot_id": lot.id})
+                for product, lot in sorted(keys, key=lambda k: (k[0].id, k[1].id or 0))
             ]
         return {"type": "count", "state": count.ecom_wh_count_state()}
 
     def ecom_wh_count_state(self):
         self.ensure_one()
         manager = self.env.user.has_group("ecom_warehouse.ecom_warehouse_group_manager")
+        expected = self.line_ids._ecom_expected_map() if manager else {}
         lines = []
         for line in self.line_ids:
             values = dict(
                 line.product_id._ecom_screen_values()[0],
                 line_id=line.id,
+                lot=line.lot_id.name or "",
                 counted=line.counted_qty if line.counted else None,
             )
             if manager:
-                values["expected"] = line._ecom_expected_quantities()[0]
+                values["expected"] = expected[line._ecom_key()][0]
             lines.append(values)
         return {
             "id": self.id,
@@ -116,9 +124,31 @@ class EcomWarehouseCount(models.Model):
             raise UserError(self.env._("Count %(name)s is already submitted.", name=self.name))
 
     def ecom_wh_count_scan(self, barcode):
-        """One more unit of the scanned product found in the bin."""
+        """One more unit of the scanned product (or lot) found in the bin. A product tracked
+        by lots is counted by scanning its lot numbers."""
         self._ecom_check_draft()
+        lot_line = self.line_ids.filtered(lambda line: line.lot_id.name == barcode)[:1]
+        if not lot_line:
+            lot = self.env["stock.lot"].search(
+                [("name", "=", barcode), ("company_id", "in", [False, self.company_id.id])],
+                limit=1,
+            )
+            if lot:
+                lot_line = self.env["ecom.warehouse.count.line"].create(
+                    {"count_id": self.id, "product_id": lot.product_id.id, "lot_id": lot.id}
+                )
+        if lot_line:
+            lot_line.write({"counted_qty": lot_line.counted_qty + 1, "counted": True})
+            return {"type": "count", "line_id": lot_line.id, "state": self.ecom_wh_count_state()}
         product = self.env["stock.picking"]._ecom_find_product(barcode)
+        if product and product.tracking != "none":
+            return {
+                "type": "error",
+                "message": self.env._(
+                    "%(product)s is tracked by lot: scan the lot number.",
+                    product=product.display_name,
+                ),
+            }
         if not product and self.env["stock.location"]._ecom_find_by_barcode(barcode):
             return {
                 "type": "error",

@@ -52,58 +52,84 @@ class EcomWarehouseCountLine(models.Model):
     state = fields.Selection(LINE_STATES, readonly=True)
     quant_id = fields.Many2one("stock.quant", readonly=True)
 
-    def _ecom_expected_quantities(self):
-        """(units expected in the bin now, units picked but not validated yet)."""
-        self.ensure_one()
-        quants = self.env["stock.quant"].search(
-            [
-                ("location_id", "=", self.location_id.id),
-                ("product_id", "=", self.product_id.id),
-                ("lot_id", "=", self.lot_id.id),
-            ]
-        )
-        picked = self.env["stock.move.line"].search(
-            [
-                ("location_id", "=", self.location_id.id),
-                ("product_id", "=", self.product_id.id),
-                ("lot_id", "=", self.lot_id.id),
-                ("picked", "=", True),
-                ("state", "not in", ("done", "cancel")),
-            ]
-        )
-        picked_qty = sum(picked.mapped("quantity_product_uom"))
-        return sum(quants.mapped("quantity")) - picked_qty, picked_qty
+    def _ecom_key(self):
+        return (self.location_id, self.product_id, self.lot_id)
+
+    def _ecom_expected_map(self):
+        """{(bin, product, lot): (units expected on the shelf, units picked not validated)} for
+        these lines, from two grouped reads. Loose units only: stock in packages or owned by a
+        third party is not part of a bin count."""
+        common = [
+            ("location_id", "in", self.location_id.ids),
+            ("product_id", "in", self.product_id.ids),
+        ]
+        on_hand = {
+            (location, product, lot): qty
+            for location, product, lot, qty in self.env["stock.quant"]._read_group(
+                common + [("package_id", "=", False), ("owner_id", "=", False)],
+                ["location_id", "product_id", "lot_id"],
+                ["quantity:sum"],
+            )
+        }
+        picked = {
+            (location, product, lot): qty
+            for location, product, lot, qty in self.env["stock.move.line"]._read_group(
+                common
+                + [
+                    ("package_id", "=", False),
+                    ("owner_id", "=", False),
+                    ("picked", "=", True),
+                    ("state", "not in", ("done", "cancel")),
+                ],
+                ["location_id", "product_id", "lot_id"],
+                ["quantity_product_uom:sum"],
+            )
+        }
+        result = {}
+        for line in self:
+            key = line._ecom_key()
+            picked_qty = picked.get(key, 0.0)
+            result[key] = (on_hand.get(key, 0.0) - picked_qty, picked_qty)
+        return result
 
     def _ecom_set_inventory_quantities(self):
         Quant = self.env["stock.quant"].with_context(inventory_mode=True)
-        for line in self:
-            expected, picked = line._ecom_expected_quantities()
-            counted = line.counted_qty if line.counted else 0.0
-            cost = line.product_id.with_company(line.company_id).standard_price
-            difference = counted - expected
-            quant = Quant.search(
+        expected_map = self._ecom_expected_map()
+        quants = Quant.search(
+            [
+                ("location_id", "in", self.location_id.ids),
+                ("product_id", "in", self.product_id.ids),
+                ("package_id", "=", False),
+                ("owner_id", "=", False),
+            ]
+        )
+        quant_by_key = {(q.location_id, q.product_id, q.lot_id): q for q in quants}
+        missing = self.filtered(lambda line: line._ecom_key() not in quant_by_key)
+        if missing:
+            created = Quant.create(
                 [
-                    ("location_id", "=", line.location_id.id),
-                    ("product_id", "=", line.product_id.id),
-                    ("lot_id", "=", line.lot_id.id),
-                    ("package_id", "=", False),
-                    ("owner_id", "=", False),
-                ],
-                limit=1,
-            )
-            target = inventory_quantity_to_set(counted, picked)
-            if quant:
-                quant.inventory_quantity = target
-            else:
-                quant = Quant.create(
                     {
                         "product_id": line.product_id.id,
                         "location_id": line.location_id.id,
                         "lot_id": line.lot_id.id,
-                        "inventory_quantity": target,
                     }
-                )
-            quant.user_id = self.env.user
+                    for line in missing
+                ]
+            )
+            for quant in created:
+                quant_by_key[(quant.location_id, quant.product_id, quant.lot_id)] = quant
+        for line in self:
+            expected, picked = expected_map[line._ecom_key()]
+            counted = line.counted_qty if line.counted else 0.0
+            cost = line.product_id.with_company(line.company_id).standard_price
+            difference = counted - expected
+            quant = quant_by_key[line._ecom_key()]
+            quant.write(
+                {
+                    "inventory_quantity": inventory_quantity_to_set(counted, picked),
+                    "user_id": self.env.user.id,
+                }
+            )
             line.sudo().write(
                 {
                     "theoretical_qty": expected,

@@ -101,6 +101,33 @@ class TestCount(WarehouseCase):
             self.Count.with_user(self.user).ecom_wh_count_start("NO-BIN")["type"], "error"
         )
 
+    def test_lots_are_counted_by_lot_number(self):
+        self.lamp.tracking = "lot"
+        lot_bin = self.bin["T-1-1"]
+        lots = self.env["stock.lot"].create(
+            [{"name": name, "product_id": self.lamp.id} for name in ("L-1", "L-2")]
+        )
+        for lot in lots:
+            self.env["stock.quant"]._update_available_quantity(self.lamp, lot_bin, 2, lot_id=lot)
+        Count = self.Count.with_user(self.user)
+        count = Count.browse(Count.ecom_wh_count_start("LOC-T-1-1")["state"]["id"])
+        self.assertEqual(count.line_ids.lot_id, lots)
+        refused = count.ecom_wh_count_scan(self.lamp.barcode)
+        self.assertEqual(refused["type"], "error")
+        self.assertIn("lot", refused["message"])
+        for barcode in ("L-1", "L-1", "L-2"):
+            count.ecom_wh_count_scan(barcode)
+        count.ecom_wh_count_submit()
+        l2 = count.line_ids.filtered(lambda line: line.lot_id.name == "L-2")
+        self.assertEqual((l2.counted_qty, l2.difference_qty), (1, -1))
+        count.with_user(self.manager).action_accept()
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", self.lamp.id), ("location_id", "=", lot_bin.id)]
+        )
+        self.assertEqual(
+            {q.lot_id.name: q.quantity for q in quants if q.quantity}, {"L-1": 2, "L-2": 1}
+        )
+
     def test_rejected_count_is_recounted(self):
         count, _state = self._count(self.user, {self.tent: 5, self.rope: 4})
         count.ecom_wh_count_submit()
