@@ -679,6 +679,7 @@ class DemoGenerator:
                     )
                 )
             main_rgb = COLOURS[colours[0]] if colours else (90, 100, 110)
+            cost = round(price * self.rng.uniform(0.38, 0.52), 2)
             template = env["product.template"].create(
                 {
                     "name": name,
@@ -686,7 +687,7 @@ class DemoGenerator:
                     "is_storable": True,
                     "weight": weight,
                     "list_price": price,
-                    "standard_price": round(price * self.rng.uniform(0.38, 0.52), 2),
+                    "standard_price": cost,
                     "sale_ok": True,
                     "purchase_ok": True,
                     "attribute_line_ids": attribute_lines,
@@ -695,6 +696,8 @@ class DemoGenerator:
                     % name,
                 }
             )
+            # A template with variants keeps no cost of its own: each variant gets it.
+            template.product_variant_ids.standard_price = cost
             supplier = self.suppliers[sup_idx]
             pack = 1 if price > 40 else self.rng.choice([5, 10])
             env["product.supplierinfo"].create(

@@ -44,6 +44,7 @@ class TestDemoData(TransactionCase):
         )
         self.assertTrue(all(ean13_ok(p.barcode) for p in products), "barcodes are valid EAN-13")
         self.assertTrue(all(p.weight > 0 and p.image_1920 for p in products))
+        self.assertTrue(all(p.standard_price > 0 for p in products), "every variant has a cost")
         self.assertTrue(any(len(p.product_template_attribute_value_ids) == 2 for p in products))
         putaways = self.env["stock.putaway.rule"].search([("product_id", "in", products.ids)])
         self.assertEqual(len(putaways), len(products), "one home bin per product")

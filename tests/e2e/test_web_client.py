@@ -6,6 +6,7 @@ APPS = {
     "ecom_channels.ecom_channels_menu_root": "Channels",
     "ecom_fulfilment.ecom_fulfilment_menu_root": "Fulfilment",
     "ecom_replenishment.ecom_replenishment_menu_root": "Replenishment",
+    "ecom_warehouse.ecom_warehouse_menu_root": "Warehouse",
 }
 
 
