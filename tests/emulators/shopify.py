@@ -253,6 +253,16 @@ class ShopifyApp(ChannelApp):
                 "name": li["title"],
                 "quantity": li["quantity"],
                 "originalUnitPriceSet": money(li["price"]),
+                "taxLines": [
+                    {
+                        "__typename": "TaxLine",
+                        "title": "VAT",
+                        "rate": order.get("tax_rate", 0.0),
+                        "priceSet": money(li.get("tax", 0.0)),
+                    }
+                ]
+                if li.get("tax")
+                else [],
                 "variant": self._variant_obj(self.variants[li["variant_id"]])
                 if li.get("variant_id") in self.variants
                 else None,
@@ -280,6 +290,8 @@ class ShopifyApp(ChannelApp):
             "displayFulfillmentStatus": status,
             "totalPriceSet": money(order["total"]),
             "totalShippingPriceSet": money(order["shipping"]),
+            "totalTaxSet": money(order.get("tax", 0.0)),
+            "taxesIncluded": order.get("taxes_included", False),
             "shippingLine": {
                 "__typename": "ShippingLine",
                 "title": order["service_level"],
@@ -614,8 +626,19 @@ class ShopifyApp(ChannelApp):
         currency="GBP",
         shipping=0.0,
         created_at=None,
+        taxes_included=False,
+        tax_rate=0.0,
     ):
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``); with ``tax_rate`` (e.g.
+        0.2) each line and the shipping carry that tax, included in the prices or added to
+        them as ``taxes_included`` says, as Shopify reports it (``taxLines``, ``totalTaxSet``)."""
         customer = customer or {}
+
+        def tax_of(amount):
+            if taxes_included:
+                return round(amount - amount / (1 + tax_rate), 2)
+            return round(amount * tax_rate, 2)
+
         with self.lock:
             number = self.next_id()
             stamp = created_at or now_iso()
@@ -630,6 +653,7 @@ class ShopifyApp(ChannelApp):
                         "title": line.get("title") or line["sku"],
                         "quantity": int(line.get("quantity", 1)),
                         "price": float(line.get("price", 0)),
+                        "tax": tax_of(float(line.get("price", 0)) * int(line.get("quantity", 1))),
                         "variant_id": variant["id"] if variant else None,
                     }
                 )
@@ -641,6 +665,9 @@ class ShopifyApp(ChannelApp):
                     }
                 )
             total = sum(li["quantity"] * li["price"] for li in order_lines) + float(shipping)
+            tax = sum(li["tax"] for li in order_lines) + tax_of(float(shipping))
+            if not taxes_included:
+                total += tax
             addr = address or {}
             order = {
                 "id": gid("Order", number),
@@ -650,8 +677,11 @@ class ShopifyApp(ChannelApp):
                 "email": customer.get("email", ""),
                 "customer_name": customer.get("name", ""),
                 "currency": currency,
-                "total": total,
+                "total": round(total, 2),
                 "shipping": float(shipping),
+                "tax": round(tax, 2),
+                "tax_rate": tax_rate,
+                "taxes_included": bool(taxes_included),
                 "service_level": service_level,
                 "address": {
                     "name": addr.get("name") or customer.get("name", ""),
