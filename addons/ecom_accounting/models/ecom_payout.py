@@ -249,6 +249,7 @@ class EcomPayout(models.Model):
         self.ensure_one()
         channel = self.channel_id
         channel._check_payout_config()
+        self.line_ids._link_orders()
         if not self.currency_id.is_zero(self.difference):
             raise UserError(
                 self.env._(

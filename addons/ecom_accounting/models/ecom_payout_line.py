@@ -36,3 +36,20 @@ class EcomPayoutLine(models.Model):
     def _compute_net(self):
         for line in self:
             line.net = line.amount - line.fee
+
+    def _link_orders(self):
+        """Link the lines to the channel orders imported since the payout was read."""
+        lines = self.filtered(lambda line: line.order_ref and not line.sale_order_id)
+        if not lines:
+            return
+        orders = self.env["sale.order"].search(
+            [
+                ("ecom_channel_id", "in", lines.channel_id.ids),
+                ("ecom_external_ref", "in", lines.mapped("order_ref")),
+            ]
+        )
+        by_key = {(o.ecom_channel_id.id, o.ecom_external_ref): o for o in orders}
+        for line in lines:
+            order = by_key.get((line.channel_id.id, line.order_ref))
+            if order:
+                line.sale_order_id = order

@@ -62,7 +62,13 @@ class AccountingCase(ChannelEmulatorCase):
             [("type", "=", "general"), ("company_id", "=", company.id)], limit=1
         )
         cls.bank_journal = cls.env["account.journal"].create(
-            {"name": "Payout Bank", "code": "PBNK", "type": "bank", "company_id": company.id}
+            {
+                "name": "Payout Bank",
+                "code": "PBNK",
+                "type": "bank",
+                "company_id": company.id,
+                "currency_id": cls.env.ref("base.GBP").id,
+            }
         )
         cls.marketplace = cls.env["res.partner"].create({"name": "Marketplace Ltd"})
         for channel in cls.channels.values():
