@@ -49,29 +49,50 @@ class TestPayouts(AccountingCase):
         self.assertTrue(all(clearing.mapped("reconciled")))
         self.assertAlmostEqual(sum(clearing.mapped("balance")), 0.0)
 
-    def test_amazon_payout_reconciles_with_bank(self):
-        if "amazon" not in self.channel_types:
-            self.skipTest("the Amazon client is needed")
-        refs, orders = self.shipped_orders("amazon", 3, tax_rate=0.2)
-        app = self.emulator.apps["amazon"]
-        fees = {refs[0]: 5.58, refs[1]: 5.6, refs[2]: 4.99}
-        seeded = app.seed_payout(refs, fees=fees, date="2024-03-09T06:00:00Z")
-        self.assertAlmostEqual(seeded["amount"], 3 * 37.2 - 16.17)
-        st_line = self.bank_line(seeded["amount"], ref="AMAZON EU SARL %s" % seeded["id"])
-        channel = self.channels["amazon"].with_user(self.billing)
-        channel.sudo().payouts_imported_until = "2024-03-01 00:00:00"
+    def test_payout_reconciles_with_bank(self):
+        """For each marketplace: a payout of 3 orders minus fees settles their invoices and is
+        reconciled with the bank statement line of its amount."""
+        seed_kwargs = {
+            "amazon": {"tax_rate": 0.2},
+            "shopify": {"tax_rate": 0.2, "taxes_included": True},
+            "ebay": {},
+        }
+        types = [t for t in seed_kwargs if t in self.channel_types]
+        if not types:
+            self.skipTest("no marketplace client is available")
+        for channel_type in types:
+            with self.subTest(channel=channel_type):
+                refs, orders = self.shipped_orders(channel_type, 3, **seed_kwargs[channel_type])
+                self.assertEqual(orders.invoice_ids.mapped("amount_total"), [37.2] * 3)
+                app = self.emulator.apps[channel_type]
+                fees = {refs[0]: 5.58, refs[1]: 5.6, refs[2]: 4.99}
+                seeded = app.seed_payout(refs, fees=fees, date="2024-03-09T06:00:00Z")
+                self.assertAlmostEqual(seeded["amount"], 95.43)
+                st_line = self.bank_line(95.43, ref="%s PAYOUT %s" % (channel_type, seeded["id"]))
+                channel = self.channels[channel_type].with_user(self.billing)
+                channel.sudo().payouts_imported_until = "2024-03-01 00:00:00"
+                action = channel.action_import_payouts()
+                self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+                payout = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
+                self.assertEqual(payout.external_ref, seeded["id"])
+                self.assertAlmostEqual(payout.amount, 95.43)
+                self.assertAlmostEqual(payout.gross_amount, 111.6)
+                self.assertAlmostEqual(payout.fee_amount, 16.17)
+                self.assertEqual(payout.line_ids.sale_order_id, orders)
+                self.assert_reconciled(payout, orders, st_line, 16.17)
+                # read again: nothing new
+                channel.action_import_payouts()
+                self.assertEqual(
+                    self.env["ecom.payout"].search_count([("channel_id", "=", channel.id)]), 1
+                )
+
+    def test_woocommerce_has_no_payout_api(self):
+        if "woocommerce" not in self.channel_types:
+            self.skipTest("the WooCommerce client is needed")
+        channel = self.channels["woocommerce"].with_user(self.billing)
         action = channel.action_import_payouts()
-        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
-        payout = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
-        self.assertEqual(payout.external_ref, seeded["id"])
-        self.assertAlmostEqual(payout.amount, 95.43)
-        self.assertAlmostEqual(payout.gross_amount, 111.6)
-        self.assertAlmostEqual(payout.fee_amount, 16.17)
-        self.assertEqual(payout.line_ids.sale_order_id, orders)
-        self.assert_reconciled(payout, orders, st_line, 16.17)
-        # read again: nothing new
-        channel.action_import_payouts()
-        self.assertEqual(self.env["ecom.payout"].search_count([("channel_id", "=", channel.id)]), 1)
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("no payout API", action["params"]["message"])
 
     def test_bank_line_arriving_later_is_matched(self):
         if "amazon" not in self.channel_types:
