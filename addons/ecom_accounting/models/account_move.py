@@ -37,7 +37,12 @@ class AccountMove(models.Model):
     def _compute_ecom_channel_total(self):
         for move in self:
             orders = move.invoice_line_ids.sale_line_ids.order_id
-            if not move.ecom_channel_id or move.move_type != "out_invoice" or not orders:
+            if (
+                not move.ecom_channel_id
+                or move.move_type != "out_invoice"
+                or not orders
+                or not all(orders.mapped("ecom_channel_total"))
+            ):
                 move.ecom_channel_total = 0.0
                 move.ecom_total_difference = 0.0
                 move.ecom_total_mismatch = False

@@ -30,7 +30,8 @@ class SaleOrder(models.Model):
     @api.depends("amount_total", "ecom_channel_total", "ecom_channel_id", "state")
     def _compute_ecom_total_difference(self):
         for order in self:
-            if not order.ecom_channel_id or order.state == "cancel":
+            # orders entered by hand on a channel have no channel total to compare with
+            if not order.ecom_channel_id or not order.ecom_channel_total or order.state == "cancel":
                 order.ecom_total_difference = 0.0
                 order.ecom_total_mismatch = False
                 continue
