@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["ecom_fulfilment", "sale_stock", "stock_account", "account"],
+    "post_init_hook": "post_init_hook",
     "data": [
         "security/ecom_accounting_security.xml",
         "security/ir.model.access.csv",

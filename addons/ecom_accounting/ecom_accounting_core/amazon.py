@@ -95,8 +95,8 @@ def fetch_payouts(client, since=None, lookback_days=90):
         for group in groups:
             if group.get("ProcessingStatus") != "Closed":
                 continue  # still collecting events: not paid yet
-            if group.get("FundTransferStatus") not in ("Succeeded", "Transferred", "Processing"):
-                continue
+            if group.get("FundTransferStatus") not in ("Succeeded", "Transferred"):
+                continue  # not sent to the bank (yet)
             total = group.get("OriginalTotal") or {}
             yield Payout(
                 external_ref=group["FinancialEventGroupId"],

@@ -103,15 +103,20 @@ class EcomChannel(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         channels = super().create(vals_list)
-        # each channel is a sales team (created for the channel manager, who may not manage
-        # sales teams)
-        for channel in channels.filtered(lambda c: not c.team_id):
-            channel.team_id = (
-                self.env["crm.team"]
-                .sudo()
-                .create({"name": channel.name, "company_id": channel.company_id.id})
-            )
+        channels._ecom_ensure_team()
         return channels
+
+    def _ecom_ensure_team(self):
+        """Give each channel without one its own sales team (created with superuser rights:
+        the channel manager may not manage sales teams)."""
+        channels = self.filtered(lambda c: not c.team_id)
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .create([{"name": c.name, "company_id": c.company_id.id} for c in channels])
+        )
+        for channel, team in zip(channels, teams, strict=True):
+            channel.team_id = team.sudo(False)
 
     # ------------------------------------------------------------------
     # Actions

@@ -110,7 +110,7 @@ class EcomPayout(models.Model):
         """Look for the bank statement line of these payouts and reconcile it."""
         self.check_access("write")
         matched = self.filtered(lambda p: p.state == "settled")._match_bank()
-        if len(self) == 1 and not matched:
+        if len(self) == 1 and self.state == "settled" and not matched:
             raise UserError(
                 self.env._(
                     "No unreconciled bank statement line of %(amount)s dated within %(days)s days "

@@ -78,6 +78,36 @@ class TestProfitReport(AccountingCase):
         old_period = [("date", "=", today - timedelta(days=40))]
         self.assertEqual(self.figures(old_period, "channel_id")[amazon_channel][1], 9.99)
 
+    def test_standard_reports_split_by_channel(self):
+        """Each channel is a sales team: Odoo's sales and invoicing analyses group by it."""
+        if not {"amazon", "shopify"} <= set(self.channel_types):
+            self.skipTest("the Amazon and Shopify clients are needed")
+        self.order("amazon", mug=12.0, bottle=8.4, shipping=4.8, tax_rate=0.2)
+        self.order("shopify", mug=10.0, bottle=7.0, shipping=4.0, tax_rate=0.2)
+        for channel_type in ("amazon", "shopify"):
+            for order in self.import_orders(channel_type):
+                self.ship(order)
+        teams = {t: self.channels[t].team_id for t in ("amazon", "shopify")}
+        self.assertNotEqual(teams["amazon"], teams["shopify"])
+        self.env.flush_all()
+        sales = dict(
+            self.env["sale.report"]._read_group(
+                [("team_id", "in", [t.id for t in teams.values()])],
+                ["team_id"],
+                ["price_subtotal:sum"],
+            )
+        )
+        invoiced = dict(
+            self.env["account.invoice.report"]._read_group(
+                [("team_id", "in", [t.id for t in teams.values()])],
+                ["team_id"],
+                ["price_subtotal:sum"],
+            )
+        )
+        for team in teams.values():
+            self.assertAlmostEqual(sales[team], 31.0)
+            self.assertAlmostEqual(invoiced[team], 31.0)
+
     def test_report_views_and_menus(self):
         action = self.env.ref("ecom_accounting.ecom_channel_profit_report_action")
         self.assertIn("pivot", action.view_mode)
