@@ -810,16 +810,22 @@ class AmazonApp(ChannelApp):
         size = int(request.arg("MaxResultsPerPage", 100))
         start = int(request.arg("NextToken") or 0)
         page = events["ShipmentEventList"][start : start + size]
-        payload = {"FinancialEvents": dict(events, ShipmentEventList=page)}
+        refunds = events["RefundEventList"] if not start else []  # first page only
+        payload = {"FinancialEvents": dict(events, ShipmentEventList=page, RefundEventList=refunds)}
         if start + size < len(events["ShipmentEventList"]):
             payload["NextToken"] = str(start + size)
         return self._answer({"payload": payload}, FINANCES_MODEL, "ListFinancialEventsResponse")
 
-    def seed_payout(self, order_ids, fees=None, fee_rate=0.15, date=None, status="Closed"):
+    def seed_payout(
+        self, order_ids, fees=None, fee_rate=0.15, date=None, status="Closed", refunds=None
+    ):
         """A disbursement (financial event group) paying ``order_ids``: one shipment event per
-        order with its charges (principal, tax, shipping) and Amazon's fees, ``fees[order_id]``
-        or ``fee_rate`` of the order total (a referral fee). Returns the group id and amount."""
+        order with its charges (principal, shipping) and Amazon's fees, ``fees[order_id]`` or
+        ``fee_rate`` of the order total (a referral fee); ``refunds`` maps orders refunded to
+        the buyer to ``(amount refunded, fee given back)`` (refund events, deducted). Returns
+        the group id and amount."""
         fees = fees or {}
+        refunds = refunds or {}
         stamp = date or now_iso()
         with self.lock:
             group_id = "FEG-%d" % self.next_id()
@@ -864,6 +870,44 @@ class AmazonApp(ChannelApp):
                     }
                 )
                 total += order_total - fee
+            refund_events = []
+            for order_id, (refunded, fee_back) in refunds.items():
+                order = self._get_order(order_id)
+                currency = order["OrderTotal"]["CurrencyCode"]
+                item = self.order_items[order_id][0]
+                refund_events.append(
+                    {
+                        "AmazonOrderId": order_id,
+                        "MarketplaceName": order["SalesChannel"],
+                        "PostedDate": stamp,
+                        "ShipmentItemAdjustmentList": [
+                            {
+                                "SellerSKU": item["SellerSKU"],
+                                "OrderAdjustmentItemId": str(self.next_id()),
+                                "QuantityShipped": item["QuantityOrdered"],
+                                "ItemChargeAdjustmentList": [
+                                    {
+                                        "ChargeType": "Principal",
+                                        "ChargeAmount": {
+                                            "CurrencyCode": currency,
+                                            "CurrencyAmount": -round(refunded, 2),
+                                        },
+                                    }
+                                ],
+                                "ItemFeeAdjustmentList": [
+                                    {
+                                        "FeeType": "Commission",
+                                        "FeeAmount": {
+                                            "CurrencyCode": currency,
+                                            "CurrencyAmount": round(fee_back, 2),
+                                        },
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                )
+                total += fee_back - refunded
             group = {
                 "FinancialEventGroupId": group_id,
                 "ProcessingStatus": status,
@@ -875,7 +919,7 @@ class AmazonApp(ChannelApp):
                 "FinancialEventGroupStart": stamp,
                 "FinancialEventGroupEnd": stamp,
             }
-            events = {"ShipmentEventList": shipment_events, "RefundEventList": []}
+            events = {"ShipmentEventList": shipment_events, "RefundEventList": refund_events}
             self.event_groups[group_id] = (group, events)
             return {"id": group_id, "amount": round(total, 2)}
 

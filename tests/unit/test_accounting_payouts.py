@@ -115,6 +115,22 @@ def test_amazon_payout_from_financial_event_groups(emu, fake_time):
     assert {"listFinancialEventGroups", "listFinancialEventsByGroupId"} <= operations
 
 
+def test_amazon_refund_events(emu, fake_time):
+    app = emu.apps["amazon"]
+    sold = app.seed_order(LINES, shipping=4.8)["id"]
+    refunded = app.seed_order(LINES[:1])["id"]
+    seeded = app.seed_payout([sold], fees={sold: 5.0}, refunds={refunded: (24.0, 3.0)})
+    with client(emu, fake_time, "amazon") as amz:
+        (payout,) = list(amazon.fetch_payouts(amz))
+    payout.check()
+    assert payout.amount == seeded["amount"] == round(37.2 - 5.0 - 24.0 + 3.0, 2)
+    assert [(line.kind, line.order_ref, line.amount, line.fee) for line in payout.lines] == [
+        ("order", sold, 37.2, 5.0),
+        ("refund", refunded, -24.0, -3.0),
+    ]
+    assert app.schema_failures == []
+
+
 def test_amazon_payouts_since(emu, fake_time):
     app = emu.apps["amazon"]
     order = app.seed_order(LINES, shipping=4.8)["id"]

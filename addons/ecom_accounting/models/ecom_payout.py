@@ -235,11 +235,15 @@ class EcomPayout(models.Model):
         return False
 
     def _settlement_invoices(self, line):
-        """The posted customer invoices (or credit notes, for a refund) of a payout line."""
-        move_type = "out_refund" if line.kind == "refund" else "out_invoice"
-        return line.sale_order_id.invoice_ids.filtered(
-            lambda m: m.state == "posted" and m.move_type == move_type
+        """The posted customer invoices (for a refund: credit notes, those made by reversing
+        its invoices included) of a payout line."""
+        invoices = line.sale_order_id.invoice_ids.filtered(lambda m: m.state == "posted")
+        if line.kind != "refund":
+            return invoices.filtered(lambda m: m.move_type == "out_invoice")
+        reversals = self.env["account.move"].search(
+            [("reversed_entry_id", "in", invoices.ids), ("state", "=", "posted")]
         )
+        return (invoices | reversals).filtered(lambda m: m.move_type == "out_refund")
 
     def _settle(self):
         """Post the settlement entry: the order amounts credited to (refunds debited from) the

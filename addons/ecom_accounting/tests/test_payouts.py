@@ -87,6 +87,45 @@ class TestPayouts(AccountingCase):
                     self.env["ecom.payout"].search_count([("channel_id", "=", channel.id)]), 1
                 )
 
+    def test_refund_settles_the_credit_note(self):
+        """A payout that pays one order and refunds another (whose credit note the accountant
+        made) pays the invoice and the credit note, and records the fee Amazon gave back."""
+        if "amazon" not in self.channel_types:
+            self.skipTest("the Amazon client is needed")
+        refs, orders = self.shipped_orders("amazon", 2, tax_rate=0.2)
+        sold = orders.filtered(lambda o: o.ecom_external_ref == refs[0])
+        refunded = orders - sold
+        app = self.emulator.apps["amazon"]
+        app.seed_payout([refs[1]], fees={refs[1]: 5.6}, date="2024-03-02T06:00:00Z")
+        credit_note = refunded.invoice_ids._reverse_moves(
+            [{"ref": "Returned", "invoice_date": refunded.invoice_ids.invoice_date}]
+        )
+        credit_note.action_post()
+        seeded = app.seed_payout(
+            [refs[0]],
+            fees={refs[0]: 5.58},
+            refunds={refs[1]: (37.2, 4.48)},
+            date="2024-03-09T06:00:00Z",
+        )
+        self.assertAlmostEqual(seeded["amount"], round(37.2 - 5.58 - 37.2 + 4.48, 2))
+        channel = self.channels["amazon"].with_user(self.billing)
+        channel.sudo().payouts_imported_until = "2024-03-01 00:00:00"
+        channel.action_import_payouts()
+        payouts = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
+        self.assertEqual(set(payouts.mapped("state")), {"settled"}, payouts.mapped("error"))
+        latest = payouts.filtered(lambda p: p.external_ref == seeded["id"])
+        refund_line = latest.line_ids.filtered(lambda line: line.kind == "refund")
+        self.assertEqual(refund_line.sale_order_id, refunded)
+        self.assertEqual(refund_line.invoice_id, credit_note)
+        self.assertEqual(sold.invoice_ids.payment_state, "paid")
+        self.assertEqual(credit_note.payment_state, "paid")
+        fees = latest.move_id.line_ids.filtered("ecom_fee")
+        self.assertAlmostEqual(sum(fees.mapped("balance")), 5.58 - 4.48)
+        # the payout (negative here: the refund exceeds the sale) meets its bank line
+        st_line = self.bank_line(seeded["amount"], date="2024-03-10")
+        self.assertEqual(latest.state, "reconciled")
+        self.assertTrue(st_line.is_reconciled)
+
     def test_woocommerce_has_no_payout_api(self):
         if "woocommerce" not in self.channel_types:
             self.skipTest("the WooCommerce client is needed")
