@@ -126,6 +126,38 @@ class TestPayouts(AccountingCase):
         self.assertEqual(latest.state, "reconciled")
         self.assertTrue(st_line.is_reconciled)
 
+    def test_payouts_of_other_companies_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Other Retail Ltd"})
+        channel = (
+            self.env["ecom.channel"]
+            .with_company(other)
+            .create({"name": "Other shop", "channel_type": "shopify", "company_id": other.id})
+        )
+        self.assertEqual(channel.team_id.company_id, other)
+        payout = self.env["ecom.payout"].create(
+            {
+                "channel_id": channel.id,
+                "external_ref": "P-OTHER",
+                "currency_id": other.currency_id.id,
+                "amount": 10.0,
+            }
+        )
+        self.assertEqual(payout.company_id, other)
+        Payout = self.env["ecom.payout"].with_user(self.accountant)
+        self.assertFalse(Payout.search([("id", "=", payout.id)]))
+        self.accountant.company_ids |= other
+        self.assertEqual(
+            Payout.with_context(allowed_company_ids=[other.id]).search([("id", "=", payout.id)]),
+            payout,
+        )
+
+    def test_payout_views(self):
+        Payout = self.env["ecom.payout"].with_user(self.accountant)
+        for view_type in ("form", "list", "search"):
+            self.assertTrue(Payout.get_view(view_type=view_type)["arch"])
+        arch = self.env["account.move"].with_user(self.accountant).get_view(view_type="form")
+        self.assertIn("ecom_total_mismatch", arch["arch"])
+
     def test_woocommerce_has_no_payout_api(self):
         if "woocommerce" not in self.channel_types:
             self.skipTest("the WooCommerce client is needed")
