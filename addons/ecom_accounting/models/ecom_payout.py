@@ -162,8 +162,17 @@ class EcomPayout(models.Model):
         )
         by_code = {c.name: c for c in currencies}
         order_refs = {line.order_ref for p in new for line in p.lines if line.order_ref}
-        orders = self.env["sale.order"].search(
-            [("ecom_channel_id", "=", channel.id), ("ecom_external_ref", "in", list(order_refs))]
+        # a technical lookup by channel reference: whoever reads payouts links them to the
+        # channel's orders, even those of other salespeople
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("ecom_channel_id", "=", channel.id),
+                    ("ecom_external_ref", "in", list(order_refs)),
+                ]
+            )
         )
         order_by_ref = {o.ecom_external_ref: o for o in orders}
         vals_list = []
@@ -251,9 +260,12 @@ class EcomPayout(models.Model):
         fee account, the net amount on the marketplace receivable, to be matched with the bank.
         Raise UserError when something is missing."""
         self.ensure_one()
+        # the orders and invoices are read whoever settles (a channel manager may see only
+        # their own orders); the entry is created with superuser rights in the payout's company
+        lines = self.sudo().line_ids
         channel = self.channel_id
         channel._check_payout_config()
-        self.line_ids._link_orders()
+        lines._link_orders()
         if not self.currency_id.is_zero(self.difference):
             raise UserError(
                 self.env._(
@@ -264,7 +276,7 @@ class EcomPayout(models.Model):
             )
         missing = [
             line.order_ref or line.description or line.kind
-            for line in self.line_ids
+            for line in lines
             if line.kind in ("order", "refund") and line.amount and not line.sale_order_id
         ]
         if missing:
@@ -278,7 +290,7 @@ class EcomPayout(models.Model):
         Move = self.env["account.move"].sudo().with_company(company)
         line_cmds, to_reconcile = [], []
         fee_partner = channel.fee_partner_id
-        for line in self.line_ids:
+        for line in lines:
             invoices = self._settlement_invoices(line) if line.amount else Move.browse()
             if line.amount:
                 if line.kind == "order" and not invoices:

@@ -42,11 +42,15 @@ class EcomPayoutLine(models.Model):
         lines = self.filtered(lambda line: line.order_ref and not line.sale_order_id)
         if not lines:
             return
-        orders = self.env["sale.order"].search(
-            [
-                ("ecom_channel_id", "in", lines.channel_id.ids),
-                ("ecom_external_ref", "in", lines.mapped("order_ref")),
-            ]
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(  # see EcomPayout._import_remote_payouts
+                [
+                    ("ecom_channel_id", "in", lines.channel_id.ids),
+                    ("ecom_external_ref", "in", lines.mapped("order_ref")),
+                ]
+            )
         )
         by_key = {(o.ecom_channel_id.id, o.ecom_external_ref): o for o in orders}
         for line in lines:

@@ -126,6 +126,20 @@ class TestPayouts(AccountingCase):
         self.assertEqual(latest.state, "reconciled")
         self.assertTrue(st_line.is_reconciled)
 
+    def test_channel_manager_imports_payouts(self):
+        if "amazon" not in self.channel_types:
+            self.skipTest("the Amazon client is needed")
+        refs, orders = self.shipped_orders("amazon", 1, tax_rate=0.2)
+        seeded = self.emulator.apps["amazon"].seed_payout(refs, date="2024-03-09T06:00:00Z")
+        self.bank_line(seeded["amount"])
+        channel = self.channels["amazon"].with_user(self.manager)
+        channel.sudo().payouts_imported_until = "2024-03-01 00:00:00"
+        action = channel.action_import_payouts()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        payout = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
+        self.assertEqual(payout.state, "reconciled", payout.error)
+        self.assertEqual(orders.invoice_ids.payment_state, "paid")
+
     def test_payouts_of_other_companies_are_hidden(self):
         other = self.env["res.company"].create({"name": "Other Retail Ltd"})
         channel = (
