@@ -634,7 +634,9 @@ class AmazonClient(ChannelClient):
             currency=(data.get("OrderTotal") or {}).get("CurrencyCode") or "",
             total=amount(data.get("OrderTotal")),
             shipping_amount=sum(amount(i.get("ShippingPrice")) for i in items),
-            tax_amount=sum(amount(i.get("ItemTax")) + amount(i.get("ShippingTax")) for i in items),
+            tax_amount=round(
+                sum(amount(i.get("ItemTax")) + amount(i.get("ShippingTax")) for i in items), 2
+            ),
             service_level=data.get("ShipmentServiceLevelCategory")
             or data.get("ShipServiceLevel")
             or "",
