@@ -30,6 +30,7 @@ from .specs import listings_feed_schema, load_json, swagger_schema, validation_e
 LISTINGS_MODEL = "amazon-sp-api/listingsItems_2021-08-01.json"
 FEEDS_MODEL = "amazon-sp-api/feeds_2021-06-30.json"
 ORDERS_MODEL = "amazon-sp-api/ordersV0.json"
+FINANCES_MODEL = "amazon-sp-api/financesV0.json"
 REPORT_SCHEMA = "amazon-sp-api/listings-feed-processing-report-schema-v2.json"
 MARKETPLACES = ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "ATVPDKIKX0DER")
 
@@ -60,6 +61,12 @@ ROUTES = [
         re.compile(r"^/orders/v0/orders/(?P<order_id>[\w-]+)/shipmentConfirmation$"),
         {"POST": "confirmShipment"},
     ),
+    # finances (ecom_accounting)
+    (re.compile(r"^/finances/v0/financialEventGroups$"), {"GET": "listFinancialEventGroups"}),
+    (
+        re.compile(r"^/finances/v0/financialEventGroups/(?P<group_id>[\w-]+)/financialEvents$"),
+        {"GET": "listFinancialEventsByGroupId"},
+    ),
 ]
 
 #: Published rate limits (requests per second) reported in ``x-amzn-RateLimit-Limit``.
@@ -77,6 +84,8 @@ RATE_LIMITS = {
     "getOrder": "0.5",
     "getOrderItems": "0.5",
     "confirmShipment": "2.0",
+    "listFinancialEventGroups": "0.5",
+    "listFinancialEventsByGroupId": "0.5",
 }
 
 #: Attributes a LISTING submission needs (when no ASIN is suggested, product facts too).
@@ -112,6 +121,7 @@ class AmazonApp(ChannelApp):
         self.orders = {}  # AmazonOrderId -> Order
         self.order_items = {}  # AmazonOrderId -> [OrderItem]
         self.shipments = []  # confirmShipment bodies accepted (one per package)
+        self.event_groups = {}  # FinancialEventGroupId -> (FinancialEventGroup, FinancialEvents)
         self.schema_failures = []  # answers of ours that did not match the model (a bug)
 
     def expire_tokens(self):
@@ -765,6 +775,154 @@ class AmazonApp(ChannelApp):
         self.shipments.append(dict(body, orderId=order_id))
         return Response(204)
 
+    # ------------------------------------------------------------------ finances (ecom_accounting)
+    def _listFinancialEventGroups(self, request, body):  # noqa: N802
+        size = int(request.arg("MaxResultsPerPage", 100))
+        if not 1 <= size <= 100:
+            raise sp_error(400, "InvalidInput", "MaxResultsPerPage must be between 1 and 100.")
+        start = int(request.arg("NextToken") or 0)
+        groups = sorted(
+            (g for g, _events in self.event_groups.values()),
+            key=lambda g: (g["FinancialEventGroupStart"], g["FinancialEventGroupId"]),
+        )
+        for name, after in (
+            ("FinancialEventGroupStartedAfter", True),
+            ("FinancialEventGroupStartedBefore", False),
+        ):
+            if request.arg(name):
+                bound = parse_iso(request.arg(name))
+                groups = [
+                    g
+                    for g in groups
+                    if (parse_iso(g["FinancialEventGroupStart"]) >= bound) == after
+                ]
+        payload = {"FinancialEventGroupList": groups[start : start + size]}
+        if start + size < len(groups):
+            payload["NextToken"] = str(start + size)
+        return self._answer(
+            {"payload": payload}, FINANCES_MODEL, "ListFinancialEventGroupsResponse"
+        )
+
+    def _listFinancialEventsByGroupId(self, request, body, group_id):  # noqa: N802
+        if group_id not in self.event_groups:
+            raise sp_error(404, "NotFound", "Financial event group %s not found." % group_id)
+        events = self.event_groups[group_id][1]
+        size = int(request.arg("MaxResultsPerPage", 100))
+        start = int(request.arg("NextToken") or 0)
+        page = events["ShipmentEventList"][start : start + size]
+        refunds = events["RefundEventList"] if not start else []  # first page only
+        payload = {"FinancialEvents": dict(events, ShipmentEventList=page, RefundEventList=refunds)}
+        if start + size < len(events["ShipmentEventList"]):
+            payload["NextToken"] = str(start + size)
+        return self._answer({"payload": payload}, FINANCES_MODEL, "ListFinancialEventsResponse")
+
+    def seed_payout(
+        self, order_ids, fees=None, fee_rate=0.15, date=None, status="Closed", refunds=None
+    ):
+        """A disbursement (financial event group) paying ``order_ids``: one shipment event per
+        order with its charges (principal, shipping) and Amazon's fees, ``fees[order_id]`` or
+        ``fee_rate`` of the order total (a referral fee); ``refunds`` maps orders refunded to
+        the buyer to ``(amount refunded, fee given back)`` (refund events, deducted). Returns
+        the group id and amount."""
+        fees = fees or {}
+        refunds = refunds or {}
+        stamp = date or now_iso()
+        with self.lock:
+            group_id = "FEG-%d" % self.next_id()
+            shipment_events, total = [], 0.0
+            for order_id in order_ids:
+                order = self._get_order(order_id)
+                currency = order["OrderTotal"]["CurrencyCode"]
+                order_total = float(order["OrderTotal"]["Amount"])
+                fee = fees.get(order_id, round(order_total * fee_rate, 2))
+                items = []
+                for index, item in enumerate(self.order_items[order_id]):
+
+                    def money(amount, currency=currency):
+                        return {"CurrencyCode": currency, "CurrencyAmount": round(amount, 2)}
+
+                    charges = [
+                        ("Principal", float(item["ItemPrice"]["Amount"])),
+                        ("ShippingCharge", float(item["ShippingPrice"]["Amount"])),
+                    ]
+                    items.append(
+                        {
+                            "SellerSKU": item["SellerSKU"],
+                            "OrderItemId": item["OrderItemId"],
+                            "QuantityShipped": item["QuantityOrdered"],
+                            "ItemChargeList": [
+                                {"ChargeType": name, "ChargeAmount": money(amount)}
+                                for name, amount in charges
+                            ],
+                            "ItemFeeList": [
+                                {"FeeType": "Commission", "FeeAmount": money(-fee)}
+                                if index == 0
+                                else {"FeeType": "Commission", "FeeAmount": money(0.0)}
+                            ],
+                        }
+                    )
+                shipment_events.append(
+                    {
+                        "AmazonOrderId": order_id,
+                        "MarketplaceName": order["SalesChannel"],
+                        "PostedDate": stamp,
+                        "ShipmentItemList": items,
+                    }
+                )
+                total += order_total - fee
+            refund_events = []
+            for order_id, (refunded, fee_back) in refunds.items():
+                order = self._get_order(order_id)
+                currency = order["OrderTotal"]["CurrencyCode"]
+                item = self.order_items[order_id][0]
+                refund_events.append(
+                    {
+                        "AmazonOrderId": order_id,
+                        "MarketplaceName": order["SalesChannel"],
+                        "PostedDate": stamp,
+                        "ShipmentItemAdjustmentList": [
+                            {
+                                "SellerSKU": item["SellerSKU"],
+                                "OrderAdjustmentItemId": str(self.next_id()),
+                                "QuantityShipped": item["QuantityOrdered"],
+                                "ItemChargeAdjustmentList": [
+                                    {
+                                        "ChargeType": "Principal",
+                                        "ChargeAmount": {
+                                            "CurrencyCode": currency,
+                                            "CurrencyAmount": -round(refunded, 2),
+                                        },
+                                    }
+                                ],
+                                "ItemFeeAdjustmentList": [
+                                    {
+                                        "FeeType": "Commission",
+                                        "FeeAmount": {
+                                            "CurrencyCode": currency,
+                                            "CurrencyAmount": round(fee_back, 2),
+                                        },
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                )
+                total += fee_back - refunded
+            group = {
+                "FinancialEventGroupId": group_id,
+                "ProcessingStatus": status,
+                "FundTransferStatus": "Succeeded" if status == "Closed" else "Unknown",
+                "OriginalTotal": {"CurrencyCode": currency, "CurrencyAmount": round(total, 2)},
+                "FundTransferDate": stamp,
+                "TraceId": "TRACE%d" % self.next_id(),
+                "AccountTail": "0042",
+                "FinancialEventGroupStart": stamp,
+                "FinancialEventGroupEnd": stamp,
+            }
+            events = {"ShipmentEventList": shipment_events, "RefundEventList": refund_events}
+            self.event_groups[group_id] = (group, events)
+            return {"id": group_id, "amount": round(total, 2)}
+
     # ------------------------------------------------------------------ seeding / state
     def seed_order(
         self,
@@ -776,8 +934,16 @@ class AmazonApp(ChannelApp):
         shipping=0.0,
         created_at=None,
         status="Unshipped",
+        tax_rate=0.0,
     ):
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``); prices and shipping include
+        tax, as on Amazon's European marketplaces: with ``tax_rate`` (e.g. 0.2) the tax in them
+        is reported in ``ItemTax`` and ``ShippingTax``."""
         customer = customer or {}
+
+        def tax_in(amount):
+            return round(amount - amount / (1 + tax_rate), 2)
+
         addr = address or {}
         with self.lock:
             stamp = created_at or now_iso()
@@ -806,6 +972,11 @@ class AmazonApp(ChannelApp):
                         "ShippingPrice": {
                             "CurrencyCode": currency,
                             "Amount": "%.2f" % (float(shipping) if number == 0 else 0.0),
+                        },
+                        "ItemTax": {"CurrencyCode": currency, "Amount": "%.2f" % tax_in(price)},
+                        "ShippingTax": {
+                            "CurrencyCode": currency,
+                            "Amount": "%.2f" % (tax_in(float(shipping)) if number == 0 else 0.0),
                         },
                     }
                 )

@@ -16,6 +16,7 @@ error 1047 when the item had already ended. ``seed_order`` adds an order (and co
 items it names).
 """
 
+import re
 from datetime import timedelta
 from xml.parsers.expat import ExpatError
 
@@ -23,6 +24,7 @@ import xmltodict
 
 from .common import now_iso, parse_iso
 from .core import ChannelApp, Response
+from .specs import validation_errors
 
 NAMESPACE = "urn:ebay:apis:eBLBaseComponents"
 API_PATH = "/ws/api.dll"
@@ -42,6 +44,80 @@ TITLE_MAX = 80
 ENDING_REASONS = ("CustomCode", "Incorrect", "LostOrBroken", "NotAvailable", "OtherListingError",
                   "ProductDeleted", "SellToHighBidder", "Sold")  # fmt: skip
 INVENTORY_MAX = 4
+
+
+# ---------------------------------------------------------------- Finances API (ecom_accounting)
+#: REST Finances API v1 (OAuth user token as ``Authorization: Bearer``), served on the same URL.
+FINANCES_PATH = "/sell/finances/v1/"
+_AMOUNT = {
+    "type": "object",
+    "required": ["value", "currency"],
+    "properties": {"value": {"type": "string"}, "currency": {"type": "string"}},
+}
+#: The shape of the answers, from eBay's public Finances API reference (no machine-readable spec
+#: of it is stored here): the fields the emulator answers and their types.
+FINANCES_SHAPES = {
+    "payouts": {
+        "type": "object",
+        "required": ["payouts", "total", "limit", "offset"],
+        "properties": {
+            "payouts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["payoutId", "payoutStatus", "amount", "payoutDate"],
+                    "properties": {
+                        "payoutId": {"type": "string"},
+                        "payoutStatus": {
+                            "enum": ["INITIATED", "SUCCEEDED", "RETRYABLE_FAILED",
+                                     "TERMINAL_FAILED", "REVERSED"]
+                        },
+                        "amount": _AMOUNT,
+                        "payoutDate": {"type": "string"},
+                        "transactionCount": {"type": "integer"},
+                    },
+                },
+            },
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next": {"type": "string"},
+        },
+    },
+    "transactions": {
+        "type": "object",
+        "required": ["transactions", "total", "limit", "offset"],
+        "properties": {
+            "transactions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["transactionId", "transactionType", "amount", "bookingEntry"],
+                    "properties": {
+                        "transactionId": {"type": "string"},
+                        "orderId": {"type": "string"},
+                        "transactionType": {
+                            "enum": ["SALE", "REFUND", "CREDIT", "DISPUTE", "NON_SALE_CHARGE",
+                                     "SHIPPING_LABEL", "TRANSFER", "ADJUSTMENT", "WITHDRAWAL",
+                                     "LOAN_REPAYMENT", "PURCHASE"]
+                        },
+                        "transactionStatus": {"type": "string"},
+                        "transactionDate": {"type": "string"},
+                        "bookingEntry": {"enum": ["CREDIT", "DEBIT"]},
+                        "amount": _AMOUNT,
+                        "totalFeeBasisAmount": _AMOUNT,
+                        "totalFeeAmount": _AMOUNT,
+                        "payoutId": {"type": "string"},
+                    },
+                },
+            },
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next": {"type": "string"},
+        },
+    },
+}  # fmt: skip
 
 
 def as_list(value):
@@ -108,9 +184,13 @@ class EbayApp(ChannelApp):
         self.orders = {}  # OrderID -> order
         self.item_seq = 110000000000
         self.requests = []  # (call name, request element) of every accepted request
+        self.payouts = {}  # finances (ecom_accounting): payoutId -> (payout, [transaction])
+        self.schema_failures = []  # Finances answers of ours that did not match their shape
 
     # ------------------------------------------------------------------ HTTP
     def operation(self, request):
+        if request.path.startswith(FINANCES_PATH):
+            return "%s %s" % (request.method, request.path)
         return request.headers.get("x-ebay-api-call-name") or "invalid"
 
     def _answer(self, call, ack="Success", errors=(), **fields):
@@ -136,6 +216,8 @@ class EbayApp(ChannelApp):
         return self._answer(self.operation(request), "Failure", [error])
 
     def dispatch(self, request, operation):
+        if request.path.startswith(FINANCES_PATH):
+            return self._finances(request)
         if request.path != API_PATH or request.method != "POST":
             return Response.text("Not Found", status=404)
         call = request.headers.get("x-ebay-api-call-name") or ""
@@ -557,6 +639,119 @@ class EbayApp(ChannelApp):
             order["ShippedTime"] = shipment.get("ShippedTime") or stamp
         order["CheckoutStatus"]["LastModifiedTime"] = stamp
         return self._answer(call)
+
+    # ------------------------------------------------------------------ finances (ecom_accounting)
+    @staticmethod
+    def _finance_error(status, error_id, message):
+        return Response.json(
+            {"errors": [{"errorId": error_id, "domain": "API_FINANCES", "message": message}]},
+            status=status,
+        )
+
+    @staticmethod
+    def _filter(request):
+        """``filter=payoutDate:[from..to],payoutId:{id}`` as ``{name: value}``."""
+        criteria = {}
+        for part in re.findall(r"(\w+):([\[{][^\]}]*[\]}])", request.arg("filter", "")):
+            criteria[part[0]] = part[1][1:-1]
+        return criteria
+
+    def _finance_page(self, request, key, items):
+        try:
+            limit = int(request.arg("limit", 20))
+            offset = int(request.arg("offset", 0))
+        except ValueError:
+            return self._finance_error(400, 135000, "The limit or offset value is invalid.")
+        if not 1 <= limit <= 200 or offset < 0:
+            return self._finance_error(400, 135000, "The limit or offset value is invalid.")
+        answer = {key: items[offset : offset + limit], "total": len(items)}
+        answer.update(limit=limit, offset=offset)
+        if offset + limit < len(items):
+            answer["next"] = "%s?limit=%d&offset=%d" % (request.path, limit, offset + limit)
+        errors = validation_errors(answer, FINANCES_SHAPES[key])
+        if errors:
+            self.schema_failures.append((key, errors))
+            return self._finance_error(500, 135500, "emulator answer invalid: %s" % errors[:3])
+        return Response.json(answer)
+
+    def _finances(self, request):
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
+        if token != self.credentials.get("access_token"):
+            return self._finance_error(401, 1001, "Invalid access token")
+        if request.method != "GET":
+            return self._finance_error(405, 2002, "Method not allowed")
+        route = request.path[len(FINANCES_PATH) :]
+        criteria = self._filter(request)
+        with self.lock:
+            if route == "payout":
+                payouts = sorted(
+                    (p for p, _txs in self.payouts.values()), key=lambda p: p["payoutDate"]
+                )
+                if "payoutDate" in criteria:
+                    start, _sep, end = criteria["payoutDate"].partition("..")
+                    if start:
+                        payouts = [
+                            p for p in payouts if parse_iso(p["payoutDate"]) >= parse_iso(start)
+                        ]
+                    if end:
+                        payouts = [
+                            p for p in payouts if parse_iso(p["payoutDate"]) <= parse_iso(end)
+                        ]
+                return self._finance_page(request, "payouts", payouts)
+            if route == "transaction":
+                wanted = criteria.get("payoutId")
+                transactions = [
+                    tx
+                    for payout_id, (_payout, txs) in sorted(self.payouts.items())
+                    if not wanted or payout_id == wanted
+                    for tx in txs
+                ]
+                return self._finance_page(request, "transactions", transactions)
+        return self._finance_error(404, 2004, "Resource not found: %s" % request.path)
+
+    def seed_payout(self, order_ids, fees=None, fee_rate=0.128, date=None, status="SUCCEEDED"):
+        """A payout of ``order_ids``: one SALE transaction per order (its total less
+        ``fees[order_id]`` or ``fee_rate`` of it, eBay's final value fee). Returns the payout
+        id and amount."""
+        fees = fees or {}
+        stamp = date or now_iso()
+        with self.lock:
+            payout_id = str(6000000000 + self.next_id())
+            transactions, net, currency = [], 0.0, "GBP"
+            for order_id in order_ids:
+                order = self.orders[order_id]
+                total = order.get("Total") or order.get("AmountPaid")
+                currency = total["@currencyID"]
+                gross = float(total["#text"])
+                fee = fees.get(order_id, round(gross * fee_rate, 2))
+
+                def amount(value, currency=currency):
+                    return {"value": "%.2f" % value, "currency": currency}
+
+                transactions.append(
+                    {
+                        "transactionId": "%s-%d" % (order_id, self.next_id()),
+                        "orderId": order_id,
+                        "transactionType": "SALE",
+                        "transactionStatus": "PAYOUT",
+                        "transactionDate": stamp,
+                        "bookingEntry": "CREDIT",
+                        "amount": amount(gross - fee),
+                        "totalFeeBasisAmount": amount(gross),
+                        "totalFeeAmount": amount(fee),
+                        "payoutId": payout_id,
+                    }
+                )
+                net += gross - fee
+            payout = {
+                "payoutId": payout_id,
+                "payoutStatus": status,
+                "amount": {"value": "%.2f" % net, "currency": currency},
+                "payoutDate": stamp,
+                "transactionCount": len(transactions),
+            }
+            self.payouts[payout_id] = (payout, transactions)
+            return {"id": payout_id, "amount": round(net, 2)}
 
     # ------------------------------------------------------------------ seeding / state
     def seed_order(

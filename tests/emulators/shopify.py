@@ -42,6 +42,8 @@ class ShopifyApp(ChannelApp):
         self.inventory = {}  # (inventory item gid, location gid) -> quantity
         self.orders = {}
         self.fulfillments = {}
+        self.payouts = {}  # finances (ecom_accounting): payout gid -> payout
+        self.balance_transactions = []
         self.available = getattr(self, "throttle_max", 2000.0)
         self.stamp = time.monotonic()
 
@@ -253,6 +255,16 @@ class ShopifyApp(ChannelApp):
                 "name": li["title"],
                 "quantity": li["quantity"],
                 "originalUnitPriceSet": money(li["price"]),
+                "taxLines": [
+                    {
+                        "__typename": "TaxLine",
+                        "title": "VAT",
+                        "rate": order.get("tax_rate", 0.0),
+                        "priceSet": money(li.get("tax", 0.0)),
+                    }
+                ]
+                if li.get("tax")
+                else [],
                 "variant": self._variant_obj(self.variants[li["variant_id"]])
                 if li.get("variant_id") in self.variants
                 else None,
@@ -280,6 +292,8 @@ class ShopifyApp(ChannelApp):
             "displayFulfillmentStatus": status,
             "totalPriceSet": money(order["total"]),
             "totalShippingPriceSet": money(order["shipping"]),
+            "totalTaxSet": money(order.get("tax", 0.0)),
+            "taxesIncluded": order.get("taxes_included", False),
             "shippingLine": {
                 "__typename": "ShippingLine",
                 "title": order["service_level"],
@@ -354,6 +368,7 @@ class ShopifyApp(ChannelApp):
             "productVariantsBulkUpdate": self.productVariantsBulkUpdate,
             "inventorySetQuantities": self.inventorySetQuantities,
             "fulfillmentCreate": self.fulfillmentCreate,
+            "shopifyPaymentsAccount": self.shopifyPaymentsAccount,
         }
 
     # ------------------------------------------------------------------ mutations
@@ -604,6 +619,111 @@ class ShopifyApp(ChannelApp):
             order["updatedAt"] = now_iso()
         return {"fulfillment": record, "userErrors": []}
 
+    # ------------------------------------------------------------------ finances (ecom_accounting)
+    @staticmethod
+    def _money_v2(amount, currency):
+        return {"__typename": "MoneyV2", "amount": "%.2f" % amount, "currencyCode": currency}
+
+    def _payout_obj(self, payout):
+        return {
+            "__typename": "ShopifyPaymentsPayout",
+            "id": payout["id"],
+            "legacyResourceId": str(payout["legacy_id"]),
+            "issuedAt": payout["issued_at"],
+            "status": payout["status"],
+            "transactionType": "DEPOSIT",
+            "net": self._money_v2(payout["net"], payout["currency"]),
+            "gross": self._money_v2(payout["net"], payout["currency"]),
+        }
+
+    def _balance_transaction_obj(self, tx):
+        payout = self.payouts.get(tx["payout_id"])
+        order = self.orders.get(tx["order_id"]) if tx.get("order_id") else None
+        return {
+            "__typename": "ShopifyPaymentsBalanceTransaction",
+            "id": tx["id"],
+            "type": tx["type"],
+            "test": False,
+            "transactionDate": tx["date"],
+            "amount": self._money_v2(tx["amount"], tx["currency"]),
+            "fee": self._money_v2(tx["fee"], tx["currency"]),
+            "net": self._money_v2(tx["amount"] - tx["fee"], tx["currency"]),
+            "associatedOrder": {
+                "__typename": "ShopifyPaymentsAssociatedOrder",
+                "id": order["id"],
+                "name": order["name"],
+            }
+            if order
+            else None,
+            "associatedPayout": {
+                "__typename": "ShopifyPaymentsBalanceTransactionAssociatedPayout",
+                "id": tx["payout_id"],
+                "status": payout["status"] if payout else None,
+            },
+            "adjustmentsOrders": [],
+        }
+
+    def shopifyPaymentsAccount(self, info):  # noqa: N802
+        def payouts(info, first=None, after=None, **_):
+            items = sorted(self.payouts.values(), key=lambda p: (p["issued_at"], p["id"]))
+            items.reverse()  # newest first, as Shopify lists them
+            return connection([self._payout_obj(p) for p in items], first, after)
+
+        def balance_transactions(info, first=None, after=None, query=None, **_):
+            items = self.balance_transactions
+            if query:
+                match = re.search(r"payments_transfer_id:(\d+)", query)
+                if match:
+                    wanted = int(match.group(1))
+                    ids = {p["id"] for p in self.payouts.values() if p["legacy_id"] == wanted}
+                    items = [tx for tx in items if tx["payout_id"] in ids]
+            return connection([self._balance_transaction_obj(tx) for tx in items], first, after)
+
+        return {
+            "__typename": "ShopifyPaymentsAccount",
+            "id": gid("ShopifyPaymentsAccount", 1),
+            "activated": True,
+            "payouts": payouts,
+            "balanceTransactions": balance_transactions,
+        }
+
+    def seed_payout(self, order_ids, fees=None, fee_rate=0.029, date=None, status="PAID"):
+        """A Shopify Payments payout of ``order_ids``: one CHARGE balance transaction per order
+        (its total, less ``fees[order_id]`` or ``fee_rate`` of it). Returns the payout id and
+        its net amount."""
+        fees = fees or {}
+        stamp = date or now_iso()
+        with self.lock:
+            number = self.next_id()
+            payout_id = gid("ShopifyPaymentsPayout", number)
+            net, currency = 0.0, "GBP"
+            for order_id in order_ids:
+                order = self.orders[order_id]
+                currency = order["currency"]
+                fee = fees.get(order_id, round(order["total"] * fee_rate, 2))
+                self.balance_transactions.append(
+                    {
+                        "id": gid("ShopifyPaymentsBalanceTransaction", self.next_id()),
+                        "type": "CHARGE",
+                        "date": stamp,
+                        "amount": order["total"],
+                        "fee": fee,
+                        "currency": currency,
+                        "order_id": order_id,
+                        "payout_id": payout_id,
+                    }
+                )
+                net += order["total"] - fee
+            self.payouts[payout_id] = {
+                "id": payout_id,
+                "legacy_id": number,
+                "issued_at": stamp,
+                "status": status,
+                "net": round(net, 2),
+                "currency": currency,
+            }
+            return {"id": payout_id, "amount": round(net, 2)}
+
     # ------------------------------------------------------------------ seeding / state
     def seed_order(
         self,
@@ -614,8 +734,19 @@ class ShopifyApp(ChannelApp):
         currency="GBP",
         shipping=0.0,
         created_at=None,
+        taxes_included=False,
+        tax_rate=0.0,
     ):
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``); with ``tax_rate`` (e.g.
+        0.2) each line and the shipping carry that tax, included in the prices or added to
+        them as ``taxes_included`` says, as Shopify reports it (``taxLines``, ``totalTaxSet``)."""
         customer = customer or {}
+
+        def tax_of(amount):
+            if taxes_included:
+                return round(amount - amount / (1 + tax_rate), 2)
+            return round(amount * tax_rate, 2)
+
         with self.lock:
             number = self.next_id()
             stamp = created_at or now_iso()
@@ -630,6 +761,7 @@ class ShopifyApp(ChannelApp):
                         "title": line.get("title") or line["sku"],
                         "quantity": int(line.get("quantity", 1)),
                         "price": float(line.get("price", 0)),
+                        "tax": tax_of(float(line.get("price", 0)) * int(line.get("quantity", 1))),
                         "variant_id": variant["id"] if variant else None,
                     }
                 )
@@ -641,6 +773,9 @@ class ShopifyApp(ChannelApp):
                     }
                 )
             total = sum(li["quantity"] * li["price"] for li in order_lines) + float(shipping)
+            tax = sum(li["tax"] for li in order_lines) + tax_of(float(shipping))
+            if not taxes_included:
+                total += tax
             addr = address or {}
             order = {
                 "id": gid("Order", number),
@@ -650,8 +785,11 @@ class ShopifyApp(ChannelApp):
                 "email": customer.get("email", ""),
                 "customer_name": customer.get("name", ""),
                 "currency": currency,
-                "total": total,
+                "total": round(total, 2),
                 "shipping": float(shipping),
+                "tax": round(tax, 2),
+                "tax_rate": tax_rate,
+                "taxes_included": bool(taxes_included),
                 "service_level": service_level,
                 "address": {
                     "name": addr.get("name") or customer.get("name", ""),

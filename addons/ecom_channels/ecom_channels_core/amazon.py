@@ -618,6 +618,7 @@ class AmazonClient(ChannelClient):
                 quantity=to_int(item.get("QuantityOrdered"), 0),
                 unit_price=amount(item.get("ItemPrice")) / (to_int(item["QuantityOrdered"]) or 1),
                 listing_ref=item.get("SellerSKU") or "",
+                tax_amount=amount(item.get("ItemTax")),
             )
             for item in items
         ]
@@ -633,6 +634,9 @@ class AmazonClient(ChannelClient):
             currency=(data.get("OrderTotal") or {}).get("CurrencyCode") or "",
             total=amount(data.get("OrderTotal")),
             shipping_amount=sum(amount(i.get("ShippingPrice")) for i in items),
+            tax_amount=round(
+                sum(amount(i.get("ItemTax")) + amount(i.get("ShippingTax")) for i in items), 2
+            ),
             service_level=data.get("ShipmentServiceLevelCategory")
             or data.get("ShipServiceLevel")
             or "",

@@ -92,6 +92,8 @@ class RemoteOrderLine:
     quantity: float = 0
     unit_price: float = 0.0
     listing_ref: str = ""
+    #: Tax of the whole line as the channel reports it (0 when it reports none).
+    tax_amount: float = 0.0
 
 
 @dataclass
@@ -107,6 +109,11 @@ class RemoteOrder:
     currency: str = ""
     total: float = 0.0
     shipping_amount: float = 0.0
+    #: Tax of the order (lines and shipping) as the channel reports it.
+    tax_amount: float = 0.0
+    #: Whether the line prices and the shipping amount include tax; None when the channel does
+    #: not say (the channel's configuration decides).
+    prices_include_tax: bool | None = None
     service_level: str = ""
     ship_by: datetime | None = None
     buyer_name: str = ""

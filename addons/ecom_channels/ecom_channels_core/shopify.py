@@ -104,6 +104,8 @@ query Orders($first: Int!, $after: String, $query: String) {
       currencyCode
       totalPriceSet { shopMoney { amount currencyCode } }
       totalShippingPriceSet { shopMoney { amount } }
+      totalTaxSet { shopMoney { amount } }
+      taxesIncluded
       shippingLine { title code }
       customer { displayName email }
       shippingAddress { %(a)s }
@@ -112,6 +114,7 @@ query Orders($first: Int!, $after: String, $query: String) {
         nodes {
           id sku title quantity
           originalUnitPriceSet { shopMoney { amount } }
+          taxLines { priceSet { shopMoney { amount } } }
           variant { id }
         }
       }
@@ -464,6 +467,7 @@ class ShopifyClient(ChannelClient):
                 quantity=to_int(li.get("quantity"), 0),
                 unit_price=amount(li.get("originalUnitPriceSet")),
                 listing_ref=(li.get("variant") or {}).get("id") or "",
+                tax_amount=sum(amount(t.get("priceSet")) for t in li.get("taxLines") or []),
             )
             for li in node["lineItems"]["nodes"]
         ]
@@ -479,6 +483,8 @@ class ShopifyClient(ChannelClient):
             currency=node.get("currencyCode") or "",
             total=amount(node.get("totalPriceSet")),
             shipping_amount=amount(node.get("totalShippingPriceSet")),
+            tax_amount=amount(node.get("totalTaxSet")),
+            prices_include_tax=node.get("taxesIncluded"),
             service_level=shipping.get("title") or shipping.get("code") or "",
             buyer_name=customer.get("displayName") or "",
             buyer_email=node.get("email") or customer.get("email") or "",

@@ -265,6 +265,7 @@ class WooCommerceClient(ChannelClient):
                 title=li.get("name") or "",
                 quantity=to_float(li.get("quantity"), 0),
                 unit_price=to_float(li.get("price"), 0.0),
+                tax_amount=to_float(li.get("total_tax"), 0.0),
                 listing_ref=(
                     "%s/%s" % (li["product_id"], li["variation_id"])
                     if li.get("variation_id")
@@ -285,6 +286,9 @@ class WooCommerceClient(ChannelClient):
             currency=data.get("currency") or "",
             total=to_float(data.get("total"), 0.0),
             shipping_amount=to_float(data.get("shipping_total"), 0.0),
+            tax_amount=to_float(data.get("total_tax"), 0.0),
+            # line prices and shipping_total are always without tax in the REST API
+            prices_include_tax=False,
             service_level=shipping_lines[0].get("method_title")
             or shipping_lines[0].get("method_id")
             or "",

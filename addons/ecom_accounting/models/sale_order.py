@@ -1,0 +1,156 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    ecom_channel_total = fields.Monetary(
+        "Channel Total",
+        copy=False,
+        help="Total of the order as the channel reported it (taxes and shipping included).",
+    )
+    ecom_total_difference = fields.Monetary(
+        "Difference with Channel",
+        compute="_compute_ecom_total_difference",
+        store=True,
+        help="Order total minus the channel's total.",
+    )
+    ecom_total_mismatch = fields.Boolean(
+        "Total Differs from Channel",
+        compute="_compute_ecom_total_difference",
+        store=True,
+        index=True,
+    )
+
+    @api.depends("amount_total", "ecom_channel_total", "ecom_channel_id", "state")
+    def _compute_ecom_total_difference(self):
+        for order in self:
+            # orders entered by hand on a channel have no channel total to compare with
+            if not order.ecom_channel_id or not order.ecom_channel_total or order.state == "cancel":
+                order.ecom_total_difference = 0.0
+                order.ecom_total_mismatch = False
+                continue
+            diff = order.currency_id.round(order.amount_total - order.ecom_channel_total)
+            order.ecom_total_difference = diff
+            order.ecom_total_mismatch = not order.currency_id.is_zero(diff)
+
+    # ------------------------------------------------------------------
+    # Order import hooks (ecom_fulfilment)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ecom_order_line_vals(self, channel, remote, line, product):
+        vals = super()._ecom_order_line_vals(channel, remote, line, product)
+        taxes = channel._ecom_line_taxes(remote, product, line)
+        vals["tax_id"] = [fields.Command.set(taxes.ids)]
+        return vals
+
+    @api.model
+    def _ecom_shipping_line_vals(self, channel, remote, shipping_product):
+        vals = super()._ecom_shipping_line_vals(channel, remote, shipping_product)
+        taxes = channel._ecom_line_taxes(remote, shipping_product)
+        vals["tax_id"] = [fields.Command.set(taxes.ids)]
+        return vals
+
+    @api.model
+    def _ecom_order_vals(self, channel, remote, customer, delivery, pricelist, lines):
+        vals = super()._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+        vals["ecom_channel_total"] = remote.total
+        if channel.team_id:
+            vals["team_id"] = channel.team_id.id
+        return vals
+
+    @api.model
+    def _ecom_create_order(self, channel, remote, data):
+        order, problems = super()._ecom_create_order(channel, remote, data)
+        # an order with problems (e.g. an unknown product) is flagged already: its total
+        # differs for that reason
+        if order.ecom_total_mismatch and not remote.cancelled and not problems:
+            vals = channel._sync_log_vals(
+                "import orders",
+                "warning",
+                self.env._(
+                    "Order %(order)s: its total %(total)s differs from the channel's total "
+                    "%(channel_total)s by %(difference)s (check the taxes and prices).",
+                    order=remote.name or remote.external_ref,
+                    total=order.amount_total,
+                    channel_total=order.ecom_channel_total,
+                    difference=order.ecom_total_difference,
+                ),
+            )
+            vals.update(res_model=self._name, res_id=order.id)
+            self.env["ecom.sync.log"].create(vals)
+        if (
+            channel.invoice_policy == "import"
+            and order.state == "sale"
+            and not order.ecom_needs_attention
+        ):
+            order._ecom_invoice()
+        return order, problems
+
+    # ------------------------------------------------------------------
+    # Invoicing
+    # ------------------------------------------------------------------
+
+    def _prepare_invoice(self):
+        vals = super()._prepare_invoice()
+        if self.ecom_channel_id:
+            vals["ecom_channel_id"] = self.ecom_channel_id.id
+            vals["team_id"] = (self.team_id or self.ecom_channel_id.team_id).id
+        return vals
+
+    def _ecom_invoice(self):
+        """Create and post the customer invoice of channel orders that have something to
+        invoice; a failure is logged on the channel's sync log and does not stop the others.
+        Called from picking validation or order import, by whoever did that: the invoices are
+        created with superuser rights, in the order's company."""
+        invoices = self.env["account.move"]
+        logs = []
+        for order in self.filtered(
+            lambda o: o.ecom_channel_id and o.invoice_status == "to invoice"
+        ):
+            channel = order.ecom_channel_id
+            try:
+                with self.env.cr.savepoint():
+                    sudo_order = order.sudo().with_company(order.company_id)
+                    invoice = sudo_order._create_invoices(final=True)
+                    invoice.action_post()
+            except Exception as exc:  # pylint: disable=broad-except
+                _logger.exception("channel order %s: invoice not created", order.id)
+                vals = channel._sync_log_vals(
+                    "invoice orders",
+                    "error",
+                    self.env._(
+                        "Order %(order)s: the invoice could not be created: %(error)s",
+                        order=order.name,
+                        error=exc,
+                    ),
+                )
+                vals.update(res_model=self._name, res_id=order.id)
+                logs.append(vals)
+                continue
+            invoices |= invoice
+            for move in invoice.filtered("ecom_total_mismatch"):
+                vals = channel._sync_log_vals(
+                    "invoice orders",
+                    "warning",
+                    self.env._(
+                        "Invoice %(invoice)s of order %(order)s: its total %(total)s differs "
+                        "from the channel's total %(channel_total)s by %(difference)s.",
+                        invoice=move.name,
+                        order=order.name,
+                        total=move.amount_total,
+                        channel_total=move.ecom_channel_total,
+                        difference=move.ecom_total_difference,
+                    ),
+                )
+                vals.update(res_model="account.move", res_id=move.id)
+                logs.append(vals)
+        if logs:
+            self.env["ecom.sync.log"].sudo().create(logs)
+        return invoices

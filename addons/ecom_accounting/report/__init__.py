@@ -1,0 +1,1 @@
+from . import ecom_channel_profit_report

@@ -1,0 +1,3 @@
+from . import test_invoicing
+from . import test_payouts
+from . import test_profit_report
