@@ -42,6 +42,17 @@ class EcomStockOutbox(models.Model):
         Return the number of rows queued."""
         if not product_ids:
             return 0
+        return self._enqueue(SQL("l.product_id = ANY(%s)", list(product_ids)))
+
+    @api.model
+    def _enqueue_listings(self, listing_ids):
+        """Queue these listings (published ones, on active channels); return the rows queued."""
+        if not listing_ids:
+            return 0
+        return self._enqueue(SQL("l.id = ANY(%s)", list(listing_ids)))
+
+    @api.model
+    def _enqueue(self, where):
         self.env["ecom.channel.listing"].flush_model(["product_id", "channel_id", "state"])
         self.env["ecom.channel"].flush_model(["active"])
         self.env.cr.execute(
@@ -50,30 +61,13 @@ class EcomStockOutbox(models.Model):
                    SELECT l.id, l.channel_id, now() AT TIME ZONE 'UTC', 0
                      FROM ecom_channel_listing l
                      JOIN ecom_channel c ON c.id = l.channel_id AND c.active
-                    WHERE l.product_id = ANY(%s) AND l.state = 'published'""",
-                list(product_ids),
+                    WHERE %s AND l.state = 'published'""",
+                where,
             )
         )
+        queued = self.env.cr.rowcount
         self._invalidate_flags()
-        return self.env.cr.rowcount
-
-    @api.model
-    def _enqueue_listings(self, listing_ids):
-        """Queue these listings (published ones only); return the number of rows queued."""
-        if not listing_ids:
-            return 0
-        self.env["ecom.channel.listing"].flush_model(["channel_id", "state"])
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO ecom_stock_outbox (listing_id, channel_id, date, attempts)
-                   SELECT l.id, l.channel_id, now() AT TIME ZONE 'UTC', 0
-                     FROM ecom_channel_listing l
-                    WHERE l.id = ANY(%s) AND l.state = 'published'""",
-                list(listing_ids),
-            )
-        )
-        self._invalidate_flags()
-        return self.env.cr.rowcount
+        return queued
 
     @api.model
     def _forget(self, ids):

@@ -63,14 +63,21 @@ class StockPicking(models.Model):
         return lines
 
     @api.model
+    def _ecom_wh_find_scanned(self, domain, barcode):
+        """The transfer matching ``domain`` whose name, else origin, is the scanned code."""
+        return self.search(domain + [("name", "=", barcode)], limit=1) or self.search(
+            domain + [("origin", "=", barcode)], limit=1
+        )
+
+    @api.model
     def ecom_wh_receive_find(self, barcode):
         """The open receipt whose name or purchase order (origin) was scanned."""
-        domain = [
-            ("picking_type_code", "=", "incoming"),
-            ("state", "not in", ("draft", "done", "cancel")),
-        ]
-        picking = self.search(domain + [("name", "=", barcode)], limit=1) or self.search(
-            domain + [("origin", "=", barcode)], limit=1
+        picking = self._ecom_wh_find_scanned(
+            [
+                ("picking_type_code", "=", "incoming"),
+                ("state", "not in", ("draft", "done", "cancel")),
+            ],
+            barcode,
         )
         if not picking:
             return {
@@ -402,12 +409,12 @@ class StockPicking(models.Model):
     @api.model
     def ecom_wh_pack_find(self, barcode):
         """The delivery whose name, origin (sales order) or packing slip barcode was scanned."""
-        domain = [
-            ("picking_type_code", "=", "outgoing"),
-            ("state", "in", ("assigned", "confirmed", "waiting")),
-        ]
-        picking = self.search(domain + [("name", "=", barcode)], limit=1) or self.search(
-            domain + [("origin", "=", barcode)], limit=1
+        picking = self._ecom_wh_find_scanned(
+            [
+                ("picking_type_code", "=", "outgoing"),
+                ("state", "in", ("assigned", "confirmed", "waiting")),
+            ],
+            barcode,
         )
         if not picking:
             return {
