@@ -31,6 +31,16 @@ class EcomChannel(models.Model):
         ),
         help="Product of the order line that carries the shipping charge the buyer paid.",
     )
+    dispatch_mail_template_id = fields.Many2one(
+        "mail.template",
+        "Dispatch Email",
+        domain=[("model", "=", "stock.picking")],
+        default=lambda self: self.env.ref(
+            "ecom_fulfilment.mail_template_ecom_dispatch", raise_if_not_found=False
+        ),
+        help="Sent to the customer when a delivery of this channel leaves, with the tracking "
+        "link. Empty: no email (e.g. when the channel emails its buyers itself).",
+    )
 
     # ------------------------------------------------------------------
     # Actions

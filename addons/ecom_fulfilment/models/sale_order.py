@@ -111,7 +111,15 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_apply_changes(self, channel, changed, result, logs):
-        """Cancel the orders cancelled on the channel, unless they have shipped already."""
+        """Cancel the orders cancelled on the channel, unless they have shipped already; apply
+        the other changes (delivery address, buyer email, ship-by date) to the others."""
+        result.setdefault("updated", self.browse())
+        self._ecom_apply_updates(
+            channel,
+            [(o, r) for o, r in changed if not r.cancelled and o.state != "cancel"],
+            result,
+            logs,
+        )
         for order, remote in changed:
             if not remote.cancelled or order.state == "cancel":
                 continue
@@ -149,6 +157,95 @@ class SaleOrder(models.Model):
                 continue
             order.message_post(body=self.env._("Cancelled on the sales channel."))
             result["cancelled"] |= order
+
+    @api.model
+    def _ecom_apply_updates(self, channel, changed, result, logs):
+        """Changes made on the channel to orders imported already: a new delivery address is
+        applied to the order and its open deliveries (not to what has left: that is logged),
+        a buyer email given later is kept, a new ship-by date too."""
+        if not changed:
+            return
+        addresses = [remote.shipping_address for __, remote in changed]
+        countries = self.env["res.country"].search(
+            [("code", "in", list({a.country_code.upper() for a in addresses if a.country_code}))]
+        )
+        country_by_code = {c.code: c for c in countries}
+        states = self.env["res.country.state"].search(
+            [
+                ("country_id", "in", countries.ids),
+                ("code", "in", list({a.state for a in addresses if a.state})),
+            ]
+        )
+        Partner = self.env["res.partner"]
+        for order, remote in changed:
+            customer = order.partner_id
+            if remote.buyer_email and not customer.email:
+                customer.email = remote.buyer_email
+            if remote.ship_by and remote.ship_by != order.ecom_ship_by_date:
+                order.ecom_ship_by_date = remote.ship_by
+            address = remote.shipping_address
+            if any(not getattr(address, f) for f in REQUIRED_ADDRESS_FIELDS):
+                continue  # nothing usable: keep what the order has
+            vals = self._ecom_partner_vals(address, country_by_code, states)
+            vals["name"] = address.name or customer.name
+            current = order.partner_shipping_id
+            if all(
+                (current[k].id if k.endswith("_id") else current[k]) == v for k, v in vals.items()
+            ):
+                continue
+            shipped = order.picking_ids.filtered(lambda p: p.state == "done")
+            if shipped:
+                vals_log = channel._sync_log_vals(
+                    "import orders",
+                    "warning",
+                    self.env._(
+                        "Order %(order)s: the delivery address changed on the channel after "
+                        "%(pickings)s left; the new address is only noted on the order.",
+                        order=order.name,
+                        pickings=", ".join(shipped.mapped("name")),
+                    ),
+                )
+                vals_log.update(res_model=self._name, res_id=order.id)
+                logs.append(vals_log)
+            delivery = customer.child_ids.filtered(
+                lambda c, vals=vals: (
+                    c.type == "delivery"
+                    and all((c[k].id if k.endswith("_id") else c[k]) == v for k, v in vals.items())
+                )
+            )[:1] or Partner.create(
+                dict(vals, parent_id=customer.id, type="delivery", company_id=channel.company_id.id)
+            )
+            order.partner_shipping_id = delivery
+            open_pickings = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            open_pickings.partner_id = delivery
+            labelled = open_pickings.filtered("carrier_tracking_ref")
+            message = self.env._(
+                "Delivery address changed on the channel: %(address)s.",
+                address=delivery._display_address(without_company=True).replace("\n", ", "),
+            )
+            if labelled:
+                note = self.env._(
+                    "Order %(order)s: the label of %(pickings)s has the old address: cancel it "
+                    "and print it again.",
+                    order=order.name,
+                    pickings=", ".join(labelled.mapped("name")),
+                )
+                order.write(
+                    {
+                        "ecom_needs_attention": True,
+                        "ecom_attention_reason": "\n".join(
+                            filter(None, [order.ecom_attention_reason, note])
+                        ),
+                    }
+                )
+                message = "%s %s" % (message, note)
+            order.message_post(body=message)
+            vals_log = channel._sync_log_vals(
+                "import orders", "warning" if labelled else "ok", message
+            )
+            vals_log.update(res_model=self._name, res_id=order.id)
+            logs.append(vals_log)
+            result["updated"] |= order
 
     @api.model
     def _ecom_import_data(self, channel, remote_orders):
@@ -321,6 +418,7 @@ class SaleOrder(models.Model):
             "product_id": product.id,
             "product_uom_qty": line.quantity,
             "price_unit": line.unit_price,
+            "ecom_line_ref": line.external_ref or False,
         }
 
     @api.model

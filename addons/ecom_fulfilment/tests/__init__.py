@@ -1,2 +1,3 @@
 from . import test_ecom_shipping_rule
 from . import test_order_import
+from . import test_labels_dispatch
