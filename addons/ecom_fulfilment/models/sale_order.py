@@ -102,12 +102,32 @@ class SaleOrder(models.Model):
                     logs.append(vals)
         if raced:
             existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
+            self._ecom_drop_unused_customers(
+                self.env["res.partner"].browse(data["created_partners"])
+            )
         changed = [
             (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
         ]
         self._ecom_apply_changes(channel, changed, result, logs)
         self.env["ecom.sync.log"].create(logs)
         return result
+
+    @api.model
+    def _ecom_drop_unused_customers(self, partners):
+        """Customers created for orders another import created first: without an order of
+        theirs they would be duplicates."""
+        used = self.with_context(active_test=False).search(
+            [
+                "|",
+                ("partner_id", "in", partners.ids),
+                ("partner_shipping_id", "in", partners.ids),
+            ]
+        )
+        unused = partners - used.partner_id - used.partner_shipping_id
+        unused = unused.filtered(lambda p: not (p.child_ids - unused))
+        if unused:
+            with self.env.cr.savepoint():
+                unused.unlink()
 
     @api.model
     def _ecom_apply_changes(self, channel, changed, result, logs):
@@ -276,13 +296,17 @@ class SaleOrder(models.Model):
                 ("code", "in", list({a.state for a in addresses if a.state})),
             ]
         )
+        created_partners = []  # ids, filled by _ecom_customers
         return {
             "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
             "by_sku": {p.default_code: p for p in products},
             "countries": country_by_code,
             "states": {(s.country_id.code, s.code): s for s in states},
             "pricelists": self._ecom_pricelists(channel, remote_orders),
-            "customers": self._ecom_customers(channel, remote_orders, country_by_code, states),
+            "customers": self._ecom_customers(
+                channel, remote_orders, country_by_code, states, created=created_partners
+            ),
+            "created_partners": created_partners,
             "rules": self.env["ecom.shipping.rule"].search(
                 [("company_id", "in", (channel.company_id.id, False))]
             ),
@@ -335,7 +359,7 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_customers(self, channel, remote_orders, country_by_code, states):
+    def _ecom_customers(self, channel, remote_orders, country_by_code, states, created=None):
         """``{external_ref: (customer, delivery address)}``: customers matched by email (one
         search) or created, each with its delivery address as a child contact."""
         Partner = self.env["res.partner"]
@@ -372,9 +396,11 @@ class SaleOrder(models.Model):
                 new_vals[email] = vals
             else:
                 new_refs.append((remote.external_ref, vals))
-        created = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
-        by_email.update(zip(new_vals, created[: len(new_vals)], strict=True))
-        by_ref = dict(zip([ref for ref, __ in new_refs], created[len(new_vals) :], strict=True))
+        new_partners = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
+        by_email.update(zip(new_vals, new_partners[: len(new_vals)], strict=True))
+        by_ref = dict(
+            zip([ref for ref, __ in new_refs], new_partners[len(new_vals) :], strict=True)
+        )
         # Delivery addresses: reuse an identical delivery contact, or create one.
         customers, delivery_vals = {}, {}
         for remote in remote_orders:
@@ -403,9 +429,10 @@ class SaleOrder(models.Model):
             customers[remote.external_ref] = (parent, same or key)
             if not same:
                 delivery_vals.setdefault(key, vals)
-        deliveries = dict(
-            zip(delivery_vals, Partner.create(list(delivery_vals.values())), strict=True)
-        )
+        new_deliveries = Partner.create(list(delivery_vals.values()))
+        deliveries = dict(zip(delivery_vals, new_deliveries, strict=True))
+        if created is not None:
+            created.extend((new_partners | new_deliveries).ids)
         return {
             ref: (parent, deliveries[delivery] if isinstance(delivery, tuple) else delivery)
             for ref, (parent, delivery) in customers.items()
