@@ -47,7 +47,7 @@ class TestParallelImport(TransactionCase):
         """Run ``function(env)`` in its own transaction and commit it."""
         with self.registry.cursor() as cr:
             result = function(api.Environment(cr, SUPERUSER_ID, {}))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             return result
 
     def setUp(self):
@@ -120,7 +120,7 @@ class TestParallelImport(TransactionCase):
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     result = env["ecom.channel"].browse(self.channel_id)._import_orders()
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
                     created.append(len(result["created"]))
             except Exception as exc:  # noqa: BLE001 - reported by the test
                 errors.append(exc)
