@@ -178,6 +178,7 @@ class StockPicking(models.Model):
                 )
             ):
                 picking.sudo().send_to_shipper()
+            picking._check_carrier_details_compliance()
         ecom._ecom_send_dispatch_email()
         return res
 

@@ -7,8 +7,8 @@ from unittest.mock import patch
 
 from pypdf import PdfReader
 
-from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..models import ecom_label_batch
@@ -362,3 +362,13 @@ class TestLabelsDispatch(FulfilmentCase):
             app.orders[int(ref)]["date_modified_gmt"] = "2024-03-01T12:00:00"
         self.import_orders("woocommerce")
         self.assertEqual(order.partner_id.email, "late@example.com")
+
+    def test_carrier_key_visible_to_managers_only(self):
+        carrier = self.clickanddrop.with_user(self.operator)
+        self.assertEqual(carrier.delivery_type, "clickanddrop")
+        with self.assertRaises(AccessError):
+            carrier.read(["cnd_api_key"])
+        manager = new_test_user(
+            self.env, "ecom_ful_manager", groups="ecom_fulfilment.ecom_fulfilment_group_manager"
+        )
+        self.assertTrue(self.clickanddrop.with_user(manager).cnd_api_key)
