@@ -8,6 +8,12 @@ from odoo.tools import email_normalize, mute_logger
 
 _logger = logging.getLogger(__name__)
 
+#: New channel orders created, then confirmed, together (one create, procurement in bulk).
+CREATE_CHUNK = 50
+#: Imported orders are created without a "created" note and without following them (bulk
+#: imports; the sync log says what was imported).
+IMPORT_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
+CONFIRM_CHUNK = 100
 #: Address fields of the channel that must be known to ship an order.
 REQUIRED_ADDRESS_FIELDS = ("street", "city", "zip", "country_code")
 
@@ -58,9 +64,11 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_import_remote_orders(self, channel, remote_orders):
-        """Create the orders of ``channel`` not imported yet, apply the cancellations of the
-        others. Each order is created in its own savepoint: a failing one is logged and the
-        others go on; one created meanwhile by a concurrent import counts as existing."""
+        """Create the orders of ``channel`` not imported yet, apply the changes (cancellation,
+        address...) to the others. Orders are created in chunks with one ``create`` each; when
+        a chunk fails, its orders are created one by one, each in its own savepoint: a failing
+        one is logged and the others go on; one created meanwhile by a concurrent import counts
+        as existing. The new orders are then confirmed in chunks."""
         latest = {}
         for remote in remote_orders:  # a changed order may be read twice: keep its last state
             if remote.external_ref:
@@ -71,35 +79,13 @@ class SaleOrder(models.Model):
         result = {"read": len(remote_orders), "created": self.browse(), "attention": self.browse()}
         result.update(cancelled=self.browse(), failed=[])
         logs, raced = [], []
-        for remote in new:
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    order, problems = self._ecom_create_order(channel, remote, data)
-            except psycopg2.errors.UniqueViolation:
-                raced.append(remote)  # imported by another process since our search
+        for start in range(0, len(new), CREATE_CHUNK):
+            chunk = new[start : start + CREATE_CHUNK]
+            if len(chunk) > 1 and self._ecom_create_chunk(channel, chunk, data, result, logs):
                 continue
-            except Exception as exc:  # pylint: disable=broad-except
-                _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
-                result["failed"].append(remote)
-                logs.append(
-                    channel._sync_log_vals(
-                        "import orders",
-                        "error",
-                        self.env._(
-                            "Order %(order)s could not be imported: %(error)s",
-                            order=remote.name or remote.external_ref,
-                            error=exc,
-                        ),
-                    )
-                )
-                continue
-            result["created"] |= order
-            if problems:
-                result["attention"] |= order
-                for problem in problems:
-                    vals = channel._sync_log_vals("import orders", "warning", problem)
-                    vals.update(res_model=self._name, res_id=order.id)
-                    logs.append(vals)
+            for remote in chunk:  # one by one: a failing order does not stop the others
+                self._ecom_create_one(channel, remote, data, result, logs, raced)
+        self._ecom_confirm_orders(channel, self.browse(data["to_confirm"]), result, logs)
         if raced:
             existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
             self._ecom_drop_unused_customers(
@@ -111,6 +97,98 @@ class SaleOrder(models.Model):
         self._ecom_apply_changes(channel, changed, result, logs)
         self.env["ecom.sync.log"].create(logs)
         return result
+
+    @api.model
+    def _ecom_create_chunk(self, channel, chunk, data, result, logs):
+        """Create the orders of ``chunk`` with one ``create`` (fast); False, with nothing
+        created, when any of them fails (then they are created one by one)."""
+        queued = list(data["to_confirm"])
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                items = []
+                for remote in chunk:
+                    vals, problems = self._ecom_prepare_order(channel, remote, data)
+                    items.append((remote, problems, vals))
+                orders = self.with_context(**IMPORT_CONTEXT).create([v for __, __, v in items])
+                answers = self._ecom_finish_orders(
+                    channel, [(r, p) for r, p, __ in items], orders, data
+                )
+                self.env.flush_all()
+        except Exception:  # pylint: disable=broad-except
+            data["to_confirm"][:] = queued
+            _logger.info("channel %s: creating the orders one by one", channel.id, exc_info=True)
+            return False
+        for order, problems in zip(orders, answers, strict=True):
+            self._ecom_created(channel, order, problems, result, logs)
+        return True
+
+    @api.model
+    def _ecom_create_one(self, channel, remote, data, result, logs, raced):
+        queued = list(data["to_confirm"])
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                order, problems = self._ecom_create_order(channel, remote, data)
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            data["to_confirm"][:] = queued
+            raced.append(remote)  # imported by another process since our search
+            return
+        except Exception as exc:  # pylint: disable=broad-except
+            data["to_confirm"][:] = queued
+            _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
+            result["failed"].append(remote)
+            logs.append(
+                channel._sync_log_vals(
+                    "import orders",
+                    "error",
+                    self.env._(
+                        "Order %(order)s could not be imported: %(error)s",
+                        order=remote.name or remote.external_ref,
+                        error=exc,
+                    ),
+                )
+            )
+            return
+        self._ecom_created(channel, order, problems, result, logs)
+
+    @api.model
+    def _ecom_created(self, channel, order, problems, result, logs):
+        result["created"] |= order
+        if problems:
+            result["attention"] |= order
+            for problem in problems:
+                vals = channel._sync_log_vals("import orders", "warning", problem)
+                vals.update(res_model=self._name, res_id=order.id)
+                logs.append(vals)
+
+    @api.model
+    def _ecom_confirm_orders(self, channel, orders, result, logs):
+        """Confirm the new orders in chunks: Odoo's procurement and reservation then work on
+        many orders at once. A chunk that fails is confirmed order by order, so that one
+        order that cannot be confirmed is flagged alone."""
+        for start in range(0, len(orders), CONFIRM_CHUNK):
+            chunk = orders[start : start + CONFIRM_CHUNK]
+            try:
+                with self.env.cr.savepoint():
+                    chunk.action_confirm()
+                continue
+            except Exception:  # pylint: disable=broad-except
+                _logger.info("channel %s: confirming order by order", channel.id, exc_info=True)
+            for order in chunk:
+                try:
+                    with self.env.cr.savepoint():
+                        order.action_confirm()
+                except Exception as exc:  # pylint: disable=broad-except
+                    message = self.env._(
+                        "Order %(order)s could not be confirmed: %(error)s",
+                        order=order.client_order_ref or order.name,
+                        error=exc,
+                    )
+                    order.write({"ecom_needs_attention": True, "ecom_attention_reason": message})
+                    result["attention"] |= order
+                    vals = channel._sync_log_vals("import orders", "warning", message)
+                    vals.update(res_model=self._name, res_id=order.id)
+                    logs.append(vals)
 
     @api.model
     def _ecom_drop_unused_customers(self, partners):
@@ -298,6 +376,7 @@ class SaleOrder(models.Model):
         )
         created_partners = []  # ids, filled by _ecom_customers
         return {
+            "to_confirm": [],  # ids of the new orders to confirm once all are created
             "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
             "by_sku": {p.default_code: p for p in products},
             "countries": country_by_code,
@@ -480,9 +559,8 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_create_order(self, channel, remote, data):
-        """Create one sale order from a channel order and confirm it if nothing is missing.
-        Return the order and the problems that keep it unconfirmed or flagged."""
+    def _ecom_prepare_order(self, channel, remote, data):
+        """The values of the sale order of one channel order, and the problems found."""
         problems = []
         label = remote.name or remote.external_ref
         address = remote.shipping_address
@@ -546,27 +624,49 @@ class SaleOrder(models.Model):
                     )
                 )
         pricelist = data["pricelists"].get(remote.currency or channel.currency_id.name)
-        order = self.create(
-            self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
-        )
-        rule = self.env["ecom.shipping.rule"]._select_for_order(order, rules=data["rules"])
-        if rule:
-            order.write({"ecom_shipping_rule_id": rule.id, "carrier_id": rule.carrier_id.id})
-        else:
-            problems.append(
-                self.env._(
-                    "Order %(order)s: no shipping rule matches service level %(service)s.",
-                    order=label,
-                    service=remote.service_level or "-",
+        vals = self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+        return vals, problems
+
+    @api.model
+    def _ecom_create_order(self, channel, remote, data):
+        """Create one sale order from a channel order (queued for confirmation if nothing is
+        missing). Return the order and the problems that keep it unconfirmed or flagged."""
+        vals, problems = self._ecom_prepare_order(channel, remote, data)
+        order = self.with_context(**IMPORT_CONTEXT).create(vals)
+        return order, self._ecom_finish_orders(channel, [(remote, problems)], order, data)[0]
+
+    @api.model
+    def _ecom_finish_orders(self, channel, items, orders, data):
+        """After creation: shipping rule and carrier, cancellation, needs-attention flag, and
+        the confirmation queue. ``items`` are ``(remote, problems)`` in the order of ``orders``.
+        Return the problems of each order."""
+        by_rule, answers = {}, []
+        Rule = self.env["ecom.shipping.rule"]
+        for (remote, problems), order in zip(items, orders, strict=True):
+            label = remote.name or remote.external_ref
+            rule = Rule._select_for_order(order, rules=data["rules"])
+            if rule:
+                by_rule.setdefault(rule, []).append(order.id)
+            else:
+                problems.append(
+                    self.env._(
+                        "Order %(order)s: no shipping rule matches service level %(service)s.",
+                        order=label,
+                        service=remote.service_level or "-",
+                    )
                 )
+            blocking = len(problems) - (0 if rule else 1)
+            if not blocking and not remote.cancelled:
+                data.setdefault("to_confirm", []).append(order.id)
+            elif remote.cancelled:
+                order.with_context(disable_cancel_warning=True).action_cancel()
+            if problems and not remote.cancelled:
+                order.write(
+                    {"ecom_needs_attention": True, "ecom_attention_reason": "\n".join(problems)}
+                )
+            answers.append([] if remote.cancelled else problems)
+        for rule, ids in by_rule.items():
+            self.browse(ids).write(
+                {"ecom_shipping_rule_id": rule.id, "carrier_id": rule.carrier_id.id}
             )
-        blocking = len(problems) - (0 if rule else 1)
-        if not blocking and not remote.cancelled:
-            order.action_confirm()
-        elif remote.cancelled:
-            order.with_context(disable_cancel_warning=True).action_cancel()
-        if problems and not remote.cancelled:
-            order.write(
-                {"ecom_needs_attention": True, "ecom_attention_reason": "\n".join(problems)}
-            )
-        return order, [] if remote.cancelled else problems
+        return answers
