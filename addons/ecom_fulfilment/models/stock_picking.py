@@ -428,6 +428,7 @@ class StockPicking(models.Model):
                 for p in self
             ]
         )
+        bodies = {}
         for picking, attachment in zip(self, attachments, strict=True):
             result = results[picking.id]
             picking.write(
@@ -439,14 +440,14 @@ class StockPicking(models.Model):
                     "carrier_price": carrier.fixed_price,
                 }
             )
-            picking.message_post(
-                body=self.env._(
-                    "Label created with %(carrier)s: tracking %(tracking)s.",
-                    carrier=carrier.name,
-                    tracking=result.tracking_number,
-                ),
-                attachment_ids=attachment.ids,
+            bodies[picking.id] = self.env._(
+                "Label created with %(carrier)s: tracking %(tracking)s (%(file)s).",
+                carrier=carrier.name,
+                tracking=result.tracking_number,
+                file=attachment.name,
             )
+        # one note per delivery, written in bulk (label runs create hundreds at once)
+        self._message_log_batch(bodies=bodies)
 
     def _ecom_void_labels(self):
         """Forget the labels of these pickings (after the carrier cancelled them)."""
