@@ -10,8 +10,9 @@ _logger = logging.getLogger(__name__)
 
 #: New channel orders created, then confirmed, together (one create, procurement in bulk).
 CREATE_CHUNK = 50
-#: Imported orders are created without a "created" note and without following them (bulk
-#: imports; the sync log says what was imported).
+#: Imported orders (and, at confirmation, their deliveries) are created without "created"
+#: notes, followers or field tracking, as connectors do for bulk imports: the sync log says what
+#: was imported, and later changes are tracked as usual.
 IMPORT_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 CONFIRM_CHUNK = 100
 #: Address fields of the channel that must be known to ship an order.
@@ -166,6 +167,7 @@ class SaleOrder(models.Model):
         """Confirm the new orders in chunks: Odoo's procurement and reservation then work on
         many orders at once. A chunk that fails is confirmed order by order, so that one
         order that cannot be confirmed is flagged alone."""
+        orders = orders.with_context(**IMPORT_CONTEXT, tracking_disable=True)
         for start in range(0, len(orders), CONFIRM_CHUNK):
             chunk = orders[start : start + CONFIRM_CHUNK]
             try:
