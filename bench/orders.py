@@ -11,6 +11,10 @@ client, as the 5-minute job does. Size, through environment variables:
     ECOM_BENCH_LABELS  deliveries in the print run (default 1000)
 
 Targets of the issue: at least 20 orders/s; 1,000 labels + packing slips in at most 60 s.
+Measured on the shared 2-core machine (load about 3): import of 2,000 orders 273.5 s (7.3
+orders/s, 61 queries an order, most of them Odoo's own confirmation: procurement, pickings,
+reservation); print run of 1,000 self-printed labels + packing slips 59.8 s (2,000 pages,
+16.4 MB), peak memory 525 MB for Odoo and 362 MB for wkhtmltopdf.
 Figures are printed, never judged: a benchmark does not pass or fail.
 """
 
