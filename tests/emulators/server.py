@@ -4,6 +4,7 @@
     http://127.0.0.1:PORT/woocommerce  WooCommerce REST v3
     http://127.0.0.1:PORT/ebay         eBay Trading API (XML, /ws/api.dll)
     http://127.0.0.1:PORT/amazon       Amazon SP-API (LWA token, listings, feeds, orders v0)
+    http://127.0.0.1:PORT/clickanddrop Royal Mail Click & Drop API v1 (orders, labels)
     http://127.0.0.1:PORT/_control     faults, reset and state (JSON)
 
 Run ``python -m tests.emulators.server --port 8079`` from the repository root, or use
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from .amazon import AmazonApp
+from .clickanddrop import ClickAndDropApp
 from .core import Fault, Request, Response
 from .ebay import EbayApp
 from .shopify import ShopifyApp
@@ -36,6 +38,7 @@ DEFAULT_CREDENTIALS = {
         "access_token": "Atzr|emulator_refresh_token_0001",
         "seller_id": "A2EMULATORSELLER",
     },
+    "clickanddrop": {"api_key": "cnd_emulator_api_key_0001"},
 }
 
 APP_CLASSES = {
@@ -43,6 +46,7 @@ APP_CLASSES = {
     "woocommerce": WooCommerceApp,
     "ebay": EbayApp,
     "amazon": AmazonApp,
+    "clickanddrop": ClickAndDropApp,
 }
 
 

@@ -2,7 +2,10 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
+from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 
@@ -30,6 +33,16 @@ class EcomChannel(models.Model):
             "ecom_fulfilment.product_product_channel_shipping", raise_if_not_found=False
         ),
         help="Product of the order line that carries the shipping charge the buyer paid.",
+    )
+    dispatch_mail_template_id = fields.Many2one(
+        "mail.template",
+        "Dispatch Email",
+        domain=[("model", "=", "stock.picking")],
+        default=lambda self: self.env.ref(
+            "ecom_fulfilment.mail_template_ecom_dispatch", raise_if_not_found=False
+        ),
+        help="Sent to the customer when a delivery of this channel leaves, with the tracking "
+        "link. Empty: no email (e.g. when the channel emails its buyers itself).",
     )
 
     # ------------------------------------------------------------------
@@ -102,8 +115,14 @@ class EcomChannel(models.Model):
         ]
         mark = min(failed) if failed else max(dates, default=None)
         if mark and (not self.orders_imported_until or mark > self.orders_imported_until):
-            # a technical mark: whoever may import orders moves it
-            self.sudo().orders_imported_until = mark
+            # a technical mark: whoever may import orders moves it. A concurrent import (the
+            # job and a button) may have moved it meanwhile: then its value stands.
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    self.sudo().orders_imported_until = mark
+                    self.env.flush_all()
+            except psycopg2.errors.SerializationFailure:
+                _logger.info("channel %s: the import mark was moved by another import", self.id)
         if remote_orders:
             status = "warning" if result["attention"] or result["failed"] else "ok"
             self._log_sync("import orders", status, self._import_summary(result))

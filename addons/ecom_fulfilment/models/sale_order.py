@@ -8,6 +8,13 @@ from odoo.tools import email_normalize, mute_logger
 
 _logger = logging.getLogger(__name__)
 
+#: New channel orders created, then confirmed, together (one create, procurement in bulk).
+CREATE_CHUNK = 50
+#: Imported orders (and, at confirmation, their deliveries) are created without "created"
+#: notes, followers or field tracking, as connectors do for bulk imports: the sync log says what
+#: was imported, and later changes are tracked as usual.
+IMPORT_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
+CONFIRM_CHUNK = 100
 #: Address fields of the channel that must be known to ship an order.
 REQUIRED_ADDRESS_FIELDS = ("street", "city", "zip", "country_code")
 
@@ -58,9 +65,11 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_import_remote_orders(self, channel, remote_orders):
-        """Create the orders of ``channel`` not imported yet, apply the cancellations of the
-        others. Each order is created in its own savepoint: a failing one is logged and the
-        others go on; one created meanwhile by a concurrent import counts as existing."""
+        """Create the orders of ``channel`` not imported yet, apply the changes (cancellation,
+        address...) to the others. Orders are created in chunks with one ``create`` each; when
+        a chunk fails, its orders are created one by one, each in its own savepoint: a failing
+        one is logged and the others go on; one created meanwhile by a concurrent import counts
+        as existing. The new orders are then confirmed in chunks."""
         latest = {}
         for remote in remote_orders:  # a changed order may be read twice: keep its last state
             if remote.external_ref:
@@ -71,37 +80,18 @@ class SaleOrder(models.Model):
         result = {"read": len(remote_orders), "created": self.browse(), "attention": self.browse()}
         result.update(cancelled=self.browse(), failed=[])
         logs, raced = [], []
-        for remote in new:
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    order, problems = self._ecom_create_order(channel, remote, data)
-            except psycopg2.errors.UniqueViolation:
-                raced.append(remote)  # imported by another process since our search
+        for start in range(0, len(new), CREATE_CHUNK):
+            chunk = new[start : start + CREATE_CHUNK]
+            if len(chunk) > 1 and self._ecom_create_chunk(channel, chunk, data, result, logs):
                 continue
-            except Exception as exc:  # pylint: disable=broad-except
-                _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
-                result["failed"].append(remote)
-                logs.append(
-                    channel._sync_log_vals(
-                        "import orders",
-                        "error",
-                        self.env._(
-                            "Order %(order)s could not be imported: %(error)s",
-                            order=remote.name or remote.external_ref,
-                            error=exc,
-                        ),
-                    )
-                )
-                continue
-            result["created"] |= order
-            if problems:
-                result["attention"] |= order
-                for problem in problems:
-                    vals = channel._sync_log_vals("import orders", "warning", problem)
-                    vals.update(res_model=self._name, res_id=order.id)
-                    logs.append(vals)
+            for remote in chunk:  # one by one: a failing order does not stop the others
+                self._ecom_create_one(channel, remote, data, result, logs, raced)
+        self._ecom_confirm_orders(channel, self.browse(data["to_confirm"]), result, logs)
         if raced:
             existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
+            self._ecom_drop_unused_customers(
+                self.env["res.partner"].browse(data["created_partners"])
+            )
         changed = [
             (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
         ]
@@ -110,8 +100,126 @@ class SaleOrder(models.Model):
         return result
 
     @api.model
+    def _ecom_create_chunk(self, channel, chunk, data, result, logs):
+        """Create the orders of ``chunk`` with one ``create`` (fast); False, with nothing
+        created, when any of them fails (then they are created one by one)."""
+        queued = list(data["to_confirm"])
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                items = []
+                for remote in chunk:
+                    vals, problems = self._ecom_prepare_order(channel, remote, data)
+                    items.append((remote, problems, vals))
+                orders = self.with_context(**IMPORT_CONTEXT).create([v for __, __, v in items])
+                answers = self._ecom_finish_orders(
+                    channel, [(r, p) for r, p, __ in items], orders, data
+                )
+                self.env.flush_all()
+        except Exception:  # pylint: disable=broad-except
+            data["to_confirm"][:] = queued
+            _logger.info("channel %s: creating the orders one by one", channel.id, exc_info=True)
+            return False
+        for order, problems in zip(orders, answers, strict=True):
+            self._ecom_created(channel, order, problems, result, logs)
+        return True
+
+    @api.model
+    def _ecom_create_one(self, channel, remote, data, result, logs, raced):
+        queued = list(data["to_confirm"])
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                order, problems = self._ecom_create_order(channel, remote, data)
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            data["to_confirm"][:] = queued
+            raced.append(remote)  # imported by another process since our search
+            return
+        except Exception as exc:  # pylint: disable=broad-except
+            data["to_confirm"][:] = queued
+            _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
+            result["failed"].append(remote)
+            logs.append(
+                channel._sync_log_vals(
+                    "import orders",
+                    "error",
+                    self.env._(
+                        "Order %(order)s could not be imported: %(error)s",
+                        order=remote.name or remote.external_ref,
+                        error=exc,
+                    ),
+                )
+            )
+            return
+        self._ecom_created(channel, order, problems, result, logs)
+
+    @api.model
+    def _ecom_created(self, channel, order, problems, result, logs):
+        result["created"] |= order
+        if problems:
+            result["attention"] |= order
+            for problem in problems:
+                vals = channel._sync_log_vals("import orders", "warning", problem)
+                vals.update(res_model=self._name, res_id=order.id)
+                logs.append(vals)
+
+    @api.model
+    def _ecom_confirm_orders(self, channel, orders, result, logs):
+        """Confirm the new orders in chunks: Odoo's procurement and reservation then work on
+        many orders at once. A chunk that fails is confirmed order by order, so that one
+        order that cannot be confirmed is flagged alone."""
+        orders = orders.with_context(**IMPORT_CONTEXT, tracking_disable=True)
+        for start in range(0, len(orders), CONFIRM_CHUNK):
+            chunk = orders[start : start + CONFIRM_CHUNK]
+            try:
+                with self.env.cr.savepoint():
+                    chunk.action_confirm()
+                continue
+            except Exception:  # pylint: disable=broad-except
+                _logger.info("channel %s: confirming order by order", channel.id, exc_info=True)
+            for order in chunk:
+                try:
+                    with self.env.cr.savepoint():
+                        order.action_confirm()
+                except Exception as exc:  # pylint: disable=broad-except
+                    message = self.env._(
+                        "Order %(order)s could not be confirmed: %(error)s",
+                        order=order.client_order_ref or order.name,
+                        error=exc,
+                    )
+                    order.write({"ecom_needs_attention": True, "ecom_attention_reason": message})
+                    result["attention"] |= order
+                    vals = channel._sync_log_vals("import orders", "warning", message)
+                    vals.update(res_model=self._name, res_id=order.id)
+                    logs.append(vals)
+
+    @api.model
+    def _ecom_drop_unused_customers(self, partners):
+        """Customers created for orders another import created first: without an order of
+        theirs they would be duplicates."""
+        used = self.with_context(active_test=False).search(
+            [
+                "|",
+                ("partner_id", "in", partners.ids),
+                ("partner_shipping_id", "in", partners.ids),
+            ]
+        )
+        unused = partners - used.partner_id - used.partner_shipping_id
+        unused = unused.filtered(lambda p: not (p.child_ids - unused))
+        if unused:
+            with self.env.cr.savepoint():
+                unused.unlink()
+
+    @api.model
     def _ecom_apply_changes(self, channel, changed, result, logs):
-        """Cancel the orders cancelled on the channel, unless they have shipped already."""
+        """Cancel the orders cancelled on the channel, unless they have shipped already; apply
+        the other changes (delivery address, buyer email, ship-by date) to the others."""
+        result.setdefault("updated", self.browse())
+        self._ecom_apply_updates(
+            channel,
+            [(o, r) for o, r in changed if not r.cancelled and o.state != "cancel"],
+            result,
+            logs,
+        )
         for order, remote in changed:
             if not remote.cancelled or order.state == "cancel":
                 continue
@@ -151,6 +259,95 @@ class SaleOrder(models.Model):
             result["cancelled"] |= order
 
     @api.model
+    def _ecom_apply_updates(self, channel, changed, result, logs):
+        """Changes made on the channel to orders imported already: a new delivery address is
+        applied to the order and its open deliveries (not to what has left: that is logged),
+        a buyer email given later is kept, a new ship-by date too."""
+        if not changed:
+            return
+        addresses = [remote.shipping_address for __, remote in changed]
+        countries = self.env["res.country"].search(
+            [("code", "in", list({a.country_code.upper() for a in addresses if a.country_code}))]
+        )
+        country_by_code = {c.code: c for c in countries}
+        states = self.env["res.country.state"].search(
+            [
+                ("country_id", "in", countries.ids),
+                ("code", "in", list({a.state for a in addresses if a.state})),
+            ]
+        )
+        Partner = self.env["res.partner"]
+        for order, remote in changed:
+            customer = order.partner_id
+            if remote.buyer_email and not customer.email:
+                customer.email = remote.buyer_email
+            if remote.ship_by and remote.ship_by != order.ecom_ship_by_date:
+                order.ecom_ship_by_date = remote.ship_by
+            address = remote.shipping_address
+            if any(not getattr(address, f) for f in REQUIRED_ADDRESS_FIELDS):
+                continue  # nothing usable: keep what the order has
+            vals = self._ecom_partner_vals(address, country_by_code, states)
+            vals["name"] = address.name or customer.name
+            current = order.partner_shipping_id
+            if all(
+                (current[k].id if k.endswith("_id") else current[k]) == v for k, v in vals.items()
+            ):
+                continue
+            shipped = order.picking_ids.filtered(lambda p: p.state == "done")
+            if shipped:
+                vals_log = channel._sync_log_vals(
+                    "import orders",
+                    "warning",
+                    self.env._(
+                        "Order %(order)s: the delivery address changed on the channel after "
+                        "%(pickings)s left; the new address is only noted on the order.",
+                        order=order.name,
+                        pickings=", ".join(shipped.mapped("name")),
+                    ),
+                )
+                vals_log.update(res_model=self._name, res_id=order.id)
+                logs.append(vals_log)
+            delivery = customer.child_ids.filtered(
+                lambda c, vals=vals: (
+                    c.type == "delivery"
+                    and all((c[k].id if k.endswith("_id") else c[k]) == v for k, v in vals.items())
+                )
+            )[:1] or Partner.create(
+                dict(vals, parent_id=customer.id, type="delivery", company_id=channel.company_id.id)
+            )
+            order.partner_shipping_id = delivery
+            open_pickings = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            open_pickings.partner_id = delivery
+            labelled = open_pickings.filtered("carrier_tracking_ref")
+            message = self.env._(
+                "Delivery address changed on the channel: %(address)s.",
+                address=delivery._display_address(without_company=True).replace("\n", ", "),
+            )
+            if labelled:
+                note = self.env._(
+                    "Order %(order)s: the label of %(pickings)s has the old address: cancel it "
+                    "and print it again.",
+                    order=order.name,
+                    pickings=", ".join(labelled.mapped("name")),
+                )
+                order.write(
+                    {
+                        "ecom_needs_attention": True,
+                        "ecom_attention_reason": "\n".join(
+                            filter(None, [order.ecom_attention_reason, note])
+                        ),
+                    }
+                )
+                message = "%s %s" % (message, note)
+            order.message_post(body=message)
+            vals_log = channel._sync_log_vals(
+                "import orders", "warning" if labelled else "ok", message
+            )
+            vals_log.update(res_model=self._name, res_id=order.id)
+            logs.append(vals_log)
+            result["updated"] |= order
+
+    @api.model
     def _ecom_import_data(self, channel, remote_orders):
         """Everything the new orders refer to, read (or created) in a few grouped queries:
         products by listing and SKU, countries, states, pricelists, customers and their
@@ -179,13 +376,18 @@ class SaleOrder(models.Model):
                 ("code", "in", list({a.state for a in addresses if a.state})),
             ]
         )
+        created_partners = []  # ids, filled by _ecom_customers
         return {
+            "to_confirm": [],  # ids of the new orders to confirm once all are created
             "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
             "by_sku": {p.default_code: p for p in products},
             "countries": country_by_code,
             "states": {(s.country_id.code, s.code): s for s in states},
             "pricelists": self._ecom_pricelists(channel, remote_orders),
-            "customers": self._ecom_customers(channel, remote_orders, country_by_code, states),
+            "customers": self._ecom_customers(
+                channel, remote_orders, country_by_code, states, created=created_partners
+            ),
+            "created_partners": created_partners,
             "rules": self.env["ecom.shipping.rule"].search(
                 [("company_id", "in", (channel.company_id.id, False))]
             ),
@@ -238,7 +440,7 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_customers(self, channel, remote_orders, country_by_code, states):
+    def _ecom_customers(self, channel, remote_orders, country_by_code, states, created=None):
         """``{external_ref: (customer, delivery address)}``: customers matched by email (one
         search) or created, each with its delivery address as a child contact."""
         Partner = self.env["res.partner"]
@@ -275,9 +477,11 @@ class SaleOrder(models.Model):
                 new_vals[email] = vals
             else:
                 new_refs.append((remote.external_ref, vals))
-        created = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
-        by_email.update(zip(new_vals, created[: len(new_vals)], strict=True))
-        by_ref = dict(zip([ref for ref, __ in new_refs], created[len(new_vals) :], strict=True))
+        new_partners = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
+        by_email.update(zip(new_vals, new_partners[: len(new_vals)], strict=True))
+        by_ref = dict(
+            zip([ref for ref, __ in new_refs], new_partners[len(new_vals) :], strict=True)
+        )
         # Delivery addresses: reuse an identical delivery contact, or create one.
         customers, delivery_vals = {}, {}
         for remote in remote_orders:
@@ -306,9 +510,10 @@ class SaleOrder(models.Model):
             customers[remote.external_ref] = (parent, same or key)
             if not same:
                 delivery_vals.setdefault(key, vals)
-        deliveries = dict(
-            zip(delivery_vals, Partner.create(list(delivery_vals.values())), strict=True)
-        )
+        new_deliveries = Partner.create(list(delivery_vals.values()))
+        deliveries = dict(zip(delivery_vals, new_deliveries, strict=True))
+        if created is not None:
+            created.extend((new_partners | new_deliveries).ids)
         return {
             ref: (parent, deliveries[delivery] if isinstance(delivery, tuple) else delivery)
             for ref, (parent, delivery) in customers.items()
@@ -321,6 +526,7 @@ class SaleOrder(models.Model):
             "product_id": product.id,
             "product_uom_qty": line.quantity,
             "price_unit": line.unit_price,
+            "ecom_line_ref": line.external_ref or False,
         }
 
     @api.model
@@ -355,9 +561,8 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_create_order(self, channel, remote, data):
-        """Create one sale order from a channel order and confirm it if nothing is missing.
-        Return the order and the problems that keep it unconfirmed or flagged."""
+    def _ecom_prepare_order(self, channel, remote, data):
+        """The values of the sale order of one channel order, and the problems found."""
         problems = []
         label = remote.name or remote.external_ref
         address = remote.shipping_address
@@ -421,27 +626,49 @@ class SaleOrder(models.Model):
                     )
                 )
         pricelist = data["pricelists"].get(remote.currency or channel.currency_id.name)
-        order = self.create(
-            self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
-        )
-        rule = self.env["ecom.shipping.rule"]._select_for_order(order, rules=data["rules"])
-        if rule:
-            order.write({"ecom_shipping_rule_id": rule.id, "carrier_id": rule.carrier_id.id})
-        else:
-            problems.append(
-                self.env._(
-                    "Order %(order)s: no shipping rule matches service level %(service)s.",
-                    order=label,
-                    service=remote.service_level or "-",
+        vals = self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+        return vals, problems
+
+    @api.model
+    def _ecom_create_order(self, channel, remote, data):
+        """Create one sale order from a channel order (queued for confirmation if nothing is
+        missing). Return the order and the problems that keep it unconfirmed or flagged."""
+        vals, problems = self._ecom_prepare_order(channel, remote, data)
+        order = self.with_context(**IMPORT_CONTEXT).create(vals)
+        return order, self._ecom_finish_orders(channel, [(remote, problems)], order, data)[0]
+
+    @api.model
+    def _ecom_finish_orders(self, channel, items, orders, data):
+        """After creation: shipping rule and carrier, cancellation, needs-attention flag, and
+        the confirmation queue. ``items`` are ``(remote, problems)`` in the order of ``orders``.
+        Return the problems of each order."""
+        by_rule, answers = {}, []
+        Rule = self.env["ecom.shipping.rule"]
+        for (remote, problems), order in zip(items, orders, strict=True):
+            label = remote.name or remote.external_ref
+            rule = Rule._select_for_order(order, rules=data["rules"])
+            if rule:
+                by_rule.setdefault(rule, []).append(order.id)
+            else:
+                problems.append(
+                    self.env._(
+                        "Order %(order)s: no shipping rule matches service level %(service)s.",
+                        order=label,
+                        service=remote.service_level or "-",
+                    )
                 )
+            blocking = len(problems) - (0 if rule else 1)
+            if not blocking and not remote.cancelled:
+                data.setdefault("to_confirm", []).append(order.id)
+            elif remote.cancelled:
+                order.with_context(disable_cancel_warning=True).action_cancel()
+            if problems and not remote.cancelled:
+                order.write(
+                    {"ecom_needs_attention": True, "ecom_attention_reason": "\n".join(problems)}
+                )
+            answers.append([] if remote.cancelled else problems)
+        for rule, ids in by_rule.items():
+            self.browse(ids).write(
+                {"ecom_shipping_rule_id": rule.id, "carrier_id": rule.carrier_id.id}
             )
-        blocking = len(problems) - (0 if rule else 1)
-        if not blocking and not remote.cancelled:
-            order.action_confirm()
-        elif remote.cancelled:
-            order.with_context(disable_cancel_warning=True).action_cancel()
-        if problems and not remote.cancelled:
-            order.write(
-                {"ecom_needs_attention": True, "ecom_attention_reason": "\n".join(problems)}
-            )
-        return order, [] if remote.cancelled else problems
+        return answers

@@ -1,2 +1,4 @@
 from . import test_ecom_shipping_rule
 from . import test_order_import
+from . import test_labels_dispatch
+from . import test_parallel_import

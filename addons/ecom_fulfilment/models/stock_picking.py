@@ -1,0 +1,495 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import io
+import logging
+from itertools import groupby
+
+from barcode import Code128
+from barcode.writer import ImageWriter
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
+from odoo.addons.ecom_channels.ecom_channels_core.payloads import Shipment
+
+from ..ecom_fulfilment_core.parcels import (
+    CarrierError,
+    ContentLine,
+    Parcel,
+    Party,
+    ShipmentRequest,
+    split_weight,
+)
+from .delivery_carrier import ECOM_DELIVERY_TYPES
+
+_logger = logging.getLogger(__name__)
+
+PUSH_STATES = [
+    ("none", "Not Needed"),
+    ("pending", "To Send"),
+    ("done", "Sent"),
+    ("error", "Failed, Retrying"),
+]
+#: Shipments pushed to the channels per cron run (the rest waits for the next run).
+PUSH_LIMIT = 200
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    ecom_channel_id = fields.Many2one(
+        related="sale_id.ecom_channel_id", string="Sales Channel", store=True, index=True
+    )
+    ecom_parcel_count = fields.Integer(
+        "Parcels",
+        default=1,
+        help="Number of parcels when the goods are not put in packages: the weight is split "
+        "evenly and each parcel gets its own label and tracking number. With packages, each "
+        "package is a parcel.",
+    )
+    ecom_label_attachment_id = fields.Many2one(
+        "ir.attachment", "Label", copy=False, readonly=True, index="btree_not_null"
+    )
+    ecom_carrier_shipment_ref = fields.Char(
+        "Carrier Shipment", copy=False, readonly=True, help="The carrier's reference of the label."
+    )
+    ecom_label_error = fields.Text("Label Problem", copy=False, readonly=True)
+    ecom_push_state = fields.Selection(
+        PUSH_STATES,
+        "Channel Update",
+        default="none",
+        required=True,
+        copy=False,
+        index=True,
+        help="Whether the sales channel was told that this delivery left, with its tracking.",
+    )
+    ecom_push_attempts = fields.Integer("Channel Update Attempts", copy=False, readonly=True)
+    ecom_push_error = fields.Text("Channel Update Problem", copy=False, readonly=True)
+    ecom_pushed_date = fields.Datetime("Channel Updated On", copy=False, readonly=True)
+    ecom_no_customer_email = fields.Boolean(
+        "No Customer Email",
+        copy=False,
+        readonly=True,
+        help="The dispatch email could not be sent: the customer has no email address.",
+    )
+
+    @api.constrains("ecom_parcel_count")
+    def _check_ecom_parcel_count(self):
+        if any(picking.ecom_parcel_count < 1 for picking in self):
+            raise UserError(self.env._("A delivery has at least one parcel."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_ecom_print_labels(self):
+        """Open the label printing wizard for these deliveries."""
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "ecom_fulfilment.ecom_label_print_wizard_action"
+        )
+        action["context"] = {"default_picking_ids": self.ids}
+        return action
+
+    def action_ecom_reprint_label(self):
+        """Download the label again (the same tracking number: nothing is sent to the carrier)."""
+        self.ensure_one()
+        if not self.ecom_label_attachment_id:
+            raise UserError(
+                self.env._("%(picking)s has no label yet: print it first.", picking=self.name)
+            )
+        self.message_post(body=self.env._("Label printed again."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/%s?download=true" % self.ecom_label_attachment_id.id,
+            "target": "self",
+        }
+
+    def action_ecom_cancel_label(self):
+        """Cancel the label at the carrier; a new one can then be printed."""
+        self.ensure_one()
+        if self.state == "done":
+            raise UserError(
+                self.env._("%(picking)s has left already: its label stays.", picking=self.name)
+            )
+        if not self.carrier_tracking_ref:
+            raise UserError(self.env._("%(picking)s has no label.", picking=self.name))
+        self.cancel_shipment()
+        return True
+
+    def action_ecom_push_shipment(self):
+        """Tell the sales channel now (the job retries failed updates by itself)."""
+        self.check_access("write")
+        todo = self.filtered(lambda p: p.ecom_push_state in ("pending", "error"))
+        if not todo:
+            raise UserError(self.env._("There is no channel update to send."))
+        todo._ecom_push_shipments()
+        return True
+
+    # ------------------------------------------------------------------
+    # Dispatch: validation, email, channel update
+    # ------------------------------------------------------------------
+
+    def _ecom_dispatch(self):
+        """Validate this delivery as it is packed (what is reserved leaves; the rest goes to
+        a backorder), as a scan at the dispatch bench does."""
+        self.ensure_one()
+        moves = self.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        moves.filtered(lambda m: m.quantity).picked = True
+        result = self.with_context(skip_backorder=True).button_validate()
+        if self.state != "done":
+            raise UserError(
+                self.env._("%(picking)s could not be validated: open it.", picking=self.name)
+            )
+        return result
+
+    def _ecom_dispatch_pickings(self):
+        return self.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.sale_id.ecom_channel_id
+        )
+
+    def _action_done(self):
+        res = super()._action_done()
+        done = self._ecom_dispatch_pickings().filtered(lambda p: p.state == "done")
+        if done:
+            done.write({"ecom_push_state": "pending", "ecom_push_error": False})
+            cron = self.env.ref(
+                "ecom_fulfilment.ecom_cron_push_shipments", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+        return res
+
+    def _send_confirmation_email(self):
+        """Channel orders: the label is made if none was printed, and the channel's dispatch
+        email (with the tracking link) is queued to the customer. Other deliveries: Odoo's."""
+        ecom = self._ecom_dispatch_pickings()
+        res = super(StockPicking, self - ecom)._send_confirmation_email()
+        for picking in ecom:
+            carrier = picking.carrier_id
+            if (
+                carrier
+                and carrier.integration_level == "rate_and_ship"
+                and not picking.carrier_tracking_ref
+                and (
+                    carrier.delivery_type in ECOM_DELIVERY_TYPES
+                    or picking.picking_type_id.print_label
+                )
+            ):
+                picking.sudo().send_to_shipper()
+            picking._check_carrier_details_compliance()
+        ecom._ecom_send_dispatch_email()
+        return res
+
+    def _ecom_send_dispatch_email(self):
+        for picking in self:
+            template = picking.ecom_channel_id.dispatch_mail_template_id
+            if not template:
+                continue
+            customer = picking.sale_id.partner_id
+            if not customer.email:
+                picking.ecom_no_customer_email = True
+                picking.message_post(
+                    body=self.env._(
+                        "No dispatch email sent: customer %(customer)s has no email address.",
+                        customer=customer.display_name,
+                    )
+                )
+                continue
+            template.sudo().send_mail(picking.id, email_layout_xmlid="mail.mail_notification_light")
+            picking.message_post(
+                body=self.env._(
+                    "Dispatch email queued to %(email)s.", email=customer.email_formatted
+                )
+            )
+
+    @api.model
+    def _cron_push_shipments(self, limit=PUSH_LIMIT):
+        """Tell the channels about the deliveries that left; failed updates stay queued and are
+        retried on the next run."""
+        domain = [("ecom_push_state", "in", ("pending", "error"))]
+        pickings = self.search(domain, order="ecom_push_attempts, id", limit=limit)
+        pickings._ecom_push_shipments()
+        # failed ones wait for the next regular run; new ones make the job run again soon
+        remaining = self.search_count([("ecom_push_state", "=", "pending")])
+        self.env["ir.cron"]._notify_progress(done=len(pickings), remaining=remaining)
+
+    def _ecom_push_shipments(self):
+        """Push these deliveries to their channels (mark_shipped), one client per channel."""
+        logs = []
+        ordered = self.sorted(lambda p: p.ecom_channel_id.id)
+        for channel, group in groupby(ordered, key=lambda p: p.ecom_channel_id):
+            pickings = self.browse([p.id for p in group])
+            try:
+                client = channel.sudo()._get_client()
+            except ChannelError as exc:
+                pickings._ecom_push_failed(exc.message)
+                logs += [pickings._ecom_push_log(p, "error", exc.message) for p in pickings]
+                continue
+            with client:
+                for picking in pickings:
+                    try:
+                        answer = client.mark_shipped(picking._ecom_shipment())
+                    except ChannelError as exc:
+                        picking._ecom_push_failed(exc.message)
+                        logs.append(self._ecom_push_log(picking, "error", exc.message, exc.payload))
+                        continue
+                    except Exception as exc:  # pylint: disable=broad-except
+                        _logger.exception("channel update of %s failed", picking.name)
+                        picking._ecom_push_failed(str(exc))
+                        logs.append(self._ecom_push_log(picking, "error", str(exc)))
+                        continue
+                    picking.write(
+                        {
+                            "ecom_push_state": "done",
+                            "ecom_push_error": False,
+                            "ecom_pushed_date": fields.Datetime.now(),
+                            "ecom_push_attempts": picking.ecom_push_attempts + 1,
+                        }
+                    )
+                    message = self.env._(
+                        "%(picking)s: channel told it shipped with %(carrier)s, tracking "
+                        "%(tracking)s%(note)s.",
+                        picking=picking.name,
+                        carrier=picking.carrier_id.name or "-",
+                        tracking=picking.carrier_tracking_ref or "-",
+                        note="" if answer else self.env._(" (the channel had it already)"),
+                    )
+                    logs.append(self._ecom_push_log(picking, "ok", message))
+        self.env["ecom.sync.log"].sudo().create(logs)
+
+    def _ecom_push_failed(self, message):
+        for picking in self:
+            picking.write(
+                {
+                    "ecom_push_state": "error",
+                    "ecom_push_error": message,
+                    "ecom_push_attempts": picking.ecom_push_attempts + 1,
+                }
+            )
+
+    @api.model
+    def _ecom_push_log(self, picking, status, message, payload=None):
+        vals = picking.ecom_channel_id._sync_log_vals(
+            "mark shipped", status, message, payload=payload
+        )
+        vals.update(res_model="stock.picking", res_id=picking.id)
+        return vals
+
+    def _ecom_shipment(self):
+        """The dispatch as the channel clients take it: whole order, or the lines of this
+        delivery when it ships part of the order."""
+        self.ensure_one()
+        order = self.sale_id
+        shipped = {}
+        for move in self.move_ids.filtered(lambda m: m.state == "done" and m.sale_line_id):
+            line = move.sale_line_id
+            qty = move.product_uom._compute_quantity(move.quantity, line.product_uom)
+            shipped[line] = shipped.get(line, 0.0) + qty
+        product_lines = order.order_line.filtered(
+            lambda line: line.product_id.type == "consu" and not line.display_type
+        )
+        whole = all(
+            line.ecom_line_ref
+            and shipped.get(line, 0.0) >= line.product_uom_qty
+            and not line.qty_delivered - shipped.get(line, 0.0)
+            for line in product_lines
+        )
+        lines = []
+        if not whole:
+            lines = [
+                (line.ecom_line_ref, qty) for line, qty in shipped.items() if line.ecom_line_ref
+            ]
+        carrier = self.carrier_id
+        return Shipment(
+            order_ref=order.ecom_external_ref,
+            carrier=carrier._ecom_name() if carrier else "",
+            tracking_number=(self.carrier_tracking_ref or "").split(",")[0].strip(),
+            tracking_url=self.carrier_tracking_url or "",
+            service=carrier._ecom_service() if carrier else "",
+            shipped_at=self.date_done,
+            lines=lines,
+            notify_customer=True,
+        )
+
+    # ------------------------------------------------------------------
+    # Labels
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def _ecom_party(partner, email=""):
+        partner = partner.sudo()
+        company = partner.parent_id.name if partner.parent_id.is_company else ""
+        return Party(
+            name=partner.name or partner.parent_id.name or "",
+            company=company or "",
+            street=partner.street or "",
+            street2=partner.street2 or "",
+            city=partner.city or "",
+            state=partner.state_id.code or "",
+            zip=partner.zip or "",
+            country_code=partner.country_id.code or "",
+            phone=partner.phone or partner.mobile or "",
+            email=email or "",
+        )
+
+    def _ecom_parcels(self):
+        """One Parcel per package (and one for what is not packed), else the picking's weight
+        split over its number of parcels."""
+        self.ensure_one()
+        # with the picking in context, a package weighs what this delivery puts in it
+        packages = self.move_line_ids.result_package_id.with_context(picking_id=self.id)
+        if packages:
+            parcels = [
+                Parcel(weight_kg=pack.shipping_weight or pack.weight or 0.0, name=pack.name)
+                for pack in packages
+            ]
+            if self.weight_bulk:
+                parcels.append(Parcel(weight_kg=self.weight_bulk, name=self.env._("Loose")))
+            return parcels
+        weight = self.shipping_weight or self.weight or self._get_estimated_weight()
+        return [Parcel(weight_kg=w) for w in split_weight(weight, self.ecom_parcel_count)]
+
+    def _ecom_shipment_request(self):
+        """What the carrier needs to label this delivery; CarrierError when it cannot be."""
+        self.ensure_one()
+        recipient = self._ecom_party(self.partner_id, email=self.sale_id.partner_id.email or "")
+        missing = recipient.missing()
+        if not self.partner_id or missing:
+            raise CarrierError(
+                self.env._(
+                    "%(picking)s: the delivery address lacks %(fields)s.",
+                    picking=self.name,
+                    fields=", ".join(missing or ["a partner"]),
+                ),
+                reference=self.name,
+            )
+        warehouse_partner = (
+            self.picking_type_id.warehouse_id.partner_id or self.company_id.partner_id
+        )
+        sender = self._ecom_party(warehouse_partner, email=self.company_id.email or "")
+        order = self.sale_id
+        contents = [
+            ContentLine(
+                sku=move.product_id.default_code or "",
+                name=move.product_id.name,
+                quantity=max(1, int(round(move.product_uom_qty))),
+                unit_value=move.sale_line_id.price_unit if move.sale_line_id else 0.0,
+                unit_weight_kg=move.product_id.weight,
+            )
+            for move in self.move_ids
+            if move.state != "cancel"
+        ]
+        goods = sum(c.unit_value * c.quantity for c in contents)
+        shipping = (
+            sum(order.order_line.filtered("is_delivery").mapped("price_unit")) if order else 0.0
+        )
+        return ShipmentRequest(
+            reference=self.name,
+            recipient=recipient,
+            sender=sender,
+            parcels=self._ecom_parcels(),
+            service_code=self.carrier_id.cnd_service_code or "",
+            service_name=self.carrier_id._ecom_service(),
+            order_reference=order.client_order_ref or order.name or self.origin or self.name,
+            order_date=order.date_order or self.scheduled_date,
+            subtotal=goods,
+            shipping_charged=shipping,
+            total=goods + shipping,
+            currency=(order.currency_id or self.company_id.currency_id).name,
+            contents=contents,
+            package_format=self.carrier_id.cnd_package_format or "parcel",
+        )
+
+    def _ecom_store_labels(self, carrier, results):
+        """Keep each created label: attachment, tracking number, carrier reference, a note."""
+        if not self:
+            return
+        prefix = carrier._get_delivery_label_prefix()
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s-%s.%s"
+                    % (
+                        prefix,
+                        results[p.id].tracking_numbers[0]
+                        if results[p.id].tracking_numbers
+                        else p.name,
+                        results[p.id].label_format,
+                    ),
+                    "datas": base64.b64encode(results[p.id].label),
+                    "mimetype": "application/pdf"
+                    if results[p.id].label_format == "pdf"
+                    else "text/plain",
+                    "res_model": "stock.picking",
+                    "res_id": p.id,
+                }
+                for p in self
+            ]
+        )
+        bodies = {}
+        for picking, attachment in zip(self, attachments, strict=True):
+            result = results[picking.id]
+            picking.write(
+                {
+                    "carrier_tracking_ref": result.tracking_number,
+                    "ecom_carrier_shipment_ref": result.carrier_ref,
+                    "ecom_label_attachment_id": attachment.id,
+                    "ecom_label_error": False,
+                    "carrier_price": carrier.fixed_price,
+                }
+            )
+            bodies[picking.id] = self.env._(
+                "Label created with %(carrier)s: tracking %(tracking)s (%(file)s).",
+                carrier=carrier.name,
+                tracking=result.tracking_number,
+                file=attachment.name,
+            )
+        # one note per delivery, written in bulk (label runs create hundreds at once)
+        self._message_log_batch(bodies=bodies)
+
+    def _ecom_void_labels(self):
+        """Forget the labels of these pickings (after the carrier cancelled them)."""
+        for picking in self:
+            if picking.ecom_label_attachment_id:
+                picking.ecom_label_attachment_id.name = (
+                    "VOID-%s" % picking.ecom_label_attachment_id.name
+                )
+        self.write(
+            {
+                "ecom_label_attachment_id": False,
+                "ecom_carrier_shipment_ref": False,
+            }
+        )
+
+    def _ecom_label_failed(self, message):
+        self.ensure_one()
+        self.ecom_label_error = message
+        self.message_post(
+            body=Markup("<strong>%s</strong> %s") % (self.env._("Label not printed:"), message)
+        )
+
+    def _ecom_pick_sequence_key(self):
+        """Order in which the picker walks: by the first bin of the delivery, then its name."""
+        locations = self.move_line_ids.location_id.mapped(
+            "complete_name"
+        ) or self.move_ids.location_id.mapped("complete_name")
+        return (min(locations) if locations else "", self.name)
+
+    def _ecom_barcode_data_uri(self, value=None):
+        """A Code128 barcode of ``value`` (default: the delivery's name) as a PNG data URI,
+        embedded in reports so that wkhtmltopdf needs no HTTP call."""
+        self.ensure_one()
+        buffer = io.BytesIO()
+        Code128(value or self.name, writer=ImageWriter()).write(
+            buffer,
+            options={
+                "module_height": 8.0,
+                "module_width": 0.25,
+                "write_text": False,
+                "quiet_zone": 2.0,
+                "dpi": 200,
+            },
+        )
+        return "data:image/png;base64,%s" % base64.b64encode(buffer.getvalue()).decode()
