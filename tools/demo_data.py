@@ -1075,7 +1075,23 @@ class DemoGenerator:
 
     def history(self):
         """Day by day, oldest first: receipts arrive, customers buy what is on the shelf, bulk
-        orders and returns happen, and each supplier is ordered from on its order days."""
+        orders and returns happen, and each supplier is ordered from on its order days.
+
+        With ecom_accounting installed, the channels invoice nothing during the history (its demo
+        data invoices the last weeks afterwards): invoicing months of orders one delivery at a
+        time would make the demo many times slower."""
+        channels = self.env["ecom.channel"].search([])
+        if "invoice_policy" not in channels._fields:
+            return self._history()
+        policies = {channel: channel.invoice_policy for channel in channels}
+        channels.write({"invoice_policy": "manual"})
+        try:
+            return self._history()
+        finally:
+            for channel, policy in policies.items():
+                channel.invoice_policy = policy
+
+    def _history(self):
         self.order_number = {}
         self.on_order = {p.id: 0 for p in self.products}
         self.incoming = []  # (arrival day offset, purchase order, {product id: qty})
