@@ -66,32 +66,35 @@ class SaleOrder(models.Model):
         return vals
 
     @api.model
-    def _ecom_create_order(self, channel, remote, data):
-        order, problems = super()._ecom_create_order(channel, remote, data)
+    def _ecom_created(self, channel, order, problems, result, logs):
+        super()._ecom_created(channel, order, problems, result, logs)
         # an order with problems (e.g. an unknown product) is flagged already: its total
         # differs for that reason
-        if order.ecom_total_mismatch and not remote.cancelled and not problems:
+        if order.ecom_total_mismatch and order.state != "cancel" and not problems:
             vals = channel._sync_log_vals(
                 "import orders",
                 "warning",
                 self.env._(
                     "Order %(order)s: its total %(total)s differs from the channel's total "
                     "%(channel_total)s by %(difference)s (check the taxes and prices).",
-                    order=remote.name or remote.external_ref,
+                    order=order.client_order_ref or order.name,
                     total=order.amount_total,
                     channel_total=order.ecom_channel_total,
                     difference=order.ecom_total_difference,
                 ),
             )
             vals.update(res_model=self._name, res_id=order.id)
-            self.env["ecom.sync.log"].create(vals)
-        if (
-            channel.invoice_policy == "import"
-            and order.state == "sale"
-            and not order.ecom_needs_attention
-        ):
-            order._ecom_invoice()
-        return order, problems
+            logs.append(vals)
+
+    @api.model
+    def _ecom_confirm_orders(self, channel, orders, result, logs):
+        """Channels invoicing on import: the new orders confirmed without a problem are
+        invoiced at once."""
+        super()._ecom_confirm_orders(channel, orders, result, logs)
+        if channel.invoice_policy == "import":
+            orders.filtered(
+                lambda o: o.state == "sale" and not o.ecom_needs_attention
+            )._ecom_invoice()
 
     # ------------------------------------------------------------------
     # Invoicing
