@@ -637,7 +637,7 @@ class EcomChannel(models.Model):
                    SELECT l.id
                      FROM ecom_channel_listing l
                      JOIN due ON due.listing_id = l.id
-                 ORDER BY due.first_id
+                 ORDER BY due.first_id, l.id
                     LIMIT %s
                       FOR NO KEY UPDATE OF l SKIP LOCKED""",
                 self.id,

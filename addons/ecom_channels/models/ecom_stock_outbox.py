@@ -61,7 +61,8 @@ class EcomStockOutbox(models.Model):
                    SELECT l.id, l.channel_id, now() AT TIME ZONE 'UTC', 0
                      FROM ecom_channel_listing l
                      JOIN ecom_channel c ON c.id = l.channel_id AND c.active
-                    WHERE %s AND l.state = 'published'""",
+                    WHERE %s AND l.state = 'published'
+                 ORDER BY l.id""",
                 where,
             )
         )
