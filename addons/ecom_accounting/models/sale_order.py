@@ -67,7 +67,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_created(self, channel, order, problems, result, logs):
-        super()._ecom_created(channel, order, problems, result, logs)
+        res = super()._ecom_created(channel, order, problems, result, logs)
         # an order with problems (e.g. an unknown product) is flagged already: its total
         # differs for that reason
         if order.ecom_total_mismatch and order.state != "cancel" and not problems:
@@ -85,16 +85,18 @@ class SaleOrder(models.Model):
             )
             vals.update(res_model=self._name, res_id=order.id)
             logs.append(vals)
+        return res
 
     @api.model
     def _ecom_confirm_orders(self, channel, orders, result, logs):
         """Channels invoicing on import: the new orders confirmed without a problem are
         invoiced at once."""
-        super()._ecom_confirm_orders(channel, orders, result, logs)
+        res = super()._ecom_confirm_orders(channel, orders, result, logs)
         if channel.invoice_policy == "import":
             orders.filtered(
                 lambda o: o.state == "sale" and not o.ecom_needs_attention
             )._ecom_invoice()
+        return res
 
     # ------------------------------------------------------------------
     # Invoicing
