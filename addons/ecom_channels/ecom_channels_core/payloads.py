@@ -122,6 +122,12 @@ class RemoteOrder:
     billing_address: Address = field(default_factory=Address)
     lines: list[RemoteOrderLine] = field(default_factory=list)
     raw: dict = field(default_factory=dict, repr=False)
+    #: What the client could not read in the channel's data, in plain words (a date that does
+    #: not parse, a missing id, a quantity that is not a number, a list that is null...). An
+    #: order with problems is never booked as if it were fine: the importer keeps it as *needs
+    #: attention* (or, without an ``external_ref``, logs it with its raw payload) for a retry.
+    #: Clients never raise for one bad order: they yield it with its problems and go on.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
