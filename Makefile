@@ -5,7 +5,7 @@ DEMO ?= 0
 ARGS ?=
 BENCH ?=
 
-.PHONY: run test db shell lint check-install setup bench help
+.PHONY: run test db shell lint check-install compare-odoo-tests setup bench help
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -33,6 +33,10 @@ lint:
 ## make check-install        install each addon alone and all of them together; fail on log warnings
 check-install:
 	@tools/ecom check-install
+
+## make compare-odoo-tests   Odoo's own sale_stock/purchase_stock/stock_* tests, without and with our addons
+compare-odoo-tests:
+	@tools/ecom compare-odoo-tests
 
 ## make setup                only install what is missing (Debian packages, Odoo, .venv, PostgreSQL)
 setup:
