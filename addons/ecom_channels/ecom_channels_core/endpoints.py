@@ -58,7 +58,7 @@ def endpoint_problem(url, service, allow_test_hosts=False):
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+        _port = parts.port  # raises ValueError on a malformed port
     except ValueError:
         return "%s is not a valid URL" % url
     if parts.scheme not in ("http", "https") or not host:
