@@ -1,4 +1,10 @@
-"""The demo retailer generator (tools/demo_data.py), run small: what make run shows is there."""
+"""The demo retailer generator (tools/demo_data.py), run small: what make run shows is there.
+
+``DemoGenerator.run()`` ends with the demo data of the installed addons
+(tools/demo_data_<area>.py: fulfilment carriers and rules, the warehouse's receipt, wave and
+count, the accounting invoices and payouts). Generating the retailer is what takes the time, so
+one class generates it once and holds every check of the generated data.
+"""
 
 import importlib.util
 from datetime import date
@@ -7,11 +13,20 @@ from pathlib import Path
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 
-_SPEC = importlib.util.spec_from_file_location(
-    "ecom_demo_data", Path(__file__).resolve().parents[2] / "tools" / "demo_data.py"
-)
-demo_data = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(demo_data)
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
+#: The one set of generator parameters of the run (history days, catalogue scale, today).
+DAYS, SCALE, TODAY = 24, 0.15, date(2026, 3, 2)
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location("ecom_%s" % name, TOOLS / ("%s.py" % name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+demo_data = _load("demo_data")
+demo_data_fulfilment = _load("demo_data_fulfilment")
 
 
 def ean13_ok(code):
@@ -26,14 +41,15 @@ class TestDemoData(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.generator = demo_data.DemoGenerator(
-            cls.env, days=24, scale=0.15, today=date(2026, 3, 2)
-        )
+        cls.generator = demo_data.DemoGenerator(cls.env, days=DAYS, scale=SCALE, today=TODAY)
         cls.generated = cls.generator.run()
+        # run() made the carriers already; generate() again returns them (and changes nothing)
+        cls.carriers = demo_data_fulfilment.generate(cls.generator)
 
+    # ------------------------------------------------------------------ the retailer
     def test_runs_once_per_database(self):
         self.assertTrue(self.generated)
-        again = demo_data.DemoGenerator(self.env, days=24, scale=0.15, today=date(2026, 3, 2))
+        again = demo_data.DemoGenerator(self.env, days=DAYS, scale=SCALE, today=TODAY)
         self.assertFalse(again.run(), "a second run must not duplicate the retailer")
 
     def test_catalogue(self):
@@ -60,7 +76,7 @@ class TestDemoData(TransactionCase):
         self.assertGreater(len(sales), 50)
         days = {move.date.date() for move in sales}
         self.assertGreater(len(days), 15, "sales spread over the history")
-        self.assertLessEqual(max(days), date(2026, 3, 2))
+        self.assertLessEqual(max(days), TODAY)
         self.assertGreater(counts["stock_out_days"], 0)
         self.assertGreaterEqual(counts["spikes"], 1)
         self.assertGreaterEqual(counts.get("returns", 0), 1)
@@ -111,3 +127,110 @@ class TestDemoData(TransactionCase):
         self.assertFalse(users["warehouse"].has_group("ecom_channels.ecom_channels_group_manager"))
         self.assertTrue(users["accountant"].has_group("account.group_account_readonly"))
         self.assertFalse(users["accountant"].has_group("ecom_channels.ecom_channels_group_user"))
+
+    # ------------------------------------------------------------------ ecom_fulfilment
+    def test_carriers_and_rules(self):
+        carriers = self.carriers
+        self.assertEqual(carriers["tracked24"].delivery_type, "ecom_selfprint")
+        self.assertEqual(carriers["tracked48"].delivery_type, "ecom_selfprint")
+        cnd = carriers["clickanddrop"]
+        self.assertEqual(cnd.delivery_type, "clickanddrop")
+        self.assertEqual(cnd.cnd_api_url, "http://127.0.0.1:8079/clickanddrop")
+        self.assertEqual(cnd.sudo().cnd_api_key, demo_data_fulfilment.EMULATOR_KEY)
+        Rule = self.env["ecom.shipping.rule"]
+        amazon = self.env["ecom.channel"].search([("channel_type", "=", "amazon")], limit=1)
+        ebay = self.env["ecom.channel"].search([("channel_type", "=", "ebay")], limit=1)
+        buyer = self.env["res.partner"].create(
+            {"name": "Demo buyer", "country_id": self.env.ref("base.uk").id}
+        )
+        for channel, service, carrier in (
+            (amazon, "Standard", carriers["tracked48"]),
+            (ebay, "Express", carriers["tracked24"]),
+        ):
+            order = self.env["sale.order"].new(
+                {
+                    "partner_id": buyer.id,
+                    "ecom_channel_id": channel.id,
+                    "ecom_service_level": service,
+                    "company_id": channel.company_id.id,
+                }
+            )
+            self.assertEqual(Rule._select_for_order(order).carrier_id, carrier)
+        # a second run changes nothing
+        again = demo_data_fulfilment.generate(self.generator)
+        self.assertEqual(again["tracked48"], carriers["tracked48"])
+
+    def test_waiting_orders_print(self):
+        pickings = self.env["stock.picking"].search(
+            [
+                ("picking_type_code", "=", "outgoing"),
+                ("state", "not in", ("draft", "done", "cancel")),
+                ("sale_id.ecom_channel_id", "!=", False),
+            ],
+            limit=5,
+        )
+        self.assertTrue(pickings, "the demo has channel orders waiting to ship")
+        # the emulator does not run under the tests: the self-printed service labels them
+        pickings.carrier_id = self.carriers["tracked48"]
+        run = self.env["ecom.label.batch"]._create_for_pickings(
+            pickings, include_packing_slips=False
+        )
+        run.action_print()
+        self.assertEqual(run.done_count, len(pickings), run.line_ids.mapped("message"))
+        self.assertTrue(all(p.carrier_tracking_ref.startswith("NW48") for p in pickings))
+
+    # ------------------------------------------------------------------ ecom_warehouse
+    def test_warehouse_demo(self):
+        env = self.env
+        self.assertTrue(self.generated)
+        counts = self.generator.counts
+        self.assertIn("warehouse_receipts", counts, "run() generated the warehouse demo data")
+        warehouse_user = env["res.users"].search([("login", "=", "warehouse")])
+        self.assertTrue(warehouse_user.has_group("ecom_warehouse.ecom_warehouse_group_user"))
+        self.assertFalse(warehouse_user.has_group("ecom_warehouse.ecom_warehouse_group_manager"))
+        report = env["ecom.warehouse.receipt"].search([("date_done", "!=", False)])
+        self.assertEqual(len(report), counts["warehouse_receipts"])
+        self.assertEqual(len(report), 1)
+        self.assertIn("short", report.line_ids.mapped("status"))
+        self.assertTrue(report.backorder_id)
+        batch = env["stock.picking.batch"].search([("description", "=", "Morning wave")])
+        self.assertEqual(len(batch.picking_ids), counts["warehouse_batch_orders"])
+        bins = batch.ecom_pick_list()
+        self.assertEqual(len({b["location_id"] for b in bins}), len(bins), "each bin once")
+        count = env["ecom.warehouse.count"].search([("state", "=", "review")])
+        self.assertEqual(len(count), 1)
+        self.assertLess(count.variance_qty, 0)
+        self.assertIn(
+            "a", self.generator.products.mapped("ecom_abc_class"), "best sellers are class A"
+        )
+
+    # ------------------------------------------------------------------ ecom_accounting
+    def test_accounting_channels_are_set_up(self):
+        for channel, _share, _services in self.generator.channels:
+            self.assertTrue(channel.fee_account_id)
+            self.assertTrue(channel.clearing_account_id.reconcile)
+            self.assertTrue(channel.team_id)
+
+    def test_invoices_and_payouts(self):
+        counts = self.generator.counts
+        self.assertGreater(counts["channel_invoices"] + counts["payouts"], 0)
+        payouts = self.env["ecom.payout"].search([])
+        self.assertTrue(payouts, counts)
+        self.assertFalse(payouts.filtered(lambda p: p.state == "error"), payouts.mapped("error"))
+        reconciled = payouts.filtered(lambda p: p.state == "reconciled")
+        self.assertTrue(reconciled)
+        self.assertTrue(all(reconciled.statement_line_id.mapped("is_reconciled")))
+        self.assertEqual(
+            set(reconciled.invoice_ids.mapped("payment_state")) - {"paid", "in_payment"}, set()
+        )
+        self.assertNotIn("woocommerce", set(payouts.channel_id.mapped("channel_type")))
+
+    def test_profitability_has_every_channel(self):
+        rows = self.env["ecom.channel.profit.report"]._read_group(
+            [], ["channel_id"], ["revenue:sum", "fees:sum", "cogs:sum", "margin:sum"]
+        )
+        channels = {channel for channel, *_figures in rows}
+        self.assertEqual(channels, {c for c, _s, _v in self.generator.channels})
+        fees = {channel.channel_type: figures[1] for channel, *figures in rows}
+        self.assertGreater(fees["amazon"], 0)
+        self.assertEqual(fees["woocommerce"], 0)

@@ -1,7 +1,9 @@
 """Load the published API specifications the emulators check traffic against.
 
-The files live in ``shared/api-specs`` beside the repository (``<repo>/../shared/api-specs``);
-the environment variable ``ECOM_API_SPECS`` points elsewhere when set.
+The files live in ``tests/specs``: the parts of the published specifications that the clients
+and emulators use (see its README.md; ``tests/specs/trim.py`` rebuilds them from the published
+files). The environment variable ``ECOM_API_SPECS`` points elsewhere when set, for example at a
+folder of the complete published files in the same layout.
 """
 
 import functools
@@ -14,12 +16,12 @@ from pathlib import Path
 import jsonschema
 from graphql import GraphQLError, build_client_schema, parse, validate
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+SPECS = Path(__file__).resolve().parents[1] / "specs"
 
 
 def specs_dir():
     env = os.environ.get("ECOM_API_SPECS")
-    path = Path(env) if env else REPO_ROOT.parent / "shared" / "api-specs"
+    path = Path(env) if env else SPECS
     if not path.is_dir():
         raise FileNotFoundError(
             "API specs not found at %s: set ECOM_API_SPECS to the api-specs folder" % path
