@@ -7,6 +7,7 @@ product (``external_ref`` = ``"<product id>/<variation id>"``).
 """
 
 import logging
+from urllib.parse import quote
 
 from .base import (
     ChannelClient,
@@ -22,6 +23,12 @@ from .errors import ChannelError
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
 _logger = logging.getLogger(__name__)
+
+
+def _seg(value):
+    """An id as one URL path segment (an id from the channel cannot reach another route)."""
+    return quote(str(value), safe="")
+
 
 API_PREFIX = "/wp-json/wc/v3"
 #: products/batch and variations/batch accept at most 100 objects per request.
@@ -115,7 +122,7 @@ class WooCommerceClient(ChannelClient):
     def list_listings(self):
         for product in self._pages("products"):
             if product.get("type") == "variable":
-                for variation in self._pages("products/%s/variations" % product["id"]):
+                for variation in self._pages("products/%s/variations" % _seg(product["id"])):
                     ref = "%s/%s" % (product["id"], variation["id"])
                     yield self._listing(variation, ref, product)
             else:
@@ -173,10 +180,14 @@ class WooCommerceClient(ChannelClient):
             body = {k: v for k, v in body.items() if k not in ("name", "type", "tags")}
             body.pop("categories", None)
             body["visible"] = True  # ``status`` for v3 stores, ``visible`` for older ones
-            self.call("PUT", "products/%s/variations/%s" % (product_id, variation_id), json=body)
+            self.call(
+                "PUT",
+                "products/%s/variations/%s" % (_seg(product_id), _seg(variation_id)),
+                json=body,
+            )
         else:
             self.call(
-                "PUT", "products/%s" % existing.external_ref, json=self._product_body(payload)
+                "PUT", "products/%s" % _seg(existing.external_ref), json=self._product_body(payload)
             )
         return existing.external_ref
 
@@ -194,10 +205,10 @@ class WooCommerceClient(ChannelClient):
         ref = str(external_ref)
         if "/" in ref:
             product_id, variation_id = ref.split("/", 1)
-            route = "products/%s/variations/%s" % (product_id, variation_id)
+            route = "products/%s/variations/%s" % (_seg(product_id), _seg(variation_id))
             body = {"status": "private", "visible": False}
         else:
-            route, body = "products/%s" % ref, {"status": "private"}
+            route, body = "products/%s" % _seg(ref), {"status": "private"}
         try:
             self.call("PUT", route, json=body)
         except ChannelError as exc:
@@ -218,7 +229,7 @@ class WooCommerceClient(ChannelClient):
                 ref = listing.external_ref
             if "/" in ref:
                 product_id, item_id = ref.split("/")
-                route = "products/%s/variations/batch" % product_id
+                route = "products/%s/variations/batch" % _seg(product_id)
             else:
                 route, item_id = "products/batch", ref
             groups.setdefault(route, []).append((key, qty, int(item_id)))
@@ -345,10 +356,10 @@ class WooCommerceClient(ChannelClient):
             yield order
 
     def mark_shipped(self, shipment):
-        order = self.call("GET", "orders/%s" % shipment.order_ref)
+        order = self.call("GET", "orders/%s" % _seg(shipment.order_ref))
         if order.get("status") == "completed":
             return order["id"]
-        notes = self.call("GET", "orders/%s/notes" % shipment.order_ref)
+        notes = self.call("GET", "orders/%s/notes" % _seg(shipment.order_ref))
         if not any(shipment.tracking_number in (n.get("note") or "") for n in notes):
             text = "Shipped with %s%s. Tracking number: %s" % (
                 shipment.carrier,
@@ -359,9 +370,9 @@ class WooCommerceClient(ChannelClient):
                 text += " (%s)" % shipment.tracking_url
             self.call(
                 "POST",
-                "orders/%s/notes" % shipment.order_ref,
+                "orders/%s/notes" % _seg(shipment.order_ref),
                 json={"note": text, "customer_note": bool(shipment.notify_customer)},
                 idempotent=False,
             )
-        self.call("PUT", "orders/%s" % shipment.order_ref, json={"status": "completed"})
+        self.call("PUT", "orders/%s" % _seg(shipment.order_ref), json={"status": "completed"})
         return order["id"]
