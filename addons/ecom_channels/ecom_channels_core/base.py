@@ -268,10 +268,10 @@ class ChannelClient:
     async_quantities = False
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         for name in GUARDED:
             if name in cls.__dict__ and callable(cls.__dict__[name]):
                 setattr(cls, name, _guard(name, cls.__dict__[name]))
+        return super().__init_subclass__(**kwargs)
 
     def __init__(
         self,

@@ -276,7 +276,9 @@ class HttpTransport:
         if auth:
             self.session.auth = auth
         read_timeout = timeout[1] if isinstance(timeout, tuple | list) else timeout
-        self.deadline = float(deadline) if deadline else max(MIN_DEADLINE, 2.0 * read_timeout)
+        self.deadline = (
+            float(deadline) if deadline else max(MIN_DEADLINE, 2.0 * float(read_timeout or 0))
+        )
         self.max_response_size = int(max_response_size)
         self.max_decoded_size = int(max_decoded_size)
         self.max_retry_wait = None if max_retry_wait is None else max(0.0, float(max_retry_wait))
@@ -478,7 +480,10 @@ class HttpTransport:
             connect, read = self.timeout
         else:
             connect = read = self.timeout
-        return (min(float(connect), left), min(float(read), left))
+        return (
+            left if connect is None else min(float(connect), left),
+            left if read is None else min(float(read), left),
+        )
 
     def _deadline_error(self, what):
         return self.error(
