@@ -347,9 +347,10 @@ class ChannelClient:
         """The ChannelError of data of an unexpected shape met while ``what``."""
         _logger.warning("%s: unexpected data while %s (%s)", self.label, what, type(exc).__name__)
         _logger.debug("%s: unexpected data while %s", self.label, what, exc_info=True)
+        detail = self.transport.excerpt(str(exc), 200)  # secrets removed before the cut
         return self.error(
             "%s: the channel's answer could not be read while %s (%s: %s)"
-            % (self.label, what, type(exc).__name__, shown(exc, 200))
+            % (self.label, what, type(exc).__name__, detail)
         )
 
     def wait(self, seconds, error):

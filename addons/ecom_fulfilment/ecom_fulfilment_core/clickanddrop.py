@@ -102,7 +102,7 @@ class ClickAndDropClient:
         text = cut(str(exc), 200) if cut else str(exc)[:200]
         return CarrierError(
             "Click & Drop: the answer could not be read while %s (%s: %s)"
-            % (what, type(exc).__name__, text[:200])
+            % (what, type(exc).__name__, text)
         )
 
     def _call(self, method, path, **kwargs):
