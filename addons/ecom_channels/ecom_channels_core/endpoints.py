@@ -57,8 +57,8 @@ def endpoint_problem(url, service, allow_test_hosts=False):
         return None
     try:
         parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-        _port = parts.port  # raises ValueError on a malformed port
+        # reading the port raises ValueError on a malformed one
+        host, _port = (parts.hostname or "").lower(), parts.port
     except ValueError:
         return "%s is not a valid URL" % url
     if parts.scheme not in ("http", "https") or not host:
