@@ -159,6 +159,16 @@ class EcomChannel(models.Model):
         self._ecom_check_accounting_write(vals)
         return super().write(vals)
 
+    def copy_data(self, default=None):
+        """A channel duplicated by a user who may not set its accounting gets the default
+        accounting settings (the accounts, journals and taxes are not copied anyway)."""
+        vals_list = super().copy_data(default)
+        if not (self.env.su or self.env.user.has_group(BILLING_GROUP)):
+            for vals in vals_list:
+                for name in ACCOUNTING_FIELDS.difference(default or {}):
+                    vals.pop(name, None)
+        return vals_list
+
     @api.model
     def _ecom_check_accounting_write(self, vals):
         """The accounting settings of a channel (what is posted, on which accounts, journals and

@@ -61,6 +61,13 @@ class TestAccountingRights(AccountingCase):
         # the rest of the channel is theirs
         channel.write({"name": "Renamed shop", "team_id": self.channel.team_id.id})
         self.assertEqual(self.channel.name, "Renamed shop")
+        # a channel set up by the accountant duplicated by the manager: accounting left out
+        self.channel.with_user(self.billing).write(
+            {"invoice_policy": "manual", "fee_account_id": self.fee_account.id}
+        )
+        copy = channel.copy({"name": "Second shop"})
+        self.assertEqual(copy.invoice_policy, "ship")
+        self.assertFalse(copy.sudo().fee_account_id)
 
     def test_channel_manager_form_without_accounting(self):
         """The channel form opens and saves for a channel manager: the accounts and journals

@@ -3,7 +3,7 @@
 invoices and reconciled with the bank statement line of the payout amount."""
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..models.ecom_payout import PAYOUT_MAX_ATTEMPTS
 from .common import AccountingCase
@@ -175,6 +175,23 @@ class TestPayouts(AccountingCase):
         Payout = self.env["ecom.payout"].with_user(self.accountant)
         for view_type in ("form", "list", "search"):
             self.assertTrue(Payout.get_view(view_type=view_type)["arch"])
+        # a parked payout opens for the billing user, who corrects its date
+        channel = next(iter(self.channels.values()))
+        payout = self.env["ecom.payout"].create(
+            {
+                "channel_id": channel.id,
+                "external_ref": "P-PARKED",
+                "currency_id": channel.currency_id.id,
+                "amount": 10.0,
+                "date": "2099-01-01",
+                "state": "parked",
+                "error": "dated in the future",
+                "attempt_count": 5,
+            }
+        )
+        with Form(payout.with_user(self.billing)) as form:
+            form.date = "2024-03-09"
+        self.assertEqual(str(payout.date), "2024-03-09")
         arch = self.env["account.move"].with_user(self.accountant).get_view(view_type="form")
         self.assertIn("ecom_total_mismatch", arch["arch"])
 
