@@ -237,12 +237,13 @@ class EcomChannel(models.Model):
     # ------------------------------------------------------------------
 
     def _ecom_log_sync(self, operation, status, message, record=None, payload=None):
-        """A sync log line of the channel, written through its logging helper ``_log_sync``,
-        linked to ``record`` (an order, an invoice, a payout) when given."""
+        """A sync log line of the channel, written through its logging helper ``_log_sync``
+        as the system (sync logs are not written by users), linked to ``record`` (an order, an
+        invoice, a payout) when given."""
         self.ensure_one()
-        channel = self
+        channel = self.sudo()
         if record:
-            channel = self.with_context(ecom_sync_log_record=(record._name, record.id))
+            channel = channel.with_context(ecom_sync_log_record=(record._name, record.id))
         return channel._log_sync(operation, status, message, payload=payload)
 
     def _sync_log_vals(self, *args, **kwargs):
@@ -313,7 +314,7 @@ class EcomChannel(models.Model):
                 result = channel._import_payouts()
         except Exception as exc:  # pylint: disable=broad-except
             _logger.exception("payout import of channel %s failed", channel.id)
-            channel._log_sync(
+            channel._ecom_log_sync(
                 "import payouts",
                 "error",
                 self.env._("The payout import failed: %(error)s", error=printable(exc)),
@@ -412,7 +413,7 @@ class EcomChannel(models.Model):
             with self._get_client() as client:
                 remote_payouts = list(api.fetch_payouts(client, since=since))
         except ChannelError as exc:
-            self._log_sync("import payouts", "error", exc.message, payload=exc.payload)
+            self._ecom_log_sync("import payouts", "error", exc.message, payload=exc.payload)
             return {"error": exc.message}
         except (
             PayoutsNotSupported,
@@ -423,7 +424,7 @@ class EcomChannel(models.Model):
             AttributeError,
         ) as exc:
             message = self.env._("Payouts could not be read: %(error)s", error=printable(exc))
-            self._log_sync("import payouts", "error", message)
+            self._ecom_log_sync("import payouts", "error", message)
             return {"error": message}
         Payout = self.env["ecom.payout"]
         waiting = Payout.search([("channel_id", "=", self.id), ("state", "=", "error")])
@@ -442,7 +443,7 @@ class EcomChannel(models.Model):
             self.sudo().payouts_imported_until = min(newest, now)
         if remote_payouts or result["failed"] or result["parked"]:
             problems = len(result["failed"]) + len(result["parked"])
-            self._log_sync(
+            self._ecom_log_sync(
                 "import payouts",
                 "warning" if problems else "ok",
                 self.env._(
