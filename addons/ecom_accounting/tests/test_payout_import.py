@@ -194,6 +194,25 @@ class TestPayoutImport(AccountingCase):
         self.assertIn("XTS", payouts[odd["id"]].error)
         self.assertTrue(payouts[odd["id"]].line_ids, "read with its lines, for the accountant")
 
+    def test_payout_read_with_problems_is_parked(self):
+        """A payout the reader could not fully read (its transfer date is 'yesterday') is
+        parked with the reader's problems and its lines, never settled; the others are."""
+        refs, orders = self.shipped_orders("amazon", 2, tax_rate=0.2)
+        by_ref = {order.ecom_external_ref: order for order in orders}
+        odd = self.app.seed_payout([refs[0]], date="2024-03-08T06:00:00Z")
+        good = self.app.seed_payout([refs[1]], date="2024-03-09T06:00:00Z")
+        self.app.event_groups[odd["id"]][0]["FundTransferDate"] = "yesterday"
+        self.amazon.with_user(self.billing).action_import_payouts()
+        payouts = {p.external_ref: p for p in self.payouts()}
+        self.assertEqual(payouts[good["id"]].state, "settled", payouts[good["id"]].error)
+        parked = payouts[odd["id"]]
+        self.assertEqual(parked.state, "parked")
+        self.assertIn("yesterday", parked.error)
+        self.assertEqual(parked.line_ids.sale_order_id, by_ref[refs[0]])
+        self.assertFalse(parked.move_id)
+        self.assertEqual(by_ref[refs[0]].invoice_ids.payment_state, "not_paid")
+        self.assertEqual(self.amazon.sudo().payouts_imported_until, datetime(2024, 3, 9, 6, 0, 0))
+
     def test_payout_listed_twice_is_stored_once(self):
         """The channel lists the same payout twice in one answer (pages overlapping): it is
         stored and settled once, and the import goes on."""
