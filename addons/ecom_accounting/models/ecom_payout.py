@@ -28,6 +28,11 @@ def printable(value, limit=TEXT_LIMIT):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def searchable(values):
+    """The distinct texts among ``values`` that a database search can take (no NUL)."""
+    return sorted({v for v in values if v and isinstance(v, str) and "\x00" not in v})
+
+
 class EcomPayout(models.Model):
     _name = "ecom.payout"
     _description = "Channel Payout"
@@ -198,11 +203,17 @@ class EcomPayout(models.Model):
         payouts parked}``; one payout that cannot be stored or settled never stops the
         others."""
         self._check_billing(self.env._("import payouts"))
-        refs = [p.external_ref for p in remote_payouts if p.external_ref]
+        # the reference as stored: a NUL character in it cannot be
+        keyed = [
+            (printable(p.external_ref, 255) if p.external_ref else "", p) for p in remote_payouts
+        ]
         seen = set(
-            self.search([("channel_id", "=", channel.id), ("external_ref", "in", refs)]).mapped(
-                "external_ref"
-            )
+            self.search(
+                [
+                    ("channel_id", "=", channel.id),
+                    ("external_ref", "in", [r for r, _p in keyed if r]),
+                ]
+            ).mapped("external_ref")
         )
         result = {
             "read": len(remote_payouts),
@@ -211,24 +222,25 @@ class EcomPayout(models.Model):
             "parked": self.browse(),
         }
         new = []
-        for remote in remote_payouts:
-            if not remote.external_ref:
+        for ref, remote in keyed:
+            if not ref:
                 channel._ecom_log_sync(
                     "import payouts",
                     "error",
                     self.env._("A payout without reference was skipped."),
                     payload=self._remote_payload(channel, remote),
                 )
-            elif remote.external_ref not in seen:  # a payout listed twice is stored once
-                seen.add(remote.external_ref)
+            elif ref not in seen:  # a payout listed twice is stored once
+                seen.add(ref)
                 new.append(remote)
+        # channel texts are looked up only when PostgreSQL can compare them (no NUL)
         currencies = (
             self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "in", list({p.currency for p in new if p.currency}))])
+            .search([("name", "in", searchable(p.currency for p in new))])
         )
         by_code = {c.name: c for c in currencies}
-        order_refs = {line.order_ref for p in new for line in p.lines if line.order_ref}
+        order_refs = searchable(line.order_ref for p in new for line in p.lines)
         # a technical lookup by channel reference: whoever reads payouts links them to the
         # channel's orders, even those of other salespeople
         orders = (
@@ -237,7 +249,7 @@ class EcomPayout(models.Model):
             .search(
                 [
                     ("ecom_channel_id", "=", channel.id),
-                    ("ecom_external_ref", "in", list(order_refs)),
+                    ("ecom_external_ref", "in", order_refs),
                 ]
             )
         )
@@ -287,7 +299,7 @@ class EcomPayout(models.Model):
         currency = by_code.get(remote.currency) or channel.currency_id
         return {
             "channel_id": channel.id,
-            "external_ref": remote.external_ref,
+            "external_ref": printable(remote.external_ref, 255),
             "date": remote.date.date() if remote.date else fields.Date.context_today(self),
             "currency_id": currency.id,
             "amount": remote.amount,

@@ -147,6 +147,29 @@ class TestPayoutImport(AccountingCase):
         self.assertEqual(parked.state, "settled", parked.error)
         self.assertEqual(by_ref[refs[1]].invoice_ids.payment_state, "paid")
 
+    def test_nul_characters_in_references(self):
+        """NUL characters where the importer looks records up (an order id, a currency code)
+        park their payouts; the payout of the same run that is fine is settled."""
+        refs, orders = self.shipped_orders("amazon", 3, tax_rate=0.2)
+        by_ref = {order.ecom_external_ref: order for order in orders}
+        bad_order = self.app.seed_payout([refs[0]], date="2024-03-07T06:00:00Z")
+        events = self.app.event_groups[bad_order["id"]][1]
+        events["ShipmentEventList"][0]["AmazonOrderId"] = refs[0] + "\x00"
+        bad_currency = self.app.seed_payout([refs[1]], date="2024-03-08T06:00:00Z")
+        self.app.event_groups[bad_currency["id"]][0]["OriginalTotal"]["CurrencyCode"] = "GB\x00"
+        good = self.app.seed_payout([refs[2]], date="2024-03-09T06:00:00Z")
+        with mute_logger("odoo.sql_db"):
+            self.amazon.with_user(self.billing).action_import_payouts()
+        payouts = {p.external_ref: p for p in self.payouts()}
+        self.assertEqual(payouts[good["id"]].state, "settled", payouts[good["id"]].error)
+        self.assertEqual(by_ref[refs[2]].invoice_ids.payment_state, "paid")
+        for seeded, ref in ((bad_order, refs[0]), (bad_currency, refs[1])):
+            self.assertEqual(payouts[seeded["id"]].state, "parked")
+            self.assertFalse(payouts[seeded["id"]].move_id)
+            self.assertEqual(by_ref[ref].invoice_ids.payment_state, "not_paid")
+        self.assertIn("GB\\0", payouts[bad_currency["id"]].error)
+        self.assertEqual(self.amazon.sudo().payouts_imported_until, datetime(2024, 3, 9, 6, 0, 0))
+
     def test_future_dated_payout_does_not_move_the_mark(self):
         """A payout dated in 2099 is parked (never booked in the future) and the mark stays at
         the time of the reading; a mark an earlier reading left in the future is brought back,
