@@ -1,14 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 
 from ..ecom_accounting_core import amazon, ebay, shopify
 from ..ecom_accounting_core.payouts import PayoutMismatch, PayoutsNotSupported
+from .ecom_payout import printable
 
 _logger = logging.getLogger(__name__)
 
@@ -16,6 +17,28 @@ _logger = logging.getLogger(__name__)
 PAYOUT_APIS = {"amazon": amazon, "shopify": shopify, "ebay": ebay}
 #: How far before the last payout mark each import reads again.
 PAYOUT_OVERLAP = timedelta(days=2)
+#: The cron reads the payouts of the channels not checked for this long.
+PAYOUT_RECHECK = timedelta(hours=1)
+#: Who may import, settle and match payouts and choose a channel's accounts, journals and taxes.
+BILLING_GROUP = "account.group_account_invoice"
+#: Who may read the accounting settings of a channel and its payouts.
+ACCOUNTING_READ_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+#: Fields of ecom.channel that only billing users may set: they decide what is posted, on which
+#: accounts and journals, with which taxes.
+ACCOUNTING_FIELDS = frozenset(
+    {
+        "invoice_policy",
+        "prices_include_tax",
+        "sale_tax_id",
+        "fee_account_id",
+        "clearing_account_id",
+        "settlement_journal_id",
+        "payout_journal_id",
+        "fee_partner_id",
+        "payouts_imported_until",
+        "payouts_checked_at",
+    }
+)
 
 
 class EcomChannel(models.Model):
@@ -26,18 +49,22 @@ class EcomChannel(models.Model):
         default="ship",
         required=True,
         help="When the customer invoice of a channel order is created and posted: when its "
-        "delivery is validated, as soon as it is imported, or by hand.",
+        "delivery is validated, as soon as it is imported, or by hand. An invoice whose total "
+        "differs from the channel's is left in draft for an accountant to check. Set by billing "
+        "users.",
     )
     prices_include_tax = fields.Boolean(
         default=True,
         help="Whether the channel's prices and shipping charges include tax, for channels whose "
         "orders do not say it (Amazon and eBay in Europe: yes). Shopify and WooCommerce orders "
-        "say it themselves.",
+        "say it themselves. Set by billing users.",
     )
     sale_tax_id = fields.Many2one(
         "account.tax",
         "Sales Tax",
         check_company=True,
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         domain=[("type_tax_use", "=", "sale")],
         help="Tax of every line of the channel's orders; empty: the product's own taxes. Its "
         "tax-included or tax-excluded twin is used as each order reports its prices.",
@@ -52,6 +79,8 @@ class EcomChannel(models.Model):
     fee_account_id = fields.Many2one(
         "account.account",
         check_company=True,
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         domain=[("account_type", "in", ("expense", "expense_direct_cost"))],
         help="Expense account of the marketplace's fees.",
     )
@@ -59,6 +88,8 @@ class EcomChannel(models.Model):
         "account.account",
         "Marketplace Receivable",
         check_company=True,
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         domain=[("reconcile", "=", True), ("account_type", "=", "asset_current")],
         help="Reconcilable account holding what the marketplace owes until its payout reaches "
         "the bank.",
@@ -66,6 +97,8 @@ class EcomChannel(models.Model):
     settlement_journal_id = fields.Many2one(
         "account.journal",
         check_company=True,
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         domain=[("type", "=", "general")],
         help="Journal of the entries that settle the invoices and fees of each payout.",
     )
@@ -73,19 +106,33 @@ class EcomChannel(models.Model):
         "account.journal",
         "Payout Bank Journal",
         check_company=True,
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         domain=[("type", "=", "bank")],
         help="Bank journal whose statement lines receive the channel's payouts.",
     )
     fee_partner_id = fields.Many2one(
         "res.partner",
         "Marketplace Partner",
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
         help="Partner of the fee and payout journal items (the marketplace as a vendor).",
     )
     payouts_imported_until = fields.Datetime(
-        copy=False, help="Date (UTC) of the newest payout read from the channel."
+        copy=False,
+        groups=ACCOUNTING_READ_GROUPS,
+        help="Date (UTC) of the newest payout read from the channel, never after the time it "
+        "was read.",
     )
-    payout_ids = fields.One2many("ecom.payout", "channel_id")
-    payout_count = fields.Integer(compute="_compute_payout_count")
+    payouts_checked_at = fields.Datetime(
+        "Payouts Last Read",
+        copy=False,
+        readonly=True,
+        groups=ACCOUNTING_READ_GROUPS,
+        help="When the channel's payouts were last read (by hand or by the scheduled import).",
+    )
+    payout_ids = fields.One2many("ecom.payout", "channel_id", groups=ACCOUNTING_READ_GROUPS)
+    payout_count = fields.Integer(compute="_compute_payout_count", groups=ACCOUNTING_READ_GROUPS)
 
     def _compute_payout_count(self):
         counts = dict(
@@ -102,9 +149,58 @@ class EcomChannel(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._ecom_check_accounting_write(vals)
         channels = super().create(vals_list)
         channels._ecom_ensure_team()
         return channels
+
+    def write(self, vals):
+        self._ecom_check_accounting_write(vals)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A channel duplicated by a user who may not set its accounting gets the default
+        accounting settings (the accounts, journals and taxes are not copied anyway)."""
+        vals_list = super().copy_data(default)
+        if not (self.env.su or self.env.user.has_group(BILLING_GROUP)):
+            for vals in vals_list:
+                for name in ACCOUNTING_FIELDS.difference(default or {}):
+                    vals.pop(name, None)
+        return vals_list
+
+    @api.model
+    def _ecom_check_accounting_write(self, vals):
+        """The accounting settings of a channel (what is posted, on which accounts, journals and
+        taxes) are set by billing users only; billing users who do not manage channels may set
+        nothing else (they can write channels for these settings only)."""
+        if self.env.su:
+            return
+        user = self.env.user
+        accounting = sorted(ACCOUNTING_FIELDS.intersection(vals))
+        if accounting and not user.has_group(BILLING_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only billing users (Accounting / Billing) may change the accounting settings "
+                    "of a channel: %(fields)s.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in accounting
+                    ),
+                )
+            )
+        others = sorted(set(vals) - ACCOUNTING_FIELDS)
+        if others and not user.has_group("ecom_channels.ecom_channels_group_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only channel managers may change %(fields)s on a channel.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        if name in self._fields
+                        else name
+                        for name in others
+                    ),
+                )
+            )
 
     def _ecom_ensure_team(self):
         """Give each channel without one its own sales team (created with superuser rights:
@@ -119,26 +215,70 @@ class EcomChannel(models.Model):
             channel.team_id = team.sudo(False)
 
     # ------------------------------------------------------------------
+    # Rights
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ecom_check_billing(self, action):
+        """Raise AccessError unless the user is a billing user (Accounting / Billing or above).
+        ``action`` says what was refused. Code running with superuser rights (the scheduled
+        payout import) passes: it checks nothing on behalf of a user."""
+        if self.env.su or self.env.user.has_group(BILLING_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "Only billing users (Accounting / Billing) may %(action)s.",
+                action=action,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Sync log
+    # ------------------------------------------------------------------
+
+    def _ecom_log_sync(self, operation, status, message, record=None, payload=None):
+        """A sync log line of the channel, written through its logging helper ``_log_sync``
+        as the system (sync logs are not written by users), linked to ``record`` (an order, an
+        invoice, a payout) when given."""
+        self.ensure_one()
+        channel = self.sudo()
+        if record:
+            channel = channel.with_context(ecom_sync_log_record=(record._name, record.id))
+        return channel._log_sync(operation, status, message, payload=payload)
+
+    def _sync_log_vals(self, *args, **kwargs):
+        vals = super()._sync_log_vals(*args, **kwargs)
+        record = self.env.context.get("ecom_sync_log_record")
+        if record and not vals.get("res_model"):
+            vals.update(res_model=record[0], res_id=record[1])
+        return vals
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
     def action_import_payouts(self):
         """Read the channel's new payouts now."""
         self.ensure_one()
+        self._ecom_check_billing(self.env._("import payouts"))
         self.env["ecom.payout"].check_access("create")
-        result = self._import_payouts()
+        result = self.with_company(self.company_id)._import_payouts()
         if result.get("error"):
             return self._notification(
                 self.env._("Payout import failed"), result["error"], kind="danger", sticky=True
             )
+        failed = len(result["failed"]) + len(result["parked"])
         return self._notification(
             self.env._("Payouts imported"),
             self.env._(
-                "%(read)s payouts read, %(created)s new, %(reconciled)s reconciled with the bank.",
+                "%(read)s payouts read, %(created)s new, %(reconciled)s reconciled with the "
+                "bank, %(failed)s to look at.",
                 read=result["read"],
                 created=len(result["created"]),
                 reconciled=len(result["reconciled"]),
+                failed=failed,
             ),
+            kind="warning" if failed else "success",
         )
 
     def action_view_payouts(self):
@@ -150,19 +290,39 @@ class EcomChannel(models.Model):
 
     @api.model
     def _cron_import_payouts(self):
-        """Import the payouts of every channel with a payout API; one failing channel does not
-        stop the others."""
-        channels = self.search(
-            [("api_base_url", "!=", False), ("channel_type", "in", list(PAYOUT_APIS))]
+        """Import the payouts of one channel with a payout API not read for an hour, the
+        longest waiting first, and tell the cron how many remain: Odoo commits after each
+        channel and calls again while some remain (ir.cron progress API). Runs with superuser
+        rights, in the company of the channel; a channel whose import fails is logged on its
+        sync log and does not stop the others."""
+        now = fields.Datetime.now()
+        due = self.sudo().search(
+            [
+                ("api_base_url", "!=", False),
+                ("channel_type", "in", list(PAYOUT_APIS)),
+                "|",
+                ("payouts_checked_at", "=", False),
+                ("payouts_checked_at", "<", now - PAYOUT_RECHECK),
+            ],
+            order="payouts_checked_at asc nulls first, id",
         )
-        for channel in channels:
-            try:
-                with self.env.cr.savepoint():
-                    result = channel._import_payouts()
-            except Exception:  # pylint: disable=broad-except
-                _logger.exception("payout import of channel %s failed", channel.id)
-                continue
-            _logger.info("payout import of channel %s: %s", channel.id, result.get("read"))
+        if not due:
+            return
+        channel = due[0].with_company(due[0].company_id)
+        try:
+            with self.env.cr.savepoint():
+                result = channel._import_payouts()
+        except Exception as exc:  # pylint: disable=broad-except
+            _logger.exception("payout import of channel %s failed", channel.id)
+            channel._ecom_log_sync(
+                "import payouts",
+                "error",
+                self.env._("The payout import failed: %(error)s", error=printable(exc)),
+            )
+        else:
+            _logger.info("payout import of channel %s: %s read", channel.id, result.get("read"))
+        channel.payouts_checked_at = now
+        self.env["ir.cron"]._notify_progress(done=1, remaining=len(due) - 1)
 
     # ------------------------------------------------------------------
     # Helpers
@@ -213,7 +373,9 @@ class EcomChannel(models.Model):
             )
             if round(reported, 2) == 0.0:
                 return self.env["account.tax"]
-        taxes = self.sale_tax_id or product.taxes_id.filtered(
+        # the channel's tax is an accounting setting (read by accountants); whoever imports
+        # the orders applies it
+        taxes = self.sudo().sale_tax_id.with_env(self.env) or product.taxes_id.filtered(
             lambda t: t.company_id == self.company_id
         )
         included = remote.prices_include_tax
@@ -232,12 +394,17 @@ class EcomChannel(models.Model):
 
     def _import_payouts(self):
         """Read the payouts since the last mark (minus an overlap), store the new ones, settle
-        them and match them with the bank."""
+        them, settle again those that failed before, and match the settled ones with the bank.
+        A payout that cannot be stored or settled is kept (in error, or parked) and never stops
+        the others; the mark moves on, never past the time of the reading."""
         self.ensure_one()
+        self._ecom_check_billing(self.env._("import payouts"))
+        now = fields.Datetime.now()
+        # a mark left in the future by an earlier reading is brought back to now
+        mark = self.payouts_imported_until and min(self.payouts_imported_until, now)
+        since = mark - PAYOUT_OVERLAP if mark else None
+        self.sudo().payouts_checked_at = now
         api = PAYOUT_APIS.get(self.channel_type)
-        since = (
-            self.payouts_imported_until - PAYOUT_OVERLAP if self.payouts_imported_until else None
-        )
         try:
             if api is None:
                 raise PayoutsNotSupported(
@@ -246,26 +413,49 @@ class EcomChannel(models.Model):
             with self._get_client() as client:
                 remote_payouts = list(api.fetch_payouts(client, since=since))
         except ChannelError as exc:
-            self._log_sync("import payouts", "error", exc.message, payload=exc.payload)
+            self._ecom_log_sync("import payouts", "error", exc.message, payload=exc.payload)
             return {"error": exc.message}
-        except (PayoutsNotSupported, PayoutMismatch, ValueError, KeyError) as exc:
-            message = self.env._("Payouts could not be read: %(error)s", error=exc)
-            self._log_sync("import payouts", "error", message)
+        except (
+            PayoutsNotSupported,
+            PayoutMismatch,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as exc:
+            message = self.env._("Payouts could not be read: %(error)s", error=printable(exc))
+            self._ecom_log_sync("import payouts", "error", message)
             return {"error": message}
-        result = self.env["ecom.payout"]._import_remote_payouts(self, remote_payouts)
-        dates = [p.date for p in remote_payouts if p.date]
-        if dates and (not self.payouts_imported_until or max(dates) > self.payouts_imported_until):
-            self.sudo().payouts_imported_until = max(dates)
-        if remote_payouts:
-            status = "warning" if result["failed"] else "ok"
-            self._log_sync(
+        Payout = self.env["ecom.payout"]
+        waiting = Payout.search([("channel_id", "=", self.id), ("state", "=", "error")])
+        result = Payout._import_remote_payouts(self, remote_payouts)
+        # payouts that failed before (an order not imported or not invoiced yet...) are tried
+        # again until they settle or are parked
+        result["retried"] = waiting
+        for payout in waiting:
+            if not payout._settle_logged():
+                result["failed" if payout.state == "error" else "parked"] |= payout
+        settled = Payout.search([("channel_id", "=", self.id), ("state", "=", "settled")])
+        result["reconciled"] = settled._match_bank()
+        dates = [p.date for p in remote_payouts if isinstance(p.date, datetime)]
+        newest = max(dates + ([mark] if mark else []), default=None)
+        if newest and min(newest, now) != self.payouts_imported_until:
+            self.sudo().payouts_imported_until = min(newest, now)
+        if remote_payouts or result["failed"] or result["parked"]:
+            problems = len(result["failed"]) + len(result["parked"])
+            self._ecom_log_sync(
                 "import payouts",
-                status,
+                "warning" if problems else "ok",
                 self.env._(
-                    "%(read)s payouts read: %(created)s new, %(failed)s failed.",
+                    "%(read)s payouts read: %(created)s new, %(retried)s tried again, "
+                    "%(failed)s in error, %(parked)s parked, %(reconciled)s reconciled with the "
+                    "bank.",
                     read=result["read"],
                     created=len(result["created"]),
+                    retried=len(waiting),
                     failed=len(result["failed"]),
+                    parked=len(result["parked"]),
+                    reconciled=len(result["reconciled"]),
                 ),
             )
         return result

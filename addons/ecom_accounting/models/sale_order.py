@@ -2,6 +2,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +28,14 @@ class SaleOrder(models.Model):
         index=True,
     )
 
+    ecom_invoice_to_check = fields.Boolean(
+        "Invoice to Check",
+        compute="_compute_ecom_invoice_to_check",
+        search="_search_ecom_invoice_to_check",
+        help="An invoice of the order was left in draft because its total differs from the "
+        "channel's: an accountant checks it and posts it.",
+    )
+
     @api.depends("amount_total", "ecom_channel_total", "ecom_channel_id", "state")
     def _compute_ecom_total_difference(self):
         for order in self:
@@ -38,6 +47,25 @@ class SaleOrder(models.Model):
             diff = order.currency_id.round(order.amount_total - order.ecom_channel_total)
             order.ecom_total_difference = diff
             order.ecom_total_mismatch = not order.currency_id.is_zero(diff)
+
+    @api.depends("invoice_ids.state", "invoice_ids.ecom_total_mismatch")
+    def _compute_ecom_invoice_to_check(self):
+        for order in self:
+            order.ecom_invoice_to_check = any(
+                move.state == "draft" and move.ecom_total_mismatch for move in order.invoice_ids
+            )
+
+    def _search_ecom_invoice_to_check(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        domain = [
+            (
+                "order_line.invoice_lines.move_id",
+                "any",
+                [("state", "=", "draft"), ("ecom_total_mismatch", "=", True)],
+            )
+        ]
+        return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------
     # Order import hooks (ecom_fulfilment)
@@ -110,12 +138,13 @@ class SaleOrder(models.Model):
         return vals
 
     def _ecom_invoice(self):
-        """Create and post the customer invoice of channel orders that have something to
-        invoice; a failure is logged on the channel's sync log and does not stop the others.
-        Called from picking validation or order import, by whoever did that: the invoices are
-        created with superuser rights, in the order's company."""
+        """Create the customer invoice of channel orders that have something to invoice and
+        post it, unless its total differs from the channel's: that one is left in draft for an
+        accountant to check (filter and menu *Invoices to Check*) and said in the sync log. A
+        failure is logged on the channel's sync log and does not stop the others. Called from
+        picking validation or order import, by whoever did that: the invoices are created with
+        superuser rights, in the order's company."""
         invoices = self.env["account.move"]
-        logs = []
         for order in self.filtered(
             lambda o: o.ecom_channel_id and o.invoice_status == "to invoice"
         ):
@@ -124,10 +153,11 @@ class SaleOrder(models.Model):
                 with self.env.cr.savepoint():
                     sudo_order = order.sudo().with_company(order.company_id)
                     invoice = sudo_order._create_invoices(final=True)
-                    invoice.action_post()
+                    to_check = invoice.filtered("ecom_total_mismatch")
+                    (invoice - to_check).action_post()
             except Exception as exc:  # pylint: disable=broad-except
                 _logger.exception("channel order %s: invoice not created", order.id)
-                vals = channel._sync_log_vals(
+                channel._ecom_log_sync(
                     "invoice orders",
                     "error",
                     self.env._(
@@ -135,27 +165,23 @@ class SaleOrder(models.Model):
                         order=order.name,
                         error=exc,
                     ),
+                    record=order,
                 )
-                vals.update(res_model=self._name, res_id=order.id)
-                logs.append(vals)
                 continue
             invoices |= invoice
-            for move in invoice.filtered("ecom_total_mismatch"):
-                vals = channel._sync_log_vals(
+            for move in to_check:
+                channel._ecom_log_sync(
                     "invoice orders",
                     "warning",
                     self.env._(
-                        "Invoice %(invoice)s of order %(order)s: its total %(total)s differs "
-                        "from the channel's total %(channel_total)s by %(difference)s.",
-                        invoice=move.name,
+                        "The invoice of order %(order)s is left in draft: its total %(total)s "
+                        "differs from the channel's total %(channel_total)s by %(difference)s. "
+                        "Check it and post it (Invoices to Check).",
                         order=order.name,
                         total=move.amount_total,
                         channel_total=move.ecom_channel_total,
                         difference=move.ecom_total_difference,
                     ),
+                    record=move,
                 )
-                vals.update(res_model="account.move", res_id=move.id)
-                logs.append(vals)
-        if logs:
-            self.env["ecom.sync.log"].sudo().create(logs)
         return invoices

@@ -12,6 +12,8 @@ ADDRESS = {
     "country_code": "GB",
 }
 CUSTOMER = {"name": "Jane Doe", "email": "jane.doe@example.com"}
+#: The basket of the payout tests: 37.20 with a 4.80 shipping charge.
+LINES = [("mug", 2, 12.0), ("bottle", 1, 8.4)]
 
 
 class AccountingCase(ChannelEmulatorCase):
@@ -132,3 +134,26 @@ class AccountingCase(ChannelEmulatorCase):
         picking.button_validate()
         self.assertEqual(picking.state, "done")
         return picking
+
+    def shipped_orders(self, channel_type, count, **seed_kwargs):
+        products = {"mug": self.mug, "bottle": self.bottle}
+        refs = []
+        for __ in range(count):
+            lines = [
+                {"sku": products[name].default_code, "quantity": qty, "price": price}
+                for name, qty, price in LINES
+            ]
+            refs.append(self.seed(channel_type, lines, 4.8, **seed_kwargs))
+        orders = self.import_orders(channel_type)
+        self.assertEqual(len(orders), count)
+        for order in orders:
+            self.ship(order)
+        self.assertEqual(set(orders.invoice_ids.mapped("state")), {"posted"})
+        return refs, orders
+
+    def bank_line(self, amount, ref="MARKETPLACE PAYOUT", date="2024-03-10"):
+        """A line of the bank feed (in Community, bank statements are imported by accounting
+        administrators)."""
+        return self.env["account.bank.statement.line"].create(
+            {"journal_id": self.bank_journal.id, "date": date, "amount": amount, "payment_ref": ref}
+        )

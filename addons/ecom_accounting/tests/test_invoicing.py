@@ -2,6 +2,8 @@
 """Channel orders imported from the emulator become posted invoices when they ship, at the
 channel's total to the cent, whether the channel reports its prices with or without tax."""
 
+import ast
+
 from odoo.tests import tagged
 
 from .common import AccountingCase
@@ -55,7 +57,8 @@ class TestInvoicing(AccountingCase):
 
     def test_total_difference_is_flagged(self):
         """A Shopify order taxed at 10 % on a channel configured with 20 % VAT: the order and
-        its invoice show the difference, and the sync log says it."""
+        its invoice show the difference, the invoice is left in draft for the accountant
+        (Invoices to Check) and the sync log says it; the billing user posts it once checked."""
         if "shopify" not in self.channel_types:
             self.skipTest("the Shopify client is needed")
         lines, shipping = self.lines(BASKET_WITHOUT_TAX)
@@ -69,18 +72,54 @@ class TestInvoicing(AccountingCase):
         self.assertIn(order, self.env["sale.order"].search([("ecom_total_mismatch", "=", True)]))
         self.ship(order)
         invoice = order.invoice_ids
-        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "draft", "an invoice that differs is never posted")
         self.assertTrue(invoice.ecom_total_mismatch)
         self.assertAlmostEqual(invoice.ecom_total_difference, 3.1)
-        self.assertIn(
-            invoice,
-            self.env["account.move"].search([("ecom_total_mismatch", "=", True)]),
+        self.assertTrue(order.ecom_invoice_to_check)
+        self.assertEqual(
+            self.env["sale.order"].search(
+                [("ecom_invoice_to_check", "=", True), ("id", "=", order.id)]
+            ),
+            order,
         )
+        # the accountant finds it under Invoices to Check
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ecom_accounting.account_move_action_ecom_to_check"
+        )
+        Move = self.env["account.move"].with_user(self.billing)
+        to_check = ast.literal_eval(action["domain"])
+        self.assertIn(invoice, Move.search(to_check))
         logs = self.env["ecom.sync.log"].search(
             [("channel_id", "=", self.channels["shopify"].id), ("status", "=", "warning")]
         )
         self.assertTrue(any("differs from the channel" in m for m in logs.mapped("message")))
+        self.assertTrue(any("left in draft" in m for m in logs.mapped("message")))
         self.assertIn(("account.move", invoice.id), [(lg.res_model, lg.res_id) for lg in logs])
+        # checked and posted by hand: no longer to check, still showing the difference
+        invoice.with_user(self.billing).action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertNotIn(invoice, Move.search(to_check))
+        self.assertFalse(order.ecom_invoice_to_check)
+        self.assertTrue(invoice.ecom_total_mismatch)
+
+    def test_invoice_when_imported_left_draft_on_difference(self):
+        """Invoicing on import: an order whose total differs is invoiced in draft too, the
+        others of the same import are posted."""
+        if "shopify" not in self.channel_types:
+            self.skipTest("the Shopify client is needed")
+        self.channels["shopify"].sudo().invoice_policy = "import"
+        lines, shipping = self.lines(BASKET_WITHOUT_TAX)
+        self.seed("shopify", lines, shipping, tax_rate=0.1, taxes_included=False)
+        self.seed("shopify", lines, shipping, tax_rate=0.2, taxes_included=False)
+        orders = self.import_orders("shopify")
+        self.assertEqual(len(orders), 2)
+        differs = orders.filtered("ecom_total_mismatch")
+        self.assertEqual(len(differs), 1)
+        self.assertEqual(differs.invoice_ids.state, "draft")
+        self.assertTrue(differs.ecom_invoice_to_check)
+        self.assertEqual((orders - differs).invoice_ids.state, "posted")
+        self.assertFalse((orders - differs).ecom_invoice_to_check)
 
     def test_order_without_tax_reported_is_not_taxed(self):
         """Shopify reports no tax on the order: it was sold without tax."""

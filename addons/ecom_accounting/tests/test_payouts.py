@@ -2,39 +2,15 @@
 """Payouts read from the emulated marketplaces: N orders minus fees, settled against their
 invoices and reconciled with the bank statement line of the payout amount."""
 
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
 
+from ..models.ecom_payout import PAYOUT_MAX_ATTEMPTS
 from .common import AccountingCase
-
-LINES = [("mug", 2, 12.0), ("bottle", 1, 8.4)]  # 37.20 with a 4.80 shipping charge
 
 
 @tagged("post_install", "-at_install")
 class TestPayouts(AccountingCase):
-    def shipped_orders(self, channel_type, count, **seed_kwargs):
-        products = {"mug": self.mug, "bottle": self.bottle}
-        refs = []
-        for __ in range(count):
-            lines = [
-                {"sku": products[name].default_code, "quantity": qty, "price": price}
-                for name, qty, price in LINES
-            ]
-            refs.append(self.seed(channel_type, lines, 4.8, **seed_kwargs))
-        orders = self.import_orders(channel_type)
-        self.assertEqual(len(orders), count)
-        for order in orders:
-            self.ship(order)
-        self.assertEqual(set(orders.invoice_ids.mapped("state")), {"posted"})
-        return refs, orders
-
-    def bank_line(self, amount, ref="MARKETPLACE PAYOUT", date="2024-03-10"):
-        """A line of the bank feed (in Community, bank statements are imported by accounting
-        administrators)."""
-        return self.env["account.bank.statement.line"].create(
-            {"journal_id": self.bank_journal.id, "date": date, "amount": amount, "payment_ref": ref}
-        )
-
     def assert_reconciled(self, payout, orders, st_line, fees):
         self.assertEqual(payout.state, "reconciled", payout.error)
         self.assertEqual(payout.statement_line_id, st_line)
@@ -126,18 +102,48 @@ class TestPayouts(AccountingCase):
         self.assertEqual(latest.state, "reconciled")
         self.assertTrue(st_line.is_reconciled)
 
-    def test_channel_manager_imports_payouts(self):
+    def test_channel_manager_cannot_import_or_settle_payouts(self):
+        """A channel manager without accounting rights can neither read payouts from the
+        channel, nor create, settle or match one: nothing is posted on their behalf."""
         if "amazon" not in self.channel_types:
             self.skipTest("the Amazon client is needed")
         refs, orders = self.shipped_orders("amazon", 1, tax_rate=0.2)
-        seeded = self.emulator.apps["amazon"].seed_payout(refs, date="2024-03-09T06:00:00Z")
-        self.bank_line(seeded["amount"])
-        channel = self.channels["amazon"].with_user(self.manager)
+        unknown = self.seed(
+            "amazon", [{"sku": self.mug.default_code, "quantity": 1, "price": 12.0}], 0.0
+        )
+        app = self.emulator.apps["amazon"]
+        app.seed_payout(refs + [unknown], date="2024-03-09T06:00:00Z")
+        channel = self.channels["amazon"]
         channel.sudo().payouts_imported_until = "2024-03-01 00:00:00"
-        action = channel.action_import_payouts()
-        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        with self.assertRaises(AccessError):
+            channel.with_user(self.manager).action_import_payouts()
+        self.assertFalse(self.env["ecom.payout"].search([("channel_id", "=", channel.id)]))
+        with self.assertRaises(AccessError):
+            self.env["ecom.payout"].with_user(self.manager).create(
+                {
+                    "channel_id": channel.id,
+                    "external_ref": "FORGED",
+                    "currency_id": channel.currency_id.id,
+                    "amount": 37.2,
+                }
+            )
+        # the billing user imports it; it waits in error for an order not imported yet
+        channel.with_user(self.billing).action_import_payouts()
         payout = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
-        self.assertEqual(payout.state, "reconciled", payout.error)
+        self.assertEqual(payout.state, "error", payout.error)
+        self.import_orders("amazon")
+        self.ship(self.env["sale.order"].search([("ecom_external_ref", "=", unknown)]))
+        for method in ("action_settle", "action_retry", "action_match_bank"):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                getattr(payout.with_user(self.manager), method)()
+        with self.assertRaises(AccessError):
+            payout.with_user(self.manager).read(["state"])
+        self.assertEqual(payout.state, "error")
+        self.assertFalse(payout.move_id)
+        self.assertEqual(orders.invoice_ids.payment_state, "not_paid")
+        # the billing user settles it
+        payout.with_user(self.billing).action_settle()
+        self.assertEqual(payout.state, "settled", payout.error)
         self.assertEqual(orders.invoice_ids.payment_state, "paid")
 
     def test_payouts_of_other_companies_are_hidden(self):
@@ -169,6 +175,23 @@ class TestPayouts(AccountingCase):
         Payout = self.env["ecom.payout"].with_user(self.accountant)
         for view_type in ("form", "list", "search"):
             self.assertTrue(Payout.get_view(view_type=view_type)["arch"])
+        # a parked payout opens for the billing user, who corrects its date
+        channel = next(iter(self.channels.values()))
+        payout = self.env["ecom.payout"].create(
+            {
+                "channel_id": channel.id,
+                "external_ref": "P-PARKED",
+                "currency_id": channel.currency_id.id,
+                "amount": 10.0,
+                "date": "2099-01-01",
+                "state": "parked",
+                "error": "dated in the future",
+                "attempt_count": 5,
+            }
+        )
+        with Form(payout.with_user(self.billing)) as form:
+            form.date = "2024-03-09"
+        self.assertEqual(str(payout.date), "2024-03-09")
         arch = self.env["account.move"].with_user(self.accountant).get_view(view_type="form")
         self.assertIn("ecom_total_mismatch", arch["arch"])
 
@@ -204,6 +227,9 @@ class TestPayouts(AccountingCase):
         self.assert_reconciled(payout, orders, st_line, round(2 * 3.72, 2))
 
     def test_payout_of_unknown_order_is_kept_in_error(self):
+        """A payout of an order not imported yet waits in error, is tried again at each
+        import, is parked after PAYOUT_MAX_ATTEMPTS failures (no more automatic attempts) and
+        settles with Retry once the order is there."""
         if "amazon" not in self.channel_types:
             self.skipTest("the Amazon client is needed")
         refs, orders = self.shipped_orders("amazon", 1, tax_rate=0.2)
@@ -217,6 +243,7 @@ class TestPayouts(AccountingCase):
         channel.action_import_payouts()
         payout = self.env["ecom.payout"].search([("channel_id", "=", channel.id)])
         self.assertEqual(payout.state, "error")
+        self.assertEqual(payout.attempt_count, 1)
         self.assertIn(unknown, payout.error)
         self.assertFalse(payout.move_id)
         self.assertEqual(orders.invoice_ids.payment_state, "not_paid")
@@ -224,11 +251,20 @@ class TestPayouts(AccountingCase):
             [("res_model", "=", "ecom.payout"), ("res_id", "=", payout.id)]
         )
         self.assertEqual(log.status, "error")
-        # once the order is imported and shipped, settling works
+        for attempt in range(2, PAYOUT_MAX_ATTEMPTS + 1):
+            channel.action_import_payouts()
+            self.assertEqual(payout.attempt_count, attempt)
+        self.assertEqual(payout.state, "parked")
+        self.assertIn(unknown, payout.error)
+        channel.action_import_payouts()
+        self.assertEqual(payout.attempt_count, PAYOUT_MAX_ATTEMPTS, "parked: not tried again")
+        self.assertEqual(self.env["ecom.payout"].search_count([("channel_id", "=", channel.id)]), 1)
+        # once the order is imported and shipped, Retry settles it
         self.import_orders("amazon")
         self.ship(self.env["sale.order"].search([("ecom_external_ref", "=", unknown)]))
-        payout.with_user(self.billing).action_settle()
+        payout.with_user(self.billing).action_retry()
         self.assertEqual(payout.state, "settled", payout.error)
+        self.assertEqual(payout.attempt_count, 0)
 
     def test_accountant_reads_payouts_only(self):
         if "amazon" not in self.channel_types:
