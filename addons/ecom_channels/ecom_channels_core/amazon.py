@@ -20,15 +20,16 @@ than this go as one JSON_LISTINGS_FEED, 20), ``feed_poll_interval`` (30 s), ``fe
 ``carrier_codes`` ({our carrier name: Amazon carrier code}).
 """
 
-import gzip
 import hashlib
 import json
 import logging
+import zlib
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from .base import ChannelClient, iso_utc, results_failed, results_ok, to_float, to_int, utc_naive
 from .errors import ChannelError
+from .http import TooLarge, bounded_decompress, megabytes
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class AmazonClient(ChannelClient):
     label = "Amazon"
     #: patchListingsItem updates one SKU per call; large batches go as a feed.
     quantity_batch_size = 1
+    #: Quantities go best as a feed: ``submit_quantities`` then ``quantity_results`` later.
+    async_quantities = True
     rate_limit = (5.0, 10.0)
     page_size = 20
 
@@ -453,21 +456,32 @@ class AmazonClient(ChannelClient):
         return results
 
     def set_quantities(self, items):
-        """One PATCH per SKU up to ``feed_threshold`` items, a JSON_LISTINGS_FEED above."""
+        """One PATCH per SKU up to ``feed_threshold`` items, a JSON_LISTINGS_FEED above.
+
+        A feed is submitted (``submit_quantities``) and its outcome polled
+        (``quantity_results``) every ``feed_poll_interval`` seconds, at most ``feed_timeout``
+        seconds and never past ``max_retry_wait``: when the feed is not processed by then, its
+        items come back failed and retryable, with a message naming the feed id.
+        """
         items = [(str(key), int(qty)) for key, qty in items]
         if len(items) <= self.feed_threshold:
             return super().set_quantities(items)
         results = []
-        size = int(self.options.get("feed_max_messages") or 10000)
-        for start in range(0, len(items), size):
-            chunk = items[start : start + size]
+        for start in range(0, len(items), self.feed_size):
+            chunk = items[start : start + self.feed_size]
             try:
-                results.extend(self._quantity_feed(chunk))
+                feed_id = self.submit_quantities(chunk)
+                results.extend(self._feed_results(feed_id, chunk))
             except ChannelError as exc:
                 results.extend(results_failed(chunk, exc.message, exc.retryable))
         return results
 
     # ------------------------------------------------------------------ feeds
+    @property
+    def feed_size(self):
+        """Most quantities one feed carries (``feed_max_messages``, 10000)."""
+        return int(self.options.get("feed_max_messages") or 10000)
+
     def feed_document(self, items):
         """The JSON_LISTINGS_FEED document (schema v2) setting these quantities."""
         return {
@@ -501,20 +515,51 @@ class AmazonClient(ChannelClient):
         )
 
     def _download(self, document_id):
-        info = self.api("getFeedDocument", "GET", "%s/documents/%s" % (FEEDS, document_id))
+        info = self.api(
+            "getFeedDocument", "GET", "%s/documents/%s" % (FEEDS, quote(str(document_id), safe=""))
+        )
         self._operation = "document"
         response = self.transport.request(
             "GET", info["url"], limiter=self.limiters["document"], describe="feed result download"
         )
         content = response.content
         if (info.get("compressionAlgorithm") or "").upper() == "GZIP":
-            content = gzip.decompress(content)
+            try:
+                content = bounded_decompress(content, self.transport.max_decoded_size)
+            except TooLarge:
+                raise self.error(
+                    "Amazon: the feed processing report is larger than %s once decompressed"
+                    % megabytes(self.transport.max_decoded_size)
+                ) from None
+            except (zlib.error, EOFError):
+                raise self.error(
+                    "Amazon: the feed processing report could not be decompressed", retryable=True
+                ) from None
         try:
-            return json.loads(content.decode("utf-8"))
+            report = json.loads(content.decode("utf-8"))
         except ValueError:
             raise self.error("Amazon: the feed processing report was not valid JSON") from None
+        if not isinstance(report, dict):
+            raise self.error("Amazon: the feed processing report is not an object")
+        return report
 
-    def _quantity_feed(self, items):
+    def submit_quantities(self, items):
+        """Send absolute quantities as one JSON_LISTINGS_FEED; return its feed id at once.
+
+        ``items`` are ``(sku, quantity)`` pairs, at most ``feed_size``. The feed document is
+        created, uploaded and the feed created; nothing waits for Amazon to process it: ask
+        ``quantity_results(feed_id, items)`` later with the same items in the same order.
+        Raises ChannelError when the feed could not be submitted (retryable when trying again
+        later can help). A feed submitted twice is harmless (absolute quantities).
+        """
+        items = [(str(key), int(qty)) for key, qty in items]
+        if not items:
+            raise self.error("Amazon: no quantities to submit")
+        if len(items) > self.feed_size:
+            raise self.error(
+                "Amazon: %d quantities are more than one feed carries (%d)"
+                % (len(items), self.feed_size)
+            )
         content_type = "application/json; charset=UTF-8"
         document = self.api(
             "createFeedDocument",
@@ -525,7 +570,7 @@ class AmazonClient(ChannelClient):
         )
         data = json.dumps(self.feed_document(items)).encode("utf-8")
         self._upload(document["url"], data, content_type)
-        feed_id = self.api(
+        answer = self.api(
             "createFeed",
             "POST",
             "%s/feeds" % FEEDS,
@@ -535,44 +580,127 @@ class AmazonClient(ChannelClient):
                 "inputFeedDocumentId": document["feedDocumentId"],
             },
             idempotent=True,  # absolute quantities: a feed submitted twice changes nothing
-        )["feedId"]
-        feed = self.wait_for_feed(feed_id)
-        status = feed.get("processingStatus")
-        if status != "DONE" and not feed.get("resultFeedDocumentId"):
-            return results_failed(items, "Amazon: feed %s ended %s" % (feed_id, status))
-        report = self._download(feed["resultFeedDocumentId"])
+        )
+        feed_id = answer.get("feedId") if isinstance(answer, dict) else None
+        if not feed_id or not isinstance(feed_id, str | int):
+            raise self.error("Amazon: createFeed answered no feed id", retryable=True)
+        return str(feed_id)
+
+    def quantity_results(self, feed_id, items):
+        """The outcome of the quantity feed ``feed_id`` (one ``getFeed`` call, no waiting).
+
+        ``items`` are the ``(sku, quantity)`` pairs given to ``submit_quantities``, in the same
+        order. Returns None while Amazon has the feed ``IN_QUEUE`` or ``IN_PROGRESS``; when it
+        is ``DONE``, one QuantityResult per item read from the processing report (an item with
+        an ERROR issue failed, not retryable); when it is ``CANCELLED`` or ``FATAL`` (or unknown
+        to Amazon), every item failed and retryable, to be sent again. Raises a retryable
+        ChannelError when Amazon cannot be asked now (ask again later).
+        """
+        items = [(str(key), int(qty)) for key, qty in items]
+        feed_id = str(feed_id)
+        try:
+            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, quote(feed_id, safe="")))
+        except ChannelError as exc:
+            if exc.retryable:
+                raise
+            return results_failed(
+                items,
+                "Amazon: feed %s cannot be read (%s); the quantities will be sent again"
+                % (feed_id, exc.message),
+                retryable=True,
+            )
+        status = feed.get("processingStatus") if isinstance(feed, dict) else None
+        if status in ("IN_QUEUE", "IN_PROGRESS"):
+            return None
+        report, report_error = None, ""
+        document_id = feed.get("resultFeedDocumentId") if isinstance(feed, dict) else None
+        if document_id:
+            try:
+                report = self._download(document_id)
+            except ChannelError as exc:
+                if exc.retryable and status == "DONE":
+                    raise
+                report_error = exc.message
+        if status == "DONE" and report is not None:
+            return self._report_results(feed_id, report, items)
+        if status == "DONE":
+            message = "Amazon: feed %s is done but its processing report cannot be read%s" % (
+                feed_id,
+                " (%s)" % report_error if report_error else "",
+            )
+            return results_failed(items, message, retryable=True)
+        general = []
+        if report is not None:
+            general = self._report_issues(report).get(None, [])[:5]
+        message = "Amazon: feed %s ended %s" % (feed_id, status or "without a status")
+        if general:
+            message = "%s: %s" % (message, "; ".join(general))
+        return results_failed(items, message, retryable=True)
+
+    @staticmethod
+    def _report_issues(report):
+        """ERROR issues of a processing report by messageId (None: about the whole feed)."""
         problems = {}
         for issue in report.get("issues") or []:
-            if issue.get("severity") == "ERROR":
-                problems.setdefault(issue.get("messageId"), []).append(
+            if isinstance(issue, dict) and issue.get("severity") == "ERROR":
+                number = issue.get("messageId")
+                problems.setdefault(number if isinstance(number, int) else None, []).append(
                     "%s: %s" % (issue.get("code"), issue.get("message"))
                 )
-        if status != "DONE":
-            general = "; ".join(problems.get(None, [])[:5])
-            message = "Amazon: feed %s ended %s" % (feed_id, status)
-            return results_failed(items, "%s: %s" % (message, general) if general else message)
-        return [
-            QuantityResult(sku, qty, True)
-            if number not in problems
-            else QuantityResult(sku, qty, False, "Amazon: %s" % "; ".join(problems[number]))
-            for number, (sku, qty) in enumerate(items, start=1)
-        ]
+        return problems
+
+    def _report_results(self, feed_id, report, items):
+        problems = self._report_issues(report)
+        general = problems.get(None, [])
+        results = []
+        for number, (sku, qty) in enumerate(items, start=1):
+            if number in problems:
+                message = "Amazon: %s" % "; ".join(problems[number])
+                results.append(QuantityResult(sku, qty, False, message))
+            elif general:
+                message = "Amazon: feed %s: %s" % (feed_id, "; ".join(general[:5]))
+                results.append(QuantityResult(sku, qty, False, message))
+            else:
+                results.append(QuantityResult(sku, qty, True))
+        return results
+
+    def _feed_results(self, feed_id, items):
+        """Poll ``quantity_results`` within ``feed_timeout`` and ``max_retry_wait``."""
+        interval = float(self.options.get("feed_poll_interval") or 30)
+        limit = float(self.options.get("feed_timeout") or 1800)
+        started = self.clock()
+        while True:
+            results = self.quantity_results(feed_id, items)
+            if results is not None:
+                return results
+            waiting = self.error(
+                "Amazon: feed %s was not processed within the time allowed; the quantities "
+                "will be sent again" % feed_id,
+                retryable=True,
+            )
+            if self.clock() - started + interval > limit:
+                return results_failed(items, waiting.message, retryable=True)
+            try:
+                self.wait(interval, waiting)
+            except ChannelError as exc:
+                return results_failed(items, exc.message, retryable=True)
 
     def wait_for_feed(self, feed_id):
-        """Poll getFeed until the feed is DONE, FATAL or CANCELLED (or ``feed_timeout``)."""
+        """Poll getFeed until the feed is DONE, FATAL or CANCELLED (or ``feed_timeout``, or
+        ``max_retry_wait``: then a retryable ChannelError naming the feed)."""
         interval = float(self.options.get("feed_poll_interval") or 30)
         deadline = self.clock() + float(self.options.get("feed_timeout") or 1800)
         while True:
-            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, feed_id))
+            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, quote(str(feed_id), safe="")))
             if feed.get("processingStatus") in ("DONE", "FATAL", "CANCELLED"):
                 return feed
+            error = self.error(
+                "Amazon: feed %s still %s after waiting" % (feed_id, feed.get("processingStatus")),
+                retryable=True,
+            )
             if self.clock() >= deadline:
-                raise self.error(
-                    "Amazon: feed %s still %s after waiting"
-                    % (feed_id, feed.get("processingStatus")),
-                    retryable=True,
-                )
-            self.sleep(interval)
+                raise error
+            self.wait(interval, error)
 
     # ------------------------------------------------------------------ orders
     @staticmethod
@@ -690,7 +818,7 @@ class AmazonClient(ChannelClient):
             except ChannelError as exc:
                 if not exc.retryable or attempt >= self.retry.max_attempts:
                     raise
-                self.sleep(self.retry.delay(attempt, exc.retry_after))
+                self.wait(self.retry.delay(attempt, exc.retry_after), exc)
                 continue
             # nothing left after a failed attempt: that attempt went through
             return shipment.order_ref if done is None and attempt > 1 else done

@@ -173,7 +173,10 @@ class ShopifyClient(ChannelClient):
             self._cost_available + (now - self._cost_stamp) * self._restore_rate,
         )
         if available < cost:
-            self.sleep((cost - available) / self._restore_rate)
+            self.wait(
+                (cost - available) / self._restore_rate,
+                self.error("Shopify: query cost limit reached (throttled)", retryable=True),
+            )
 
     def _note_cost(self, extensions):
         status = ((extensions or {}).get("cost") or {}).get("throttleStatus") or {}
