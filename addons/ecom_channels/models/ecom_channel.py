@@ -1078,12 +1078,12 @@ class EcomChannel(models.Model):
                     UNION ALL
                        SELECT f.channel_id, 0
                          FROM ecom_stock_feed f
-                        WHERE f.channel_id = ANY(%(ids)s)
-                          AND f.next_check <= now() AT TIME ZONE 'UTC'
+                        WHERE f.channel_id = ANY(%(ids)s) AND f.next_check <= %(now)s
                    ) AS due
                    GROUP BY channel_id
                    ORDER BY min(first), channel_id""",
                 ids=self.ids,
+                now=fields.Datetime.now(),
             )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
@@ -1437,7 +1437,7 @@ class EcomChannel(models.Model):
                         "%(drift)s of %(checked)s listings drifted on the channel; "
                         "%(queued)s corrections queued.\n%(lines)s",
                         drift=len(drifts),
-                        checked=len(listings),
+                        checked=len(local),
                         queued=len(to_push),
                         lines="\n".join(lines),
                     ),
@@ -1461,7 +1461,7 @@ class EcomChannel(models.Model):
                     self.env._(
                         "%(checked)s listings checked: every quantity on the channel is the one "
                         "last sent.",
-                        checked=len(listings),
+                        checked=len(local),
                     ),
                 )
             )
@@ -1470,7 +1470,7 @@ class EcomChannel(models.Model):
             {"stock_last_reconcile_date": fields.Datetime.now(), "stock_reconcile_retry_at": False}
         )
         return {
-            "checked": len(listings),
+            "checked": len(local),
             "drift": len(drifts),
             "queued": queued,
             "skipped": skipped,

@@ -503,7 +503,9 @@ class EcomChannelListing(models.Model):
         try:
             with channel._get_client() as client, record_retries(client) as retries:
                 if self._quantities_go_async(client, items):
-                    feed_ref = client.submit_quantities(items)
+                    size = max(int(getattr(client, "feed_size", 0) or len(items)), 1)
+                    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+                    submitted = [(client.submit_quantities(chunk), chunk) for chunk in chunks]
                     results = None
                 else:
                     results = client.set_quantities(items)
@@ -522,25 +524,27 @@ class EcomChannelListing(models.Model):
             return counts
         logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
         if results is None:
-            feed = self.env["ecom.stock.feed"].sudo()._submitted(channel, feed_ref, items, by_key)
-            Outbox._attach_feed(
-                [i for listing in by_key.values() for i in events.get(listing.id, [])], feed
-            )
+            Feed = self.env["ecom.stock.feed"].sudo()
+            for feed_ref, chunk in submitted:
+                feed = Feed._submitted(channel, feed_ref, chunk, by_key)
+                Outbox._attach_feed(
+                    [i for key, _qty in chunk for i in events.get(by_key[key].id, [])], feed
+                )
+                logs.append(
+                    channel._sync_log_vals(
+                        "push stock",
+                        "ok",
+                        self.env._(
+                            "%(count)s quantities submitted as feed %(feed)s; the results are "
+                            "read at %(when)s.",
+                            count=len(chunk),
+                            feed=feed_ref,
+                            when=feed.next_check,
+                        ),
+                    )
+                )
             channel._stock_push_succeeded()
             counts["submitted"] = len(items)
-            logs.append(
-                channel._sync_log_vals(
-                    "push stock",
-                    "ok",
-                    self.env._(
-                        "%(count)s quantities submitted as feed %(feed)s; the results are read "
-                        "at %(when)s.",
-                        count=len(items),
-                        feed=feed_ref,
-                        when=feed.next_check,
-                    ),
-                )
-            )
             self.env["ecom.sync.log"]._create_logs(logs)
             return counts
         applied = self._apply_quantity_results(channel, results, by_key, events)
@@ -590,8 +594,11 @@ class EcomChannelListing(models.Model):
             "logs": [],
         }
         if failed and not accepted and all(retryable):
-            # The channel took nothing and may later (down, throttling): back off as a whole.
-            retry_at = channel._stock_push_failed()
+            # The channel took nothing and may later (down, throttling): back off as a whole,
+            # as long as it asked (``retry_after`` of a result, when the client gives one).
+            retry_at = channel._stock_push_failed(
+                max(failed, key=lambda f: getattr(f[1], "retry_after", None) or 0)[1]
+            )
             message = self.env._(
                 "%(count)s quantities not sent, kept in the outbox until %(retry)s: %(error)s",
                 count=len(failed),

@@ -68,10 +68,11 @@ class EcomStockFeed(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM ecom_stock_feed
-                    WHERE channel_id = %s AND next_check <= now() AT TIME ZONE 'UTC'
+                    WHERE channel_id = %s AND next_check <= %s
                  ORDER BY id
                       FOR UPDATE SKIP LOCKED""",
                 channel.id,
+                fields.Datetime.now(),
             )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])

@@ -73,10 +73,11 @@ class TestChannelEndpoints(EcomChannelsCase):
                         channel = self.create_channel(channel_type, url, "ok %s %s" % (flag, url))
                         self.assertEqual(channel.api_base_url, url)
                 for channel_type, url, reason in bad:
-                    with self.subTest(flag=flag, url=url), self.assertRaises(ValidationError) as err:
-                        self.create_channel(channel_type, url)
-                    self.assertIn(reason, str(err.exception))
-                    self.assertIn("cannot be used", str(err.exception))
+                    with self.subTest(flag=flag, url=url):
+                        with self.assertRaises(ValidationError) as err:
+                            self.create_channel(channel_type, url)
+                        self.assertIn(reason, str(err.exception))
+                        self.assertIn("cannot be used", str(err.exception))
         # Changing the type checks the URL again.
         shop = self.env["ecom.channel"].search([("api_base_url", "=", good["shopify"])], limit=1)
         with self.assertRaises(ValidationError) as err:

@@ -48,8 +48,15 @@ class TestSyncLog(EcomChannelsCase):
                 log = channel._log_sync("push stock", "warning", "Slow answer")
                 self.assertEqual(log.env.uid, user.id)
                 self.assertEqual(log.create_uid, user)
-                logs = self.env["ecom.sync.log"].with_user(user)._create_logs(
-                    [channel._sync_log_vals("push stock", "ok", "Sent %d" % i) for i in range(3)]
+                logs = (
+                    self.env["ecom.sync.log"]
+                    .with_user(user)
+                    ._create_logs(
+                        [
+                            channel._sync_log_vals("push stock", "ok", "Sent %d" % i)
+                            for i in range(3)
+                        ]
+                    )
                 )
                 self.assertEqual(len(logs), 3)
                 self.assertEqual(logs.mapped("channel_id"), self.channel)
@@ -103,9 +110,7 @@ class TestSyncLog(EcomChannelsCase):
         self.assertEqual(settings.ecom_sync_log_retention_days, 90)
         settings.ecom_sync_log_retention_days = 14
         settings.execute()
-        self.assertEqual(
-            self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM), "14"
-        )
+        self.assertEqual(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM), "14")
         self.assertEqual(self.env["ecom.sync.log"]._retention_days(), 14)
         cron = self.env.ref("ecom_channels.ecom_sync_log_cron_delete_old")
         self.assertTrue(cron.active)
