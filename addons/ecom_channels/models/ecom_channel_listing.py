@@ -63,8 +63,6 @@ CONTENT_FIELDS = frozenset(
 )
 #: Content a good listing has whatever the channel requires (counted in the completeness).
 RECOMMENDED_CHECKS = 5
-#: Progress is logged (and reported to a running cron) every so many listings.
-PROGRESS_STEP = 10
 
 
 @contextlib.contextmanager
