@@ -737,7 +737,12 @@ class AmazonApp(ChannelApp):
             payload["NextToken"] = base64.b64encode(
                 json.dumps(dict(state, start=state["start"] + state["size"])).encode()
             ).decode()
-        return self._answer({"payload": payload}, ORDERS_MODEL, "GetOrdersResponse")
+        response = self._answer({"payload": payload}, ORDERS_MODEL, "GetOrdersResponse")
+        if self.raw_orders and "NextToken" not in payload:
+            # as they are (not checked against the model), after the regular ones
+            payload["Orders"] = page + list(self.raw_orders)
+            response.body = json.dumps({"payload": payload}).encode("utf-8")
+        return response
 
     def _get_order(self, order_id):
         order = self.orders.get(order_id)
@@ -751,6 +756,9 @@ class AmazonApp(ChannelApp):
         )
 
     def _getOrderItems(self, request, body, order_id):  # noqa: N802
+        if order_id in self.raw_order_items and order_id not in self.orders:
+            payload = {"AmazonOrderId": order_id, "OrderItems": self.raw_order_items[order_id]}
+            return Response.json({"payload": payload})
         self._get_order(order_id)
         items = self.order_items[order_id]
         start = int(request.arg("NextToken") or 0)

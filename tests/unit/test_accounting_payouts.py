@@ -193,3 +193,91 @@ def test_ebay_finances_wrong_token(emu, fake_time):
         bay.access_token = "wrong"
         with pytest.raises(ChannelError, match="401|Invalid access token"):
             list(ebay.fetch_payouts(bay))
+
+
+# ---------------------------------------------------------------------- hostile payouts
+def test_ebay_bad_payouts_are_reported_not_raised(emu, fake_time):
+    app = emu.apps["ebay"]
+    order = app.seed_order(LINES)["id"]
+    app.seed_payout([order])
+    with client(emu, fake_time, "ebay") as bay:
+        [good] = list(ebay.fetch_payouts(bay))
+        raw = good.raw
+        bad_date = dict(raw, payoutId="P-DATE", payoutDate="yesterday")
+        no_id = {k: v for k, v in raw.items() if k != "payoutId"}
+        bad_amount = dict(raw, payoutId="P-AMOUNT", amount={"value": "lots", "currency": "GBP"})
+        page = {"payouts": [raw, bad_date, no_id, bad_amount, "junk"], "total": 5}
+        emu.inject("ebay", "body", body=page, match="v1/payout")
+        payouts = list(ebay.fetch_payouts(bay))
+    assert len(payouts) == 5
+    by_ref = {p.external_ref: p for p in payouts if p.external_ref}
+    assert by_ref[good.external_ref].problems == []
+    assert by_ref[good.external_ref].check()
+    assert by_ref["P-DATE"].problems == ["payout date 'yesterday' cannot be read"]
+    assert by_ref["P-AMOUNT"].problems == ["payout amount 'lots' is not a number"]
+    nameless = [p for p in payouts if not p.external_ref]
+    assert sorted(p.problems[0] for p in nameless) == [
+        "payout id is missing",
+        "the payout is not an object: 'junk'",
+    ]
+    assert all(p.raw for p in payouts)
+
+
+def test_shopify_bad_transactions_are_reported_on_their_payout(emu, fake_time):
+    app = emu.apps["shopify"]
+    order = app.seed_order(LINES)["id"]
+    app.seed_payout([order])
+    with client(emu, fake_time, "shopify") as shop:
+        [good] = list(shopify.fetch_payouts(shop))
+        page = {
+            "data": {
+                "shopifyPaymentsAccount": {
+                    "balanceTransactions": {
+                        "pageInfo": {"hasNextPage": False, "endCursor": None},
+                        "nodes": [
+                            {"id": "tx-1", "type": "CHARGE", "amount": {"amount": "abc"}},
+                            "junk",
+                        ],
+                    }
+                }
+            }
+        }
+        emu.inject("shopify", "body", body=page, match="PayoutTransactions")
+        [payout] = list(shopify.fetch_payouts(shop))
+    assert payout.external_ref == good.external_ref
+    assert payout.problems == [
+        "transaction tx-1: amount 'abc' is not a number",
+        "transaction 2 is not an object: 'junk'",
+    ]
+
+
+def test_amazon_payout_whose_events_are_refused_is_reported(emu, fake_time):
+    app = emu.apps["amazon"]
+    order = app.seed_order(LINES, shipping=4.8)["id"]
+    seeded = app.seed_payout([order])
+    emu.inject("amazon", "body", body={"errors": []}, status=404, match="financialEvents")
+    with client(emu, fake_time, "amazon") as amz:
+        [payout] = list(amazon.fetch_payouts(amz))
+    assert payout.external_ref == seeded["id"] and payout.lines == []
+    assert payout.problems[0].startswith("its transactions cannot be read")
+
+
+def test_amazon_payout_events_down_is_a_retryable_error(emu, fake_time):
+    app = emu.apps["amazon"]
+    app.seed_payout([app.seed_order(LINES)["id"]])
+    emu.inject("amazon", "503", match="financialEvents", count=10)
+    with client(emu, fake_time, "amazon") as amz:
+        with pytest.raises(ChannelError) as err:
+            list(amazon.fetch_payouts(amz))
+    assert err.value.retryable
+
+
+def test_a_payout_page_of_the_wrong_shape_is_a_channel_error(emu, fake_time):
+    emu.inject("ebay", "body", body={"payouts": {"not": "a list"}}, match="v1/payout")
+    with client(emu, fake_time, "ebay") as bay:
+        with pytest.raises(ChannelError, match="not a list"):
+            list(ebay.fetch_payouts(bay))
+    emu.inject("shopify", "body", body={"data": {"shopifyPaymentsAccount": {}}}, match="Payouts")
+    with client(emu, fake_time, "shopify") as shop:
+        with pytest.raises(ChannelError, match="reading the payouts"):
+            list(shopify.fetch_payouts(shop))

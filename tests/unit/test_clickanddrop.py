@@ -167,3 +167,73 @@ def test_emulator_pdf_is_valid():
     pdf = render_pdf([["Hello (world)"], ["Page 2"]])
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 2 and "Hello (world)" in reader.pages[0].extract_text()
+
+
+# ---------------------------------------------------------------------- hostile answers
+def pieces(secret, size=4):
+    return {secret[i : i + size] for i in range(len(secret) - size + 1)}
+
+
+def test_the_key_never_follows_a_redirect_to_another_host(emu, fake_time):
+    emu.inject("clickanddrop", "redirect", match="CreateOrdersAsync")
+    with pytest.raises(CarrierError, match="another host") as err:
+        make_client(emu, fake_time).create_shipments([request(1)])
+    assert not err.value.retryable
+    assert emu.trap.requests == [] and not emu.trap.received(KEY)
+
+
+def test_an_answer_cut_mid_body_after_create_is_not_a_duplicate(emu, fake_time):
+    emu.inject("clickanddrop", "cut", match="CreateOrdersAsync")
+    results = make_client(emu, fake_time).create_shipments([request(1), request(2)])
+    assert not any(isinstance(r, CarrierError) for r in results.values())
+    assert len(orders(emu)) == 2
+    assert len(emu.calls("clickanddrop", "CreateOrdersAsync")) == 1
+
+
+def test_invalid_json_is_a_carrier_error(emu, fake_time):
+    emu.inject("clickanddrop", "body", body="{oops", count=10)
+    with pytest.raises(CarrierError, match="could not be read") as err:
+        make_client(emu, fake_time).version()
+    assert err.value.retryable
+
+
+def test_an_unreadable_created_order_fails_alone(emu, fake_time):
+    answer = {
+        "successCount": 3,
+        "errorsCount": 0,
+        "createdOrders": [
+            {"orderReference": "WH/OUT/00001", "orderIdentifier": 5, "label": "!!!notbase64"},
+            {"orderReference": "WH/OUT/00002"},
+            "not an object",
+        ],
+        "failedOrders": [{"order": None, "errors": None}],
+    }
+    emu.inject("clickanddrop", "body", body=answer, match="CreateOrdersAsync")
+    results = make_client(emu, fake_time).create_shipments([request(1), request(2), request(3)])
+    for ref in ("WH/OUT/00001", "WH/OUT/00002", "WH/OUT/00003"):
+        assert isinstance(results[ref], CarrierError) and results[ref].retryable, ref
+    assert results["WH/OUT/00001"].reference == "WH/OUT/00001"
+    assert "could not be read" in results["WH/OUT/00001"].message
+
+
+def test_an_answer_of_the_wrong_shape_is_a_carrier_error(emu, fake_time):
+    emu.inject("clickanddrop", "body", body=[1, 2], match="DeleteOrdersAsync")
+    with pytest.raises(CarrierError, match="cancelling labels"):
+        make_client(emu, fake_time).delete_orders([1001])
+
+
+def test_an_echoed_key_leaves_no_piece_in_the_error(emu, fake_time):
+    emu.inject("clickanddrop", "echo_secret", offset=285)
+    with pytest.raises(CarrierError) as err:
+        make_client(emu, fake_time).version()
+    text = err.value.message + err.value.payload
+    assert not [p for p in pieces(KEY) if p in text]
+
+
+def test_long_waits_are_handed_back_to_the_caller(emu, fake_time):
+    client = make_client(emu, fake_time)
+    client.transport.max_retry_wait = 10
+    emu.inject("clickanddrop", "429", retry_after=120)
+    with pytest.raises(CarrierError, match="try again later") as err:
+        client.version()
+    assert err.value.retryable and err.value.retry_after == 120 and fake_time.sleeps == []

@@ -6,8 +6,17 @@ Amazon's fees (``ItemFeeList``, negative amounts), its refund events the money g
 """
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
-from .payouts import Payout, PayoutLine, cents, merge_lines
+from .payouts import (
+    Payout,
+    PayoutLine,
+    cents,
+    merge_lines,
+    payout_reader,
+    read_payout,
+    transactions_problem,
+)
 
 GROUPS = "/finances/v0/financialEventGroups"
 GROUP_EVENTS = "/finances/v0/financialEventGroups/%s/financialEvents"
@@ -17,15 +26,10 @@ def _iso(value):
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse(value):
-    if not value:
-        return None
-    dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
-
-
-def _amount(currency):
-    return float((currency or {}).get("CurrencyAmount") or 0.0)
+def _amount(currency, reader=None, what="amount"):
+    if reader is None:
+        return float((currency or {}).get("CurrencyAmount") or 0.0)
+    return reader.number(reader.mapping(currency, what).get("CurrencyAmount"), what)
 
 
 def _pages(client, operation, path, params, payload_key):
@@ -39,71 +43,126 @@ def _pages(client, operation, path, params, payload_key):
             return
 
 
-def _event_line(event, kind):
+def _list(reader, value, what):
+    return reader.items(value, what, required=False)
+
+
+def _event_line(event, kind, reader, number=1):
+    what = "%s event %s" % (kind, event.get("AmazonOrderId") or number)
     amount = fee = 0
     details = {}
-    for item in event.get("ShipmentItemList") or event.get("ShipmentItemAdjustmentList") or []:
-        for charge in item.get("ItemChargeList") or item.get("ItemChargeAdjustmentList") or []:
-            amount += cents(_amount(charge.get("ChargeAmount")))
-        for fee_component in item.get("ItemFeeList") or item.get("ItemFeeAdjustmentList") or []:
-            value = -cents(_amount(fee_component.get("FeeAmount")))  # fees are negative
+    items = _list(
+        reader,
+        event.get("ShipmentItemList") or event.get("ShipmentItemAdjustmentList"),
+        "%s: items" % what,
+    )
+    for _n, item in reader.entries(items, "%s: item" % what):
+        charges = _list(
+            reader,
+            item.get("ItemChargeList") or item.get("ItemChargeAdjustmentList"),
+            "%s: charges" % what,
+        )
+        for _m, charge in reader.entries(charges, "%s: charge" % what):
+            amount += cents(_amount(charge.get("ChargeAmount"), reader, "%s: charge" % what))
+        fees = _list(
+            reader, item.get("ItemFeeList") or item.get("ItemFeeAdjustmentList"), "%s: fees" % what
+        )
+        for _m, fee_component in reader.entries(fees, "%s: fee" % what):
+            # fees are negative
+            value = -cents(_amount(fee_component.get("FeeAmount"), reader, "%s: fee" % what))
             fee += value
-            name = fee_component.get("FeeType") or "Fee"
+            name = reader.text(fee_component.get("FeeType"), "%s: fee type" % what) or "Fee"
             details[name] = (cents(details.get(name, 0)) + value) / 100.0
+    order_ref = reader.text(event.get("AmazonOrderId"), "%s: AmazonOrderId" % what)
     return PayoutLine(
         kind,
         amount=amount / 100.0,
         fee=fee / 100.0,
-        order_ref=event.get("AmazonOrderId") or "",
-        external_ref=event.get("AmazonOrderId") or "",
+        order_ref=order_ref,
+        external_ref=order_ref,
         fee_details=details,
     )
 
 
-def group_lines(client, group_id):
-    """The payout lines of one financial event group."""
+def group_lines(client, group_id, reader=None):
+    """The payout lines of one financial event group; what cannot be read goes to
+    ``reader``'s problems."""
+    reader = reader or client.new_reader()
     lines = []
     for events in _pages(
         client,
         "listFinancialEventsByGroupId",
-        GROUP_EVENTS % group_id,
+        GROUP_EVENTS % quote(str(group_id), safe=""),
         {"MaxResultsPerPage": 100},
         "FinancialEvents",
     ):
-        lines += [_event_line(e, "order") for e in events.get("ShipmentEventList") or []]
-        lines += [_event_line(e, "refund") for e in events.get("RefundEventList") or []]
-        for event in events.get("ServiceFeeEventList") or []:
-            fee = -sum(cents(_amount(f.get("FeeAmount"))) for f in event.get("FeeList") or [])
+        events = reader.mapping(events, "financial events")
+        for kind, key in (("order", "ShipmentEventList"), ("refund", "RefundEventList")):
+            found = _list(reader, events.get(key), key)
+            lines += [
+                _event_line(event, kind, reader, number)
+                for number, event in reader.entries(found, "%s event" % kind)
+            ]
+        service_fees = _list(reader, events.get("ServiceFeeEventList"), "ServiceFeeEventList")
+        for number, event in reader.entries(service_fees, "service fee event"):
+            what = "service fee event %d" % number
+            fees = _list(reader, event.get("FeeList"), "%s: fees" % what)
+            fee = -sum(
+                cents(_amount(f.get("FeeAmount"), reader, "%s: fee" % what))
+                for _m, f in reader.entries(fees, "%s: fee" % what)
+            )
             lines.append(
                 PayoutLine(
                     "charge",
                     fee=fee / 100.0,
-                    order_ref=event.get("AmazonOrderId") or "",
-                    description=event.get("FeeDescription") or event.get("FeeReason") or "",
+                    order_ref=reader.text(event.get("AmazonOrderId"), "%s: order" % what),
+                    description=reader.text(
+                        event.get("FeeDescription") or event.get("FeeReason"),
+                        "%s: description" % what,
+                    ),
                 )
             )
     return merge_lines(lines)
 
 
+def _read_group(group, reader, client):
+    ref = reader.external_ref = reader.ref(group.get("FinancialEventGroupId"), "payout id")
+    total = reader.mapping(group.get("OriginalTotal"), "payout total")
+    lines = []
+    if ref:
+        try:
+            lines = group_lines(client, ref, reader)
+        except Exception as exc:
+            if not hasattr(exc, "retryable"):  # not the client's ChannelError
+                raise
+            reader.note(transactions_problem(exc))
+    date = group.get("FundTransferDate") or group.get("FinancialEventGroupEnd")
+    return Payout(
+        external_ref=ref,
+        amount=reader.number(total.get("CurrencyAmount"), "payout amount", required=True),
+        currency=reader.text(total.get("CurrencyCode"), "payout currency"),
+        date=reader.date(date, "payout date", required=True),
+        status=reader.text(group.get("FundTransferStatus"), "payout status"),
+        lines=lines,
+    )
+
+
+@payout_reader
 def fetch_payouts(client, since=None, lookback_days=90):
-    """Closed, transferred financial event groups started after ``since`` (naive UTC)."""
+    """Closed, transferred financial event groups started after ``since`` (naive UTC).
+
+    A payout that cannot be fully read is yielded with ``problems`` (see payouts.py)."""
     start = since or datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=lookback_days)
     params = {"MaxResultsPerPage": 100, "FinancialEventGroupStartedAfter": _iso(start)}
     for groups in _pages(
         client, "listFinancialEventGroups", GROUPS, params, "FinancialEventGroupList"
     ):
+        if not isinstance(groups, list):
+            raise client.error("Amazon: the financial event groups are not a list")
         for group in groups:
-            if group.get("ProcessingStatus") != "Closed":
-                continue  # still collecting events: not paid yet
-            if group.get("FundTransferStatus") not in ("Succeeded", "Transferred"):
-                continue  # not sent to the bank (yet)
-            total = group.get("OriginalTotal") or {}
-            yield Payout(
-                external_ref=group["FinancialEventGroupId"],
-                amount=_amount(total),
-                currency=total.get("CurrencyCode") or "",
-                date=_parse(group.get("FundTransferDate") or group.get("FinancialEventGroupEnd")),
-                status=group.get("FundTransferStatus") or "",
-                lines=group_lines(client, group["FinancialEventGroupId"]),
-                raw=group,
-            )
+            if isinstance(group, dict):
+                if group.get("ProcessingStatus") != "Closed":
+                    continue  # still collecting events: not paid yet
+                if group.get("FundTransferStatus") not in ("Succeeded", "Transferred"):
+                    continue  # not sent to the bank (yet)
+            yield read_payout(client, group, _read_group, client)

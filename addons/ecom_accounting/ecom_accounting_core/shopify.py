@@ -5,9 +5,14 @@ A charge transaction is an order paid (``amount``) less Shopify's fee (``fee``);
 negative; adjustments and other types carry fees only.
 """
 
-from datetime import datetime, timezone
-
-from .payouts import Payout, PayoutLine, merge_lines
+from .payouts import (
+    Payout,
+    PayoutLine,
+    merge_lines,
+    payout_reader,
+    read_payout,
+    transactions_problem,
+)
 
 Q_PAYOUTS = """
 query Payouts($first: Int!, $after: String) {
@@ -39,15 +44,10 @@ query PayoutTransactions($first: Int!, $after: String, $query: String) {
 KINDS = {"CHARGE": "order", "REFUND": "refund"}
 
 
-def _parse(value):
-    if not value:
-        return None
-    dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
-
-
-def _money(value):
-    return float((value or {}).get("amount") or 0.0)
+def _money(value, reader=None, what="amount"):
+    if reader is None:
+        return float((value or {}).get("amount") or 0.0)
+    return reader.number(reader.mapping(value, what).get("amount"), what)
 
 
 def _connection(client, document, key, variables):
@@ -58,19 +58,24 @@ def _connection(client, document, key, variables):
         if account is None:
             return
         page = account[key]
-        yield from page["nodes"]
+        yield from page["nodes"] or []
         if not page["pageInfo"]["hasNextPage"]:
             return
         after = page["pageInfo"]["endCursor"]
 
 
-def payout_lines(client, payout_legacy_id):
+def payout_lines(client, payout_legacy_id, reader=None):
+    """The payout lines of one payout; what cannot be read goes to ``reader``'s problems."""
+    reader = reader or client.new_reader()
     lines = []
     query = "payments_transfer_id:%s" % payout_legacy_id
-    for tx in _connection(client, Q_TRANSACTIONS, "balanceTransactions", {"query": query}):
+    transactions = _connection(client, Q_TRANSACTIONS, "balanceTransactions", {"query": query})
+    for number, tx in reader.entries(transactions, "transaction"):
+        what = "transaction %s" % (tx.get("id") or number)
         kind = KINDS.get(tx.get("type"), "charge")
-        order = tx.get("associatedOrder") or {}
-        amount, fee = _money(tx.get("amount")), _money(tx.get("fee"))
+        order = reader.mapping(tx.get("associatedOrder"), "%s: order" % what)
+        amount = _money(tx.get("amount"), reader, "%s: amount" % what)
+        fee = _money(tx.get("fee"), reader, "%s: fee" % what)
         if kind == "charge":  # not an order: everything it moves is a charge (or a credit)
             amount, fee = 0.0, round(fee - amount, 2)
         lines.append(
@@ -78,28 +83,47 @@ def payout_lines(client, payout_legacy_id):
                 kind,
                 amount=amount,
                 fee=fee,
-                order_ref=order.get("id") or "",
-                external_ref=tx.get("id") or "",
-                description=tx.get("type") or "",
+                order_ref=reader.text(order.get("id"), "%s: order id" % what),
+                external_ref=reader.text(tx.get("id"), "%s: id" % what),
+                description=reader.text(tx.get("type"), "%s: type" % what),
             )
         )
     return merge_lines(lines)
 
 
+def _read_payout(node, reader, client):
+    ref = reader.external_ref = reader.ref(node.get("id"), "payout id")
+    net = reader.mapping(node.get("net"), "payout net")
+    lines = []
+    legacy = node.get("legacyResourceId")
+    if legacy in (None, ""):
+        reader.note("payout legacyResourceId is missing: its transactions cannot be read")
+    else:
+        try:
+            lines = payout_lines(client, legacy, reader)
+        except Exception as exc:
+            if not hasattr(exc, "retryable"):  # not the client's ChannelError
+                raise
+            reader.note(transactions_problem(exc))
+    return Payout(
+        external_ref=ref,
+        amount=reader.number(net.get("amount"), "payout amount", required=True),
+        currency=reader.text(net.get("currencyCode"), "payout currency"),
+        date=reader.date(node.get("issuedAt"), "payout date", required=True),
+        status=reader.text(node.get("status"), "payout status"),
+        lines=lines,
+    )
+
+
+@payout_reader
 def fetch_payouts(client, since=None):
-    """Paid payouts issued after ``since`` (naive UTC), newest first as Shopify lists them."""
+    """Paid payouts issued after ``since`` (naive UTC), newest first as Shopify lists them.
+
+    A payout that cannot be fully read is yielded with ``problems`` (see payouts.py)."""
     for node in _connection(client, Q_PAYOUTS, "payouts", {}):
-        if node.get("status") != "PAID":
+        if isinstance(node, dict) and node.get("status") != "PAID":
             continue
-        issued = _parse(node.get("issuedAt"))
-        if since and issued and issued < since:
+        payout = read_payout(client, node, _read_payout, client)
+        if since and payout.date and payout.date < since and not payout.problems:
             continue
-        yield Payout(
-            external_ref=node["id"],
-            amount=_money(node.get("net")),
-            currency=(node.get("net") or {}).get("currencyCode") or "",
-            date=issued,
-            status=node.get("status") or "",
-            lines=payout_lines(client, node.get("legacyResourceId")),
-            raw=node,
-        )
+        yield payout

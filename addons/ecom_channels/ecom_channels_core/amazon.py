@@ -27,7 +27,16 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from .base import ChannelClient, iso_utc, results_failed, results_ok, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    iso_utc,
+    line_label,
+    results_failed,
+    results_ok,
+    to_float,
+    to_int,
+)
 from .errors import ChannelError
 from .http import TooLarge, bounded_decompress, megabytes
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
@@ -704,73 +713,93 @@ class AmazonClient(ChannelClient):
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
-        street2 = ", ".join(p for p in (data.get("AddressLine2"), data.get("AddressLine3")) if p)
+    def _address(data, reader=None, what="shipping address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
+        street2 = ", ".join(p for p in (field("AddressLine2"), field("AddressLine3")) if p)
         return Address(
-            name=data.get("Name") or "",
-            company=data.get("CompanyName") or "",
-            street=data.get("AddressLine1") or "",
+            name=field("Name"),
+            company=field("CompanyName"),
+            street=field("AddressLine1"),
             street2=street2,
-            city=data.get("City") or "",
-            zip=data.get("PostalCode") or "",
-            state=data.get("StateOrRegion") or data.get("County") or "",
-            country_code=data.get("CountryCode") or "",
-            phone=data.get("Phone") or "",
+            city=field("City"),
+            zip=field("PostalCode"),
+            state=field("StateOrRegion") or field("County"),
+            country_code=field("CountryCode"),
+            phone=field("Phone"),
         )
 
     def _order_items(self, order_id):
         items, token = [], None
+        path = "%s/%s/orderItems" % (ORDERS, quote(str(order_id), safe=""))
         while True:
             params = {"NextToken": token} if token else None
-            payload = (
-                self.api(
-                    "getOrderItems", "GET", "%s/%s/orderItems" % (ORDERS, order_id), params=params
-                ).get("payload")
-                or {}
-            )
+            payload = self.api("getOrderItems", "GET", path, params=params).get("payload") or {}
             items.extend(payload.get("OrderItems") or [])
             token = payload.get("NextToken")
             if not token:
                 return items
 
-    def _order(self, data, items):
-        def amount(money_bag):
-            return to_float((money_bag or {}).get("Amount"), 0.0)
+    def _order(self, data, items, items_problem=""):
+        return self.read_order(data, self._read_order, items, items_problem)
 
-        lines = [
-            RemoteOrderLine(
-                external_ref=item["OrderItemId"],
-                sku=item.get("SellerSKU") or "",
-                title=item.get("Title") or "",
-                quantity=to_int(item.get("QuantityOrdered"), 0),
-                unit_price=amount(item.get("ItemPrice")) / (to_int(item["QuantityOrdered"]) or 1),
-                listing_ref=item.get("SellerSKU") or "",
-                tax_amount=amount(item.get("ItemTax")),
+    def _read_order(self, data, reader, items, items_problem=""):
+        def amount(money_bag, what):
+            return reader.number(reader.mapping(money_bag, what).get("Amount"), what)
+
+        ref = reader.order_ref(data.get("AmazonOrderId"))
+        if items_problem:
+            reader.note(items_problem)
+        lines = []
+        shipping = tax = 0.0
+        for number, item in reader.entries(items, "order item"):
+            sku = reader.text(item.get("SellerSKU"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            quantity = reader.number(
+                item.get("QuantityOrdered"), "%s: quantity" % label, 0, required=True
             )
-            for item in items
-        ]
-        buyer = data.get("BuyerInfo") or {}
-        address = self._address(data.get("ShippingAddress"))
+            item_tax = amount(item.get("ItemTax"), "%s: ItemTax" % label)
+            shipping += amount(item.get("ShippingPrice"), "%s: ShippingPrice" % label)
+            tax += item_tax + amount(item.get("ShippingTax"), "%s: ShippingTax" % label)
+            lines.append(
+                RemoteOrderLine(
+                    external_ref=reader.ref(item.get("OrderItemId"), "%s: OrderItemId" % label),
+                    sku=sku,
+                    title=reader.text(item.get("Title"), "%s: Title" % label),
+                    quantity=quantity,
+                    unit_price=amount(item.get("ItemPrice"), "%s: price" % label) / (quantity or 1),
+                    listing_ref=sku,
+                    tax_amount=item_tax,
+                )
+            )
+        buyer = reader.mapping(data.get("BuyerInfo"), "BuyerInfo")
+        address = self._address(data.get("ShippingAddress"), reader)
+        status = reader.text(data.get("OrderStatus"), "OrderStatus")
+        order_total = reader.mapping(data.get("OrderTotal"), "OrderTotal")
+        created = reader.date(data.get("PurchaseDate"), "order date", required=True)
+        updated = data.get("LastUpdateDate")
         return RemoteOrder(
-            external_ref=data["AmazonOrderId"],
-            name=data["AmazonOrderId"],
-            status=data.get("OrderStatus") or "",
-            cancelled=data.get("OrderStatus") == "Canceled",
-            created_at=utc_naive(data.get("PurchaseDate")),
-            updated_at=utc_naive(data.get("LastUpdateDate")),
-            currency=(data.get("OrderTotal") or {}).get("CurrencyCode") or "",
-            total=amount(data.get("OrderTotal")),
-            shipping_amount=sum(amount(i.get("ShippingPrice")) for i in items),
-            tax_amount=round(
-                sum(amount(i.get("ItemTax")) + amount(i.get("ShippingTax")) for i in items), 2
-            ),
-            service_level=data.get("ShipmentServiceLevelCategory")
-            or data.get("ShipServiceLevel")
-            or "",
-            ship_by=utc_naive(data.get("LatestShipDate")),
-            buyer_name=buyer.get("BuyerName") or address.name,
-            buyer_email=buyer.get("BuyerEmail") or "",
+            external_ref=ref,
+            name=ref,
+            status=status,
+            cancelled=status == "Canceled",
+            created_at=created,
+            updated_at=reader.date(updated, "order update date") if updated else created,
+            currency=reader.text(order_total.get("CurrencyCode"), "order currency"),
+            total=amount(order_total, "order total"),
+            shipping_amount=shipping,
+            tax_amount=round(tax, 2),
+            service_level=reader.text(
+                data.get("ShipmentServiceLevelCategory"), "ShipmentServiceLevelCategory"
+            )
+            or reader.text(data.get("ShipServiceLevel"), "ShipServiceLevel"),
+            ship_by=reader.date(data.get("LatestShipDate"), "latest ship date"),
+            buyer_name=reader.text(buyer.get("BuyerName"), "buyer name") or address.name,
+            buyer_email=reader.text(buyer.get("BuyerEmail"), "buyer email"),
             shipping_address=address,
             billing_address=address,
             lines=lines,
@@ -779,7 +808,10 @@ class AmazonClient(ChannelClient):
 
     def fetch_orders(self, since=None):
         """getOrders by ``LastUpdatedAfter`` (``CreatedAfter`` without ``since``), NextToken
-        pages, and getOrderItems for each order."""
+        pages, and getOrderItems for each order.
+
+        The items of an order that Amazon refuses to give (not found...) leave that order with
+        a problem; a failure that may pass (throttling, Amazon down) stops the run."""
         params = {
             "MarketplaceIds": self.marketplace_id,
             "MaxResultsPerPage": int(self.options.get("orders_page_size") or 100),
@@ -792,7 +824,20 @@ class AmazonClient(ChannelClient):
         while True:
             payload = self.api("getOrders", "GET", ORDERS, params=params).get("payload") or {}
             for data in payload.get("Orders") or []:
-                yield self._order(data, self._order_items(data["AmazonOrderId"]))
+                order_id = data.get("AmazonOrderId") if isinstance(data, dict) else None
+                items, problem = [], ""
+                if isinstance(order_id, int) and not isinstance(order_id, bool):
+                    order_id = str(order_id)
+                if order_id and isinstance(order_id, str):
+                    try:
+                        items = self._order_items(order_id)
+                    except ChannelError as exc:
+                        if exc.retryable:
+                            raise
+                        problem = "the order items cannot be read: %s" % exc.message
+                    if not isinstance(items, list):
+                        items, problem = [], "the order items are not a list"
+                yield self._order(data, items, problem)
             token = payload.get("NextToken")
             if not token:
                 return

@@ -66,14 +66,18 @@ def shown(value, limit=60):
 
 
 class OrderReader:
-    """Reads the fields of one order, noting in ``problems`` what cannot be read instead of
-    raising. Each reader method returns a usable default when the value is unusable.
+    """Reads the fields of one order (or any record: a payout...), noting in ``problems`` what
+    cannot be read instead of raising. Each reader method returns a usable default when the
+    value is unusable.
 
     Messages are plain words naming the field and the value, e.g. ``order date 'yesterday'
     cannot be read`` or ``line 2 (SKU MUG-1): quantity 'two' is not a number``. Values that can
     be read are passed through as they are (negative amounts, unknown currency codes, future
     dates are the importer's business).
     """
+
+    #: ``shown(value)``: a value as quoted in a problem message.
+    shown = staticmethod(shown)
 
     def __init__(self):
         self.problems = []
@@ -364,6 +368,10 @@ class ChannelClient:
 
     def __exit__(self, *exc):
         self.close()
+
+    def new_reader(self):
+        """An OrderReader, for other readers of this channel's data (e.g. payouts)."""
+        return OrderReader()
 
     def read_order(self, data, fill, *args):
         """The RemoteOrder of one order's raw data; never raises for bad data.

@@ -7,12 +7,28 @@ product (``external_ref`` = ``"<product id>/<variation id>"``).
 """
 
 import logging
+from urllib.parse import quote
 
-from .base import ChannelClient, money, results_failed, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    line_label,
+    money,
+    results_failed,
+    to_float,
+    to_int,
+    utc_naive,
+)
 from .errors import ChannelError
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
 _logger = logging.getLogger(__name__)
+
+
+def _seg(value):
+    """An id as one URL path segment (an id from the channel cannot reach another route)."""
+    return quote(str(value), safe="")
+
 
 API_PREFIX = "/wp-json/wc/v3"
 #: products/batch and variations/batch accept at most 100 objects per request.
@@ -106,7 +122,7 @@ class WooCommerceClient(ChannelClient):
     def list_listings(self):
         for product in self._pages("products"):
             if product.get("type") == "variable":
-                for variation in self._pages("products/%s/variations" % product["id"]):
+                for variation in self._pages("products/%s/variations" % _seg(product["id"])):
                     ref = "%s/%s" % (product["id"], variation["id"])
                     yield self._listing(variation, ref, product)
             else:
@@ -164,10 +180,14 @@ class WooCommerceClient(ChannelClient):
             body = {k: v for k, v in body.items() if k not in ("name", "type", "tags")}
             body.pop("categories", None)
             body["visible"] = True  # ``status`` for v3 stores, ``visible`` for older ones
-            self.call("PUT", "products/%s/variations/%s" % (product_id, variation_id), json=body)
+            self.call(
+                "PUT",
+                "products/%s/variations/%s" % (_seg(product_id), _seg(variation_id)),
+                json=body,
+            )
         else:
             self.call(
-                "PUT", "products/%s" % existing.external_ref, json=self._product_body(payload)
+                "PUT", "products/%s" % _seg(existing.external_ref), json=self._product_body(payload)
             )
         return existing.external_ref
 
@@ -185,10 +205,10 @@ class WooCommerceClient(ChannelClient):
         ref = str(external_ref)
         if "/" in ref:
             product_id, variation_id = ref.split("/", 1)
-            route = "products/%s/variations/%s" % (product_id, variation_id)
+            route = "products/%s/variations/%s" % (_seg(product_id), _seg(variation_id))
             body = {"status": "private", "visible": False}
         else:
-            route, body = "products/%s" % ref, {"status": "private"}
+            route, body = "products/%s" % _seg(ref), {"status": "private"}
         try:
             self.call("PUT", route, json=body)
         except ChannelError as exc:
@@ -209,7 +229,7 @@ class WooCommerceClient(ChannelClient):
                 ref = listing.external_ref
             if "/" in ref:
                 product_id, item_id = ref.split("/")
-                route = "products/%s/variations/batch" % product_id
+                route = "products/%s/variations/batch" % _seg(product_id)
             else:
                 route, item_id = "products/batch", ref
             groups.setdefault(route, []).append((key, qty, int(item_id)))
@@ -241,60 +261,82 @@ class WooCommerceClient(ChannelClient):
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
-        name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    def _address(data, reader=None, what="address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
+        name = " ".join(p for p in (field("first_name"), field("last_name")) if p)
         return Address(
             name=name,
-            company=data.get("company") or "",
-            street=data.get("address_1") or "",
-            street2=data.get("address_2") or "",
-            city=data.get("city") or "",
-            zip=data.get("postcode") or "",
-            state=data.get("state") or "",
-            country_code=data.get("country") or "",
-            phone=data.get("phone") or "",
-            email=data.get("email") or "",
+            company=field("company"),
+            street=field("address_1"),
+            street2=field("address_2"),
+            city=field("city"),
+            zip=field("postcode"),
+            state=field("state"),
+            country_code=field("country"),
+            phone=field("phone"),
+            email=field("email"),
         )
 
     def _order(self, data):
-        lines = [
-            RemoteOrderLine(
-                external_ref=str(li["id"]),
-                sku=li.get("sku") or "",
-                title=li.get("name") or "",
-                quantity=to_float(li.get("quantity"), 0),
-                unit_price=to_float(li.get("price"), 0.0),
-                tax_amount=to_float(li.get("total_tax"), 0.0),
-                listing_ref=(
-                    "%s/%s" % (li["product_id"], li["variation_id"])
-                    if li.get("variation_id")
-                    else str(li.get("product_id") or "")
-                ),
+        return self.read_order(data, self._read_order)
+
+    def _read_order(self, data, reader):
+        ref = reader.order_ref(data.get("id"))
+        lines = []
+        for number, li in reader.entries(
+            reader.items(data.get("line_items"), "line_items"), "line"
+        ):
+            sku = reader.text(li.get("sku"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            product_id = reader.text(li.get("product_id"), "%s: product_id" % label)
+            variation_id = li.get("variation_id")
+            lines.append(
+                RemoteOrderLine(
+                    external_ref=reader.ref(li.get("id"), "%s: id" % label),
+                    sku=sku,
+                    title=reader.text(li.get("name"), "%s: name" % label),
+                    quantity=reader.number(
+                        li.get("quantity"), "%s: quantity" % label, 0, required=True
+                    ),
+                    unit_price=reader.number(li.get("price"), "%s: price" % label),
+                    tax_amount=reader.number(li.get("total_tax"), "%s: total_tax" % label),
+                    listing_ref=(
+                        "%s/%s"
+                        % (product_id, reader.text(variation_id, "%s: variation_id" % label))
+                        if variation_id
+                        else product_id
+                    ),
+                )
             )
-            for li in data.get("line_items") or []
-        ]
-        shipping_lines = data.get("shipping_lines") or [{}]
-        billing = self._address(data.get("billing"))
+        shipping_lines = reader.items(data.get("shipping_lines"), "shipping_lines", required=False)
+        method = reader.mapping(shipping_lines[0], "shipping line 1") if shipping_lines else {}
+        billing = self._address(data.get("billing"), reader, "billing address")
+        status = reader.text(data.get("status"), "status")
+        created = reader.date(data.get("date_created_gmt"), "order date", required=True)
+        modified = data.get("date_modified_gmt")
         return RemoteOrder(
-            external_ref=str(data["id"]),
-            name=str(data.get("number") or data["id"]),
-            status=data.get("status") or "",
-            cancelled=data.get("status") in CANCELLED_STATUSES,
-            created_at=utc_naive(data.get("date_created_gmt")),
-            updated_at=utc_naive(data.get("date_modified_gmt")),
-            currency=data.get("currency") or "",
-            total=to_float(data.get("total"), 0.0),
-            shipping_amount=to_float(data.get("shipping_total"), 0.0),
-            tax_amount=to_float(data.get("total_tax"), 0.0),
+            external_ref=ref,
+            name=reader.text(data.get("number"), "order number") or ref,
+            status=status,
+            cancelled=status in CANCELLED_STATUSES,
+            created_at=created,
+            updated_at=reader.date(modified, "order modification date") if modified else created,
+            currency=reader.text(data.get("currency"), "currency"),
+            total=reader.number(data.get("total"), "order total"),
+            shipping_amount=reader.number(data.get("shipping_total"), "shipping_total"),
+            tax_amount=reader.number(data.get("total_tax"), "total_tax"),
             # line prices and shipping_total are always without tax in the REST API
             prices_include_tax=False,
-            service_level=shipping_lines[0].get("method_title")
-            or shipping_lines[0].get("method_id")
-            or "",
+            service_level=reader.text(method.get("method_title"), "shipping method title")
+            or reader.text(method.get("method_id"), "shipping method id"),
             buyer_name=billing.name,
             buyer_email=billing.email,
-            shipping_address=self._address(data.get("shipping")),
+            shipping_address=self._address(data.get("shipping"), reader, "shipping address"),
             billing_address=billing,
             lines=lines,
             raw=data,
@@ -309,15 +351,15 @@ class WooCommerceClient(ChannelClient):
             params.update(modified_after=since.strftime("%Y-%m-%dT%H:%M:%S"), dates_are_gmt="true")
         for data in self._pages("orders", params):
             order = self._order(data)
-            if since and order.updated_at and order.updated_at < since:
+            if since and order.updated_at and order.updated_at < since and not order.problems:
                 continue
             yield order
 
     def mark_shipped(self, shipment):
-        order = self.call("GET", "orders/%s" % shipment.order_ref)
+        order = self.call("GET", "orders/%s" % _seg(shipment.order_ref))
         if order.get("status") == "completed":
             return order["id"]
-        notes = self.call("GET", "orders/%s/notes" % shipment.order_ref)
+        notes = self.call("GET", "orders/%s/notes" % _seg(shipment.order_ref))
         if not any(shipment.tracking_number in (n.get("note") or "") for n in notes):
             text = "Shipped with %s%s. Tracking number: %s" % (
                 shipment.carrier,
@@ -328,9 +370,9 @@ class WooCommerceClient(ChannelClient):
                 text += " (%s)" % shipment.tracking_url
             self.call(
                 "POST",
-                "orders/%s/notes" % shipment.order_ref,
+                "orders/%s/notes" % _seg(shipment.order_ref),
                 json={"note": text, "customer_note": bool(shipment.notify_customer)},
                 idempotent=False,
             )
-        self.call("PUT", "orders/%s" % shipment.order_ref, json={"status": "completed"})
+        self.call("PUT", "orders/%s" % _seg(shipment.order_ref), json={"status": "completed"})
         return order["id"]

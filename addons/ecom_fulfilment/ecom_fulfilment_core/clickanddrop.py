@@ -1,6 +1,12 @@
 """Royal Mail Click & Drop API v1 client: create orders with their labels, fetch label PDFs,
-delete orders. Plain Python; the HTTP transport (session, timeouts, retries honouring
-``Retry-After``, rate limit) is handed in, e.g. ``ecom_channels_core.http.HttpTransport``.
+delete orders. Plain Python; the HTTP transport is handed in: ``ecom_channels_core.http.
+HttpTransport``, which brings the protections of the channel clients (timeouts and a total
+deadline, retries honouring ``Retry-After`` within ``max_retry_wait``, a rate limit, redirects
+followed only on the same host, answers capped in size, secrets removed before any cut).
+
+Every failure comes out as CarrierError (never a raw Python exception): an answer of an
+unexpected shape names the operation; within ``create_shipments`` one order whose answer
+cannot be read fails alone.
 
 The account is assumed to be an OBA one (labels and tracking numbers through the API).
 Orders are created in chunks of at most 100 (the API's limit). Creating is not idempotent:
@@ -9,12 +15,18 @@ looked up by reference and only the missing ones are created again.
 """
 
 import base64
+import binascii
+import contextlib
+import functools
 import logging
 from urllib.parse import quote
 
 from .parcels import CarrierError, LabelResult
 
 _logger = logging.getLogger(__name__)
+
+#: Errors raised when an answer has not the expected shape.
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, binascii.Error)
 
 API = "/api/v1"
 #: Most orders one create call accepts.
@@ -42,6 +54,31 @@ def encode_identifiers(identifiers):
     return ";".join(parts)
 
 
+def _scope(transport):
+    scope = getattr(transport, "wait_scope", None)
+    return scope() if scope is not None else contextlib.nullcontext()
+
+
+def _guarded(what):
+    """A public method: one wait budget for the whole call, and a shape error becomes a
+    CarrierError naming ``what``."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def method(self, *args, **kwargs):
+            with _scope(self.transport):
+                try:
+                    return func(self, *args, **kwargs)
+                except CarrierError:
+                    raise
+                except SHAPE_ERRORS as exc:
+                    raise self.shape_error(what, exc) from exc
+
+        return method
+
+    return decorate
+
+
 class ClickAndDropClient:
     label = "Royal Mail Click & Drop"
 
@@ -59,6 +96,15 @@ class ClickAndDropClient:
         self.close()
 
     # ------------------------------------------------------------------ plumbing
+    def shape_error(self, what, exc):
+        _logger.warning("Click & Drop: unexpected answer while %s", what, exc_info=True)
+        cut = getattr(self.transport, "excerpt", None)  # secrets removed before the cut
+        text = cut(str(exc), 200) if cut else str(exc)[:200]
+        return CarrierError(
+            "Click & Drop: the answer could not be read while %s (%s: %s)"
+            % (what, type(exc).__name__, text[:200])
+        )
+
     def _call(self, method, path, **kwargs):
         try:
             return self.transport.request(method, API + path, **kwargs)
@@ -68,12 +114,15 @@ class ClickAndDropClient:
             # the transport's own error type (ChannelError): same attributes, carrier words
             if not hasattr(exc, "retryable"):
                 raise
-            raise CarrierError(
+            error = CarrierError(
                 str(exc).replace("channel", "carrier"),
                 retryable=exc.retryable,
                 status=getattr(exc, "status", None),
                 payload=getattr(exc, "payload", ""),
-            ) from exc
+            )
+            #: seconds the carrier asked to wait (a wait longer than max_retry_wait)
+            error.retry_after = getattr(exc, "retry_after", None)
+            raise error from exc
 
     @staticmethod
     def _error_message(response):
@@ -159,9 +208,11 @@ class ClickAndDropClient:
         return payload
 
     # ------------------------------------------------------------------ interface
+    @_guarded("reading the API version")
     def version(self):
         return self._json("GET", "/version")
 
+    @_guarded("creating shipments")
     def create_shipments(self, requests):
         """Create one Click & Drop order (with label) per request.
 
@@ -198,20 +249,29 @@ class ClickAndDropClient:
                         results[request.reference] = self._existing(found[request.reference])
                 pending = [r for r in pending if r.reference not in results]
                 continue
+            if not isinstance(answer, dict):
+                raise CarrierError(
+                    "Click & Drop: the answer to create orders is not an object", retryable=True
+                )
             by_ref = {r.reference[:40]: r for r in pending}
             for created in answer.get("createdOrders") or []:
+                if not isinstance(created, dict):
+                    continue
                 request = by_ref.get(created.get("orderReference") or "")
                 if request is None:
                     continue
-                results[request.reference] = self._result(request.reference, created)
+                results[request.reference] = self._safe_result(request.reference, created)
             for failed in answer.get("failedOrders") or []:
+                if not isinstance(failed, dict):
+                    continue
                 ref = ((failed.get("order") or {}).get("orderReference")) or ""
                 request = by_ref.get(ref)
                 if request is None:
                     continue
                 reasons = "; ".join(
-                    e.get("errorMessage") or str(e.get("errorCode", ""))
+                    str(e.get("errorMessage") or e.get("errorCode", ""))
                     for e in failed.get("errors") or []
+                    if isinstance(e, dict)
                 )
                 results[request.reference] = CarrierError(
                     "Click & Drop refused %s: %s"
@@ -229,6 +289,20 @@ class ClickAndDropClient:
                 )
             pending = []
         return results
+
+    def _safe_result(self, reference, created):
+        """``_result``, or a CarrierError for this order alone when its answer is unreadable
+        (it was created: looked up again by reference on the next try, not created twice)."""
+        try:
+            return self._result(reference, created)
+        except CarrierError as exc:
+            exc.reference = exc.reference or reference
+            return exc
+        except SHAPE_ERRORS as exc:
+            error = self.shape_error("reading the label of %s" % reference, exc)
+            error.reference = reference
+            error.retryable = True
+            return error
 
     def _result(self, reference, created):
         numbers = [
@@ -249,6 +323,7 @@ class ClickAndDropClient:
     def _existing(self, info):
         return self._result(info.get("orderReference") or "", dict(info, label=None))
 
+    @_guarded("looking up orders")
     def find_orders(self, references):
         """``{reference: order info}`` of the orders Click & Drop holds for ``references``."""
         found = {}
@@ -263,9 +338,11 @@ class ClickAndDropClient:
                     continue
                 raise
             for info in infos or []:
-                found[info.get("orderReference") or ""] = info
+                if isinstance(info, dict):
+                    found[info.get("orderReference") or ""] = info
         return found
 
+    @_guarded("fetching a label")
     def fetch_label(self, identifiers):
         """The label PDF of the orders (their Click & Drop identifiers), one page per parcel."""
         pdf = self._call(
@@ -276,10 +353,11 @@ class ClickAndDropClient:
             error_message=self._error_message,
             describe="get label",
         )
-        if not pdf.startswith(b"%PDF"):
+        if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF"):
             raise CarrierError("Click & Drop: the label of %s is not a PDF" % identifiers)
         return pdf
 
+    @_guarded("cancelling labels")
     def delete_orders(self, identifiers):
         """Cancel the labels: delete the orders. Raise CarrierError naming those refused."""
         answer = self._json(
