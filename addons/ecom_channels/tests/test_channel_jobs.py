@@ -354,6 +354,54 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.channels["woocommerce"].retry_max_attempts = 5
 
     @mute_logger(*JOB_LOGGERS)
+    def test_push_cron_hostile_answers_do_not_hold_the_others(self):
+        """One channel redirects to another host, another answers a gzip bomb: both are
+        recorded and kept for a retry, no credential reaches the other host, and the third
+        channel gets its quantity."""
+        shopify, woo, ebay = (self.emulated(t) for t in ("shopify", "woocommerce", "ebay"))
+        product = self.stock_products[0]
+        self.set_stock(product, 12)
+        good = self.published(shopify, product)
+        redirected, bombed = self.published(woo, product), self.published(ebay, product)
+        self.emulator.inject("woocommerce", "redirect", count=1000)
+        self.emulator.inject("ebay", "gzip_bomb", count=1000, size=30 * 1024 * 1024)
+        self.deliver(product, 2)
+
+        self.run_cron(PUSH_CRON)
+
+        self.assertFalse(good.stock_pending)
+        self.assertEqual(self.remote_qty(shopify, product), 10)
+        now = fields.Datetime.now()
+        for channel, listing in ((woo, redirected), (ebay, bombed)):
+            with self.subTest(channel=channel.channel_type):
+                self.assertTrue(listing.stock_pending)
+                self.assertEqual(listing.qty_published, 12)
+                rows = self.env["ecom.stock.outbox"].search([("listing_id", "=", listing.id)])
+                waits = (channel.stock_push_retry_at or now) > now or all(
+                    row.next_attempt and row.next_attempt > now for row in rows
+                )
+                self.assertTrue(waits, "kept for a retry after a backoff")
+                self.assertTrue(self.logs(channel, operation="push stock", status="error"))
+        self.assertFalse(self.emulator.trap.requests, "nothing was sent to the other host")
+        secrets = self.emulator.credentials["woocommerce"].values()
+        for log in self.logs(woo):
+            for secret in secrets:
+                self.assertNotIn(secret, "%s %s" % (log.message, log.payload or ""))
+
+    @mute_logger(*JOB_LOGGERS)
+    def test_publish_error_echoing_the_secret_is_redacted(self):
+        channel = self.emulated("woocommerce")
+        listing = self.make_ready(channel, self.products[:1])
+        self.emulator.inject("woocommerce", "echo_secret", count=1000)
+        action = channel.action_publish_listings()
+        self.assertEqual(listing.state, "error")
+        log = self.logs(channel, operation="publish", status="error")
+        self.assertTrue(log.payload or log.message)
+        secret = self.emulator.credentials["woocommerce"]["api_secret"]
+        for text in (listing.last_error, log.message, log.payload or "", str(action)):
+            self.assertNotIn(secret, text)
+
+    @mute_logger(*JOB_LOGGERS)
     def test_push_cron_commits_each_channel_before_the_next(self):
         """A concurrency error on the second channel rolls back that call only: the first
         channel's push is committed, the second one's is left for the next run."""
