@@ -897,9 +897,14 @@ class EcomChannelListing(models.Model):
         self.check_access("write")
         failed = self.env["ecom.channel.listing"]
         problems = []
-        for channel, listings in (
-            self.filtered(lambda lst: lst.state != "ended").grouped("channel_id").items()
-        ):
+        to_end = self.filtered(lambda lst: lst.state != "ended")
+        if not to_end:
+            return self.env["ecom.channel"]._notification(
+                self.env._("Nothing to end"),
+                self.env._("The selected listings are ended already."),
+                kind="info",
+            )
+        for channel, listings in to_end.grouped("channel_id").items():
             remote = listings.filtered(lambda lst: lst.state == "published" and lst.external_ref)
             if remote:
                 channel_failed, channel_problems = remote._end_on_channel(channel)
@@ -908,7 +913,7 @@ class EcomChannelListing(models.Model):
             (listings - failed).write({"state": "ended", "to_sync": False})
         message = self.env._(
             "%(done)s listings ended, %(failed)s failed.",
-            done=len(self) - len(failed),
+            done=len(to_end) - len(failed),
             failed=len(failed),
         )
         return self.env["ecom.channel"]._notification(

@@ -241,6 +241,9 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.assertEqual(
             self.logs(channel, operation="end listing", status="error").listing_id, listings[1]
         )
+        # Nothing left to end among the ended ones: said neutrally.
+        action = (listings - listings[1]).action_end()
+        self.assertEqual(action["params"]["type"], "info")
         # Not published again by the publishing job (it is still on the channel).
         self.assertNotIn(
             listings[1], self.env["ecom.channel.listing"].search(channel._publish_domain())
