@@ -98,9 +98,10 @@ class ChannelEmulatorCase(EcomChannelsCase):
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
-        # The emulator is local: keep the clients' own (connect, read) timeouts, which Odoo's
-        # handler would raise to 10 s (and cannot compare with a number).
-        if urlsplit(r.url).hostname == "127.0.0.1":
+        # The emulator (and its redirect trap, 127.0.0.2) is local: keep the clients' own
+        # (connect, read) timeouts, which Odoo's handler would raise to 10 s (and cannot compare
+        # with a number).
+        if (urlsplit(r.url).hostname or "").startswith("127."):
             return _super_send(s, r, **kw)
         return super()._request_handler(s, r, **kw)
 
