@@ -226,3 +226,23 @@ def test_shopify_cost_pacing_respects_the_budget(emu, fake_time):
         client.graphql("query Big { shop { name } }", cost=1000)
     assert err.value.retryable and err.value.retry_after == pytest.approx(10)
     assert fake_time.sleeps == []
+
+
+def test_refused_batch_keeps_the_channels_retry_after():
+    """A batch refused with a Retry-After carries the delay to each item's result, so the
+    push backs off for as long as the channel asked."""
+    from ecom_channels_core.base import ChannelClient
+    from ecom_channels_core.errors import ChannelError
+
+    class Refusing(ChannelClient):
+        channel_type = "test"
+        quantity_batch_size = 2
+
+        def _set_quantity_batch(self, batch):
+            raise ChannelError("slow down", status=429, retryable=True, retry_after=42.0)
+
+    client = Refusing("https://example.com")
+    results = client.set_quantities([("A", 1), ("B", 2), ("C", 3)])
+    assert [r.ok for r in results] == [False, False, False]
+    assert {r.retry_after for r in results} == {42.0}
+    assert all(r.retryable for r in results)

@@ -482,7 +482,7 @@ class AmazonClient(ChannelClient):
                 feed_id = self.submit_quantities(chunk)
                 results.extend(self._feed_results(feed_id, chunk))
             except ChannelError as exc:
-                results.extend(results_failed(chunk, exc.message, exc.retryable))
+                results.extend(results_failed(chunk, exc.message, exc.retryable, exc.retry_after))
         return results
 
     # ------------------------------------------------------------------ feeds

@@ -464,7 +464,7 @@ class ChannelClient:
             try:
                 results.extend(self._set_quantity_batch(batch))
             except ChannelError as exc:
-                results.extend(results_failed(batch, exc.message, exc.retryable))
+                results.extend(results_failed(batch, exc.message, exc.retryable, exc.retry_after))
             except SHAPE_ERRORS as exc:
                 error = self.shape_error(GUARDED["set_quantities"], exc)
                 results.extend(results_failed(batch, error.message))
@@ -501,5 +501,5 @@ def results_ok(batch):
     return [QuantityResult(key, qty, True) for key, qty in batch]
 
 
-def results_failed(batch, message, retryable=False):
-    return [QuantityResult(key, qty, False, message, retryable) for key, qty in batch]
+def results_failed(batch, message, retryable=False, retry_after=None):
+    return [QuantityResult(key, qty, False, message, retryable, retry_after) for key, qty in batch]

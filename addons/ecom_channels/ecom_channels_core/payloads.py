@@ -68,6 +68,8 @@ class QuantityResult:
     ok: bool
     message: str = ""
     retryable: bool = False
+    #: Seconds the channel asked to wait before trying again (its ``Retry-After``), if it said.
+    retry_after: float | None = None
 
 
 @dataclass

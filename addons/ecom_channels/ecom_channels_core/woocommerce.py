@@ -244,7 +244,9 @@ class WooCommerceClient(ChannelClient):
                 answer = self.call("POST", route, json=body, idempotent=True) or {}
             except ChannelError as exc:
                 results.extend(
-                    results_failed([(k, q) for k, q, _i in items], str(exc), exc.retryable)
+                    results_failed(
+                        [(k, q) for k, q, _i in items], str(exc), exc.retryable, exc.retry_after
+                    )
                 )
                 continue
             by_id = {u.get("id"): u for u in answer.get("update") or []}
