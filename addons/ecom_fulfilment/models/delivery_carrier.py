@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
 
+from odoo.addons.ecom_channels.ecom_channels_core.endpoints import endpoint_problem
 from odoo.addons.ecom_channels.ecom_channels_core.http import (
     HttpTransport,
     RetryPolicy,
@@ -51,7 +53,10 @@ class DeliveryCarrier(models.Model):
     cnd_api_url = fields.Char(
         "Click & Drop URL",
         default=clickanddrop.DEFAULT_URL,
-        help="Base URL of the Click & Drop API (the path /api/v1 is added).",
+        groups="ecom_fulfilment.ecom_fulfilment_group_manager",
+        help="Base URL of the Click & Drop API (the path /api/v1 is added). The API key is sent "
+        "there: only Royal Mail's own https host is accepted (a local emulator only on a server "
+        "configured for test endpoints).",
     )
     cnd_api_key = fields.Char(
         "Click & Drop API Key", copy=False, groups="ecom_fulfilment.ecom_fulfilment_group_manager"
@@ -80,6 +85,26 @@ class DeliveryCarrier(models.Model):
         copy=False,
         help="Numbers the self-printed labels of this carrier (created on the first label).",
     )
+
+    @api.constrains("cnd_api_url")
+    def _check_cnd_api_url(self):
+        allow_test = self._ecom_test_endpoints_allowed()
+        for carrier in self.sudo():
+            problem = endpoint_problem(carrier.cnd_api_url, "clickanddrop", allow_test)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "Carrier %(carrier)s: %(problem)s.", carrier=carrier.name, problem=problem
+                    )
+                )
+
+    @api.model
+    def _ecom_test_endpoints_allowed(self):
+        """Whether this server lets connections point at local test addresses (emulators):
+        the ``ecom_test_endpoints`` option of the server configuration, never set in
+        production."""
+        value = config.get("ecom_test_endpoints")
+        return value is True or str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
     # ------------------------------------------------------------------
     # Rates: the price the merchant configured (the channel set the customer's price)
@@ -160,9 +185,16 @@ class DeliveryCarrier(models.Model):
             raise CarrierError(
                 "Carrier %s has no Click & Drop API key (Fulfilment > Configuration)." % self.name
             )
+        url = carrier.cnd_api_url or clickanddrop.DEFAULT_URL
+        # checked again when used: the server's configuration may have changed since it was set
+        problem = endpoint_problem(url, "clickanddrop", self._ecom_test_endpoints_allowed())
+        if problem:
+            raise CarrierError(
+                "Carrier %s: %s; the API key is not sent there." % (self.name, problem)
+            )
         timeout = carrier.cnd_timeout if carrier.cnd_timeout > 0 else 30.0
         transport = HttpTransport(
-            carrier.cnd_api_url or clickanddrop.DEFAULT_URL,
+            url,
             channel="Click & Drop",
             secrets=(carrier.cnd_api_key,),
             timeout=(min(timeout, 10.0), timeout),
