@@ -185,7 +185,8 @@ class EcomChannel(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         stored = self.orders_imported_until
-        current = min(stored, now) if stored else None
+        poisoned = bool(stored and stored > now)
+        current = self._orders_healed_mark(now) if poisoned else stored
         since = current - IMPORT_OVERLAP if current else None
         remote_orders, read_error, payload = [], None, None
         try:
@@ -220,8 +221,8 @@ class EcomChannel(models.Model):
             mark = self._orders_mark(remote_orders, result, parked, now)
         if mark and current and mark <= current:
             mark = None
-        if not mark and stored and stored > now:
-            mark = current  # a mark set in the future (by hand, or before this check) heals
+        if not mark and poisoned:  # the mark in the future is replaced
+            mark = current or (None if read_error else now)
         if mark:
             # a technical mark: whoever may import orders moves it. A concurrent import (the
             # job and a button) may have moved it meanwhile: then its value stands.
@@ -237,6 +238,20 @@ class EcomChannel(models.Model):
                 status = "warning"
             self._log_sync("import orders", status, self._import_summary(result))
         return result
+
+    def _orders_healed_mark(self, now):
+        """The mark to read from when the stored one is in the future (set by hand, or by an
+        order dated in the future before marks were checked): when the newest order of the
+        channel was imported (that import read every change made before it, and the import
+        that moved the mark created at least the order dated in the future), or None
+        (everything is read again; the orders imported already are skipped)."""
+        self.ensure_one()
+        newest = (
+            self.env["sale.order"]
+            .sudo()
+            .search([("ecom_channel_id", "=", self.id)], order="create_date desc", limit=1)
+        )
+        return min(newest.create_date, now) if newest else None
 
     @api.model
     def _orders_mark(self, remote_orders, result, parked, now):
