@@ -53,7 +53,10 @@ ROUTES = [
     (re.compile(r"^/feeds/2021-06-30/documents$"), {"POST": "createFeedDocument"}),
     (re.compile(r"^/feeds/2021-06-30/documents/(?P<doc_id>[\w.-]+)$"), {"GET": "getFeedDocument"}),
     (re.compile(r"^/feeds/2021-06-30/feeds$"), {"POST": "createFeed"}),
-    (re.compile(r"^/feeds/2021-06-30/feeds/(?P<feed_id>\w+)$"), {"GET": "getFeed"}),
+    (
+        re.compile(r"^/feeds/2021-06-30/feeds/(?P<feed_id>\w+)$"),
+        {"GET": "getFeed", "DELETE": "cancelFeed"},
+    ),
     (re.compile(r"^/orders/v0/orders$"), {"GET": "getOrders"}),
     (re.compile(r"^/orders/v0/orders/(?P<order_id>[\w-]+)$"), {"GET": "getOrder"}),
     (re.compile(r"^/orders/v0/orders/(?P<order_id>[\w-]+)/orderItems$"), {"GET": "getOrderItems"}),
@@ -79,6 +82,7 @@ RATE_LIMITS = {
     "createFeedDocument": "0.5",
     "createFeed": "0.0083",
     "getFeed": "2.0",
+    "cancelFeed": "2.0",
     "getFeedDocument": "0.0222",
     "getOrders": "0.0167",
     "getOrder": "0.5",
@@ -644,7 +648,9 @@ class AmazonApp(ChannelApp):
         if feed is None:
             raise sp_error(404, "NotFound", "Feed %s not found." % feed_id)
         feed["polls"] += 1
-        if feed["polls"] <= self.feed_polls:
+        if feed["processingStatus"] == "CANCELLED":
+            pass
+        elif feed["polls"] <= self.feed_polls:
             feed["processingStatus"] = "IN_PROGRESS"
             feed["processingStartTime"] = feed.get("processingStartTime") or now_iso()
         elif feed["processingStatus"] not in ("DONE", "FATAL"):
@@ -663,6 +669,25 @@ class AmazonApp(ChannelApp):
             "resultFeedDocumentId",
         )
         return self._answer({k: feed[k] for k in keys if k in feed}, FEEDS_MODEL, "Feed")
+
+    def _cancelFeed(self, request, body, feed_id):  # noqa: N802
+        feed = self.feeds.get(feed_id)
+        if feed is None:
+            raise sp_error(404, "NotFound", "Feed %s not found." % feed_id)
+        if feed["processingStatus"] != "IN_QUEUE":
+            raise sp_error(400, "InvalidInput", "Only feeds IN_QUEUE can be cancelled.")
+        feed["processingStatus"] = "CANCELLED"
+        feed["processingEndTime"] = now_iso()
+        return Response(200)
+
+    def cancel_feed(self, feed_id):
+        """Cancel a feed (as the seller could in Seller Central), whatever its state unless
+        already processed: later getFeed calls answer CANCELLED."""
+        with self.lock:
+            feed = self.feeds[feed_id]
+            if feed["processingStatus"] not in ("DONE", "FATAL"):
+                feed["processingStatus"] = "CANCELLED"
+                feed["processingEndTime"] = now_iso()
 
     # ------------------------------------------------------------------ orders
     def _getOrders(self, request, body):  # noqa: N802
@@ -712,7 +737,12 @@ class AmazonApp(ChannelApp):
             payload["NextToken"] = base64.b64encode(
                 json.dumps(dict(state, start=state["start"] + state["size"])).encode()
             ).decode()
-        return self._answer({"payload": payload}, ORDERS_MODEL, "GetOrdersResponse")
+        response = self._answer({"payload": payload}, ORDERS_MODEL, "GetOrdersResponse")
+        if self.raw_orders and "NextToken" not in payload:
+            # as they are (not checked against the model), after the regular ones
+            payload["Orders"] = page + list(self.raw_orders)
+            response.body = json.dumps({"payload": payload}).encode("utf-8")
+        return response
 
     def _get_order(self, order_id):
         order = self.orders.get(order_id)
@@ -726,6 +756,9 @@ class AmazonApp(ChannelApp):
         )
 
     def _getOrderItems(self, request, body, order_id):  # noqa: N802
+        if order_id in self.raw_order_items and order_id not in self.orders:
+            payload = {"AmazonOrderId": order_id, "OrderItems": self.raw_order_items[order_id]}
+            return Response.json({"payload": payload})
         self._get_order(order_id)
         items = self.order_items[order_id]
         start = int(request.arg("NextToken") or 0)

@@ -206,6 +206,9 @@ class EbayApp(ChannelApp):
         xml = xmltodict.unparse({"%sResponse" % (call or "Generic"): body}, encoding="utf-8")
         return Response.text(xml, content_type="text/xml; charset=utf-8")
 
+    def error_root(self, request, operation):
+        return "%sResponse" % (request.headers.get("x-ebay-api-call-name") or "Generic")
+
     def throttled_response(self, request):
         error = error_entry(
             518,
@@ -578,6 +581,9 @@ class EbayApp(ChannelApp):
             orders = [o for o in orders if o["OrderStatus"] == status]
         chunk = orders[(page - 1) * per_page : page * per_page]
         pages = -(-len(orders) // per_page)
+        recent = modified is None or modified[1] >= parse_iso(now_iso()) - timedelta(minutes=5)
+        if self.raw_orders and not ids and recent and page >= max(pages, 1):
+            chunk = chunk + list(self.raw_orders)  # as they are, after the regular ones
         return self._answer(
             call,
             PaginationResult={"TotalNumberOfPages": pages, "TotalNumberOfEntries": len(orders)},

@@ -12,9 +12,12 @@ Run ``python -m tests.emulators.server --port 8079`` from the repository root, o
 """
 
 import argparse
+import contextlib
 import json
 import logging
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -79,14 +82,99 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         try:
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout tests)
+            self._write_body(response)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the client gave up (timeout tests)
+
+    def _write_body(self, response):
+        body = response.body
+        cut = response.cut_after is not None
+        if cut:
+            body = body[: response.cut_after]
+        step, pause = response.trickle or (64 * 1024, 0.0)
+        for start in range(0, len(body), step):
+            piece = body[start : start + step]
+            if response.chunked:
+                piece = b"%x\r\n%s\r\n" % (len(piece), piece)
+            self.wfile.write(piece)
+            if pause:
+                self.wfile.flush()
+                time.sleep(pause)
+        if response.chunked and not cut:
+            self.wfile.write(b"0\r\n\r\n")
+        if cut:
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+class _TrapHandler(BaseHTTPRequestHandler):
+    """The other host of redirect faults: records what reaches it, answers 200 ``{}``."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        _logger.debug("trap: " + fmt, *args)
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.trap.record(self.command, self.path, dict(self.headers), body)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+class Trap:
+    """A server on another loopback host (127.0.0.2, else another port of 127.0.0.1) that
+    records every request it receives: where a client must never send credentials."""
+
+    def __init__(self):
+        try:
+            self.httpd = ThreadingHTTPServer(("127.0.0.2", 0), _TrapHandler)
+        except OSError:
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TrapHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.trap = self
+        self.lock = threading.Lock()
+        self.requests = []
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self):
+        return "http://%s:%d" % self.httpd.server_address[:2]
+
+    def record(self, method, path, headers, body):
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "headers": headers, "body": body})
+
+    def received(self, text):
+        """Whether ``text`` reached the trap anywhere (a header, the path or the body)."""
+        with self.lock:
+            for request in self.requests:
+                blob = "%s %s %s" % (request["path"], request["headers"], request["body"])
+                if text in blob:
+                    return True
+        return False
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(5)
 
 
 class Emulator:
@@ -109,6 +197,16 @@ class Emulator:
         self.httpd.daemon_threads = True
         self.httpd.emulator = self
         self._thread = None
+        self._trap = None
+
+    @property
+    def trap(self):
+        """The redirect trap (another host), started on first use."""
+        if self._trap is None:
+            self._trap = Trap()
+            for app in self.apps.values():
+                app.trap_url = self._trap.base_url
+        return self._trap
 
     @property
     def port(self):
@@ -131,6 +229,9 @@ class Emulator:
         self.httpd.server_close()
         if self._thread:
             self._thread.join(5)
+        if self._trap is not None:
+            self._trap.stop()
+            self._trap = None
 
     def __enter__(self):
         return self.start()
@@ -141,8 +242,14 @@ class Emulator:
     # ------------------------------------------------------------------ Python API
     def inject(self, channel, kind, **kwargs):
         fault = Fault(kind, **kwargs)
+        if kind == "redirect" and not fault.location:
+            fault.location = self.trap.base_url
         self.apps[channel].inject(fault)
         return fault
+
+    def add_raw_order(self, channel, order, items=None):
+        """List an arbitrary order dict as is (see ``ChannelApp.add_raw_order``)."""
+        return self.apps[channel].add_raw_order(order, items)
 
     def clear_faults(self, channel=None):
         for name, app in self.apps.items():
@@ -156,6 +263,9 @@ class Emulator:
                     app.clear_faults()
                     app.calls.clear()
                     app.reset()
+        if self._trap is not None and channel is None:
+            with self._trap.lock:
+                self._trap.requests.clear()
 
     def calls(self, channel, operation=None):
         with self.apps[channel].lock:
@@ -165,7 +275,8 @@ class Emulator:
     def control(self, request):
         """``POST /_control/faults`` {channel, kind, count, retry_after, delay, match, after};
         ``DELETE /_control/faults[?channel=x]``; ``POST /_control/reset[?channel=x]``;
-        ``GET /_control/state?channel=x``; ``POST /_control/orders`` {channel, ...order}."""
+        ``GET /_control/state?channel=x``; ``POST /_control/orders`` {channel, ...order};
+        ``POST /_control/raw_orders`` {channel, order, items}."""
         action = request.path.strip("/")
         channel = request.arg("channel")
         if channel is not None and channel not in self.apps:
@@ -189,6 +300,13 @@ class Emulator:
         if action == "state" and request.method == "GET":
             names = [channel] if channel else list(self.apps)
             return Response.json({n: self.apps[n].snapshot() for n in names})
+        if action == "raw_orders" and request.method == "POST":
+            data = request.json() or {}
+            name = data.pop("channel", None)
+            if name not in self.apps:
+                return Response.json({"error": "unknown channel %r" % name}, status=400)
+            self.add_raw_order(name, data.get("order"), data.get("items"))
+            return Response.json({"channel": name}, status=201)
         if action == "orders" and request.method == "POST":
             data = request.json() or {}
             name = data.pop("channel", None)

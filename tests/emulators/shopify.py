@@ -130,12 +130,25 @@ class ShopifyApp(ChannelApp):
             self.available -= cost
             status = self._throttle_status()
         answer = {"data": result.data} if result.data is not None else {}
+        self._add_raw_orders(answer)
         if result.errors:
             answer["errors"] = [e.formatted for e in result.errors]
         answer["extensions"] = {
             "cost": {"requestedQueryCost": cost, "actualQueryCost": cost, "throttleStatus": status}
         }
         return Response.json(answer)
+
+    def _add_raw_orders(self, answer):
+        """Raw orders (``add_raw_order``) go as they are after the last page of ``orders``."""
+        orders = (answer.get("data") or {}).get("orders")
+        if not self.raw_orders or not isinstance(orders, dict):
+            return
+        if (orders.get("pageInfo") or {}).get("hasNextPage"):
+            return
+        if isinstance(orders.get("nodes"), list):
+            orders["nodes"].extend(self.raw_orders)
+        if isinstance(orders.get("edges"), list):
+            orders["edges"].extend({"node": o, "cursor": "raw"} for o in self.raw_orders)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one app per emulator, few documents
     def _checked(self, document):

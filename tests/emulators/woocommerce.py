@@ -352,7 +352,7 @@ class WooCommerceApp(ChannelApp):
         status = request.arg("status")
         if status and status != "any":
             items = [o for o in items if o["status"] in status.split(",")]
-        return self._page(request, items)
+        return self._page(request, items + list(self.raw_orders))
 
     def _order_get(self, request, body, id):  # noqa: A002
         return Response.json(self._get_order(id))

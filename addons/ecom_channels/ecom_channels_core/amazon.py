@@ -20,15 +20,25 @@ than this go as one JSON_LISTINGS_FEED, 20), ``feed_poll_interval`` (30 s), ``fe
 ``carrier_codes`` ({our carrier name: Amazon carrier code}).
 """
 
-import gzip
 import hashlib
 import json
 import logging
+import zlib
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from .base import ChannelClient, iso_utc, results_failed, results_ok, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    iso_utc,
+    line_label,
+    results_failed,
+    results_ok,
+    to_float,
+    to_int,
+)
 from .errors import ChannelError
+from .http import TooLarge, bounded_decompress, megabytes
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +81,8 @@ class AmazonClient(ChannelClient):
     label = "Amazon"
     #: patchListingsItem updates one SKU per call; large batches go as a feed.
     quantity_batch_size = 1
+    #: Quantities go best as a feed: ``submit_quantities`` then ``quantity_results`` later.
+    async_quantities = True
     rate_limit = (5.0, 10.0)
     page_size = 20
 
@@ -453,21 +465,32 @@ class AmazonClient(ChannelClient):
         return results
 
     def set_quantities(self, items):
-        """One PATCH per SKU up to ``feed_threshold`` items, a JSON_LISTINGS_FEED above."""
+        """One PATCH per SKU up to ``feed_threshold`` items, a JSON_LISTINGS_FEED above.
+
+        A feed is submitted (``submit_quantities``) and its outcome polled
+        (``quantity_results``) every ``feed_poll_interval`` seconds, at most ``feed_timeout``
+        seconds and never past ``max_retry_wait``: when the feed is not processed by then, its
+        items come back failed and retryable, with a message naming the feed id.
+        """
         items = [(str(key), int(qty)) for key, qty in items]
         if len(items) <= self.feed_threshold:
             return super().set_quantities(items)
         results = []
-        size = int(self.options.get("feed_max_messages") or 10000)
-        for start in range(0, len(items), size):
-            chunk = items[start : start + size]
+        for start in range(0, len(items), self.feed_size):
+            chunk = items[start : start + self.feed_size]
             try:
-                results.extend(self._quantity_feed(chunk))
+                feed_id = self.submit_quantities(chunk)
+                results.extend(self._feed_results(feed_id, chunk))
             except ChannelError as exc:
                 results.extend(results_failed(chunk, exc.message, exc.retryable))
         return results
 
     # ------------------------------------------------------------------ feeds
+    @property
+    def feed_size(self):
+        """Most quantities one feed carries (``feed_max_messages``, 10000)."""
+        return int(self.options.get("feed_max_messages") or 10000)
+
     def feed_document(self, items):
         """The JSON_LISTINGS_FEED document (schema v2) setting these quantities."""
         return {
@@ -501,20 +524,51 @@ class AmazonClient(ChannelClient):
         )
 
     def _download(self, document_id):
-        info = self.api("getFeedDocument", "GET", "%s/documents/%s" % (FEEDS, document_id))
+        info = self.api(
+            "getFeedDocument", "GET", "%s/documents/%s" % (FEEDS, quote(str(document_id), safe=""))
+        )
         self._operation = "document"
         response = self.transport.request(
             "GET", info["url"], limiter=self.limiters["document"], describe="feed result download"
         )
         content = response.content
         if (info.get("compressionAlgorithm") or "").upper() == "GZIP":
-            content = gzip.decompress(content)
+            try:
+                content = bounded_decompress(content, self.transport.max_decoded_size)
+            except TooLarge:
+                raise self.error(
+                    "Amazon: the feed processing report is larger than %s once decompressed"
+                    % megabytes(self.transport.max_decoded_size)
+                ) from None
+            except (zlib.error, EOFError):
+                raise self.error(
+                    "Amazon: the feed processing report could not be decompressed", retryable=True
+                ) from None
         try:
-            return json.loads(content.decode("utf-8"))
+            report = json.loads(content.decode("utf-8"))
         except ValueError:
             raise self.error("Amazon: the feed processing report was not valid JSON") from None
+        if not isinstance(report, dict):
+            raise self.error("Amazon: the feed processing report is not an object")
+        return report
 
-    def _quantity_feed(self, items):
+    def submit_quantities(self, items):
+        """Send absolute quantities as one JSON_LISTINGS_FEED; return its feed id at once.
+
+        ``items`` are ``(sku, quantity)`` pairs, at most ``feed_size``. The feed document is
+        created, uploaded and the feed created; nothing waits for Amazon to process it: ask
+        ``quantity_results(feed_id, items)`` later with the same items in the same order.
+        Raises ChannelError when the feed could not be submitted (retryable when trying again
+        later can help). A feed submitted twice is harmless (absolute quantities).
+        """
+        items = [(str(key), int(qty)) for key, qty in items]
+        if not items:
+            raise self.error("Amazon: no quantities to submit")
+        if len(items) > self.feed_size:
+            raise self.error(
+                "Amazon: %d quantities are more than one feed carries (%d)"
+                % (len(items), self.feed_size)
+            )
         content_type = "application/json; charset=UTF-8"
         document = self.api(
             "createFeedDocument",
@@ -525,7 +579,7 @@ class AmazonClient(ChannelClient):
         )
         data = json.dumps(self.feed_document(items)).encode("utf-8")
         self._upload(document["url"], data, content_type)
-        feed_id = self.api(
+        answer = self.api(
             "createFeed",
             "POST",
             "%s/feeds" % FEEDS,
@@ -535,114 +589,217 @@ class AmazonClient(ChannelClient):
                 "inputFeedDocumentId": document["feedDocumentId"],
             },
             idempotent=True,  # absolute quantities: a feed submitted twice changes nothing
-        )["feedId"]
-        feed = self.wait_for_feed(feed_id)
-        status = feed.get("processingStatus")
-        if status != "DONE" and not feed.get("resultFeedDocumentId"):
-            return results_failed(items, "Amazon: feed %s ended %s" % (feed_id, status))
-        report = self._download(feed["resultFeedDocumentId"])
+        )
+        feed_id = answer.get("feedId") if isinstance(answer, dict) else None
+        if not feed_id or not isinstance(feed_id, str | int):
+            raise self.error("Amazon: createFeed answered no feed id", retryable=True)
+        return str(feed_id)
+
+    def quantity_results(self, feed_id, items):
+        """The outcome of the quantity feed ``feed_id`` (one ``getFeed`` call, no waiting).
+
+        ``items`` are the ``(sku, quantity)`` pairs given to ``submit_quantities``, in the same
+        order. Returns None while Amazon has the feed ``IN_QUEUE`` or ``IN_PROGRESS``; when it
+        is ``DONE``, one QuantityResult per item read from the processing report (an item with
+        an ERROR issue failed, not retryable); when it is ``CANCELLED`` or ``FATAL`` (or unknown
+        to Amazon), every item failed and retryable, to be sent again. Raises a retryable
+        ChannelError when Amazon cannot be asked now (ask again later).
+        """
+        items = [(str(key), int(qty)) for key, qty in items]
+        feed_id = str(feed_id)
+        try:
+            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, quote(feed_id, safe="")))
+        except ChannelError as exc:
+            if exc.retryable:
+                raise
+            return results_failed(
+                items,
+                "Amazon: feed %s cannot be read (%s); the quantities will be sent again"
+                % (feed_id, exc.message),
+                retryable=True,
+            )
+        status = feed.get("processingStatus") if isinstance(feed, dict) else None
+        if status in ("IN_QUEUE", "IN_PROGRESS"):
+            return None
+        report, report_error = None, ""
+        document_id = feed.get("resultFeedDocumentId") if isinstance(feed, dict) else None
+        if document_id:
+            try:
+                report = self._download(document_id)
+            except ChannelError as exc:
+                if exc.retryable and status == "DONE":
+                    raise
+                report_error = exc.message
+        if status == "DONE" and report is not None:
+            return self._report_results(feed_id, report, items)
+        if status == "DONE":
+            message = "Amazon: feed %s is done but its processing report cannot be read%s" % (
+                feed_id,
+                " (%s)" % report_error if report_error else "",
+            )
+            return results_failed(items, message, retryable=True)
+        general = []
+        if report is not None:
+            general = self._report_issues(report).get(None, [])[:5]
+        message = "Amazon: feed %s ended %s" % (feed_id, status or "without a status")
+        if general:
+            message = "%s: %s" % (message, "; ".join(general))
+        return results_failed(items, message, retryable=True)
+
+    @staticmethod
+    def _report_issues(report):
+        """ERROR issues of a processing report by messageId (None: about the whole feed)."""
         problems = {}
         for issue in report.get("issues") or []:
-            if issue.get("severity") == "ERROR":
-                problems.setdefault(issue.get("messageId"), []).append(
+            if isinstance(issue, dict) and issue.get("severity") == "ERROR":
+                number = issue.get("messageId")
+                problems.setdefault(number if isinstance(number, int) else None, []).append(
                     "%s: %s" % (issue.get("code"), issue.get("message"))
                 )
-        if status != "DONE":
-            general = "; ".join(problems.get(None, [])[:5])
-            message = "Amazon: feed %s ended %s" % (feed_id, status)
-            return results_failed(items, "%s: %s" % (message, general) if general else message)
-        return [
-            QuantityResult(sku, qty, True)
-            if number not in problems
-            else QuantityResult(sku, qty, False, "Amazon: %s" % "; ".join(problems[number]))
-            for number, (sku, qty) in enumerate(items, start=1)
-        ]
+        return problems
+
+    def _report_results(self, feed_id, report, items):
+        problems = self._report_issues(report)
+        general = problems.get(None, [])
+        results = []
+        for number, (sku, qty) in enumerate(items, start=1):
+            if number in problems:
+                message = "Amazon: %s" % "; ".join(problems[number])
+                results.append(QuantityResult(sku, qty, False, message))
+            elif general:
+                message = "Amazon: feed %s: %s" % (feed_id, "; ".join(general[:5]))
+                results.append(QuantityResult(sku, qty, False, message))
+            else:
+                results.append(QuantityResult(sku, qty, True))
+        return results
+
+    def _feed_results(self, feed_id, items):
+        """Poll ``quantity_results`` within ``feed_timeout`` and ``max_retry_wait``."""
+        interval = float(self.options.get("feed_poll_interval") or 30)
+        limit = float(self.options.get("feed_timeout") or 1800)
+        started = self.clock()
+        while True:
+            results = self.quantity_results(feed_id, items)
+            if results is not None:
+                return results
+            waiting = self.error(
+                "Amazon: feed %s was not processed within the time allowed; the quantities "
+                "will be sent again" % feed_id,
+                retryable=True,
+            )
+            if self.clock() - started + interval > limit:
+                return results_failed(items, waiting.message, retryable=True)
+            try:
+                self.wait(interval, waiting)
+            except ChannelError as exc:
+                return results_failed(items, exc.message, retryable=True)
 
     def wait_for_feed(self, feed_id):
-        """Poll getFeed until the feed is DONE, FATAL or CANCELLED (or ``feed_timeout``)."""
+        """Poll getFeed until the feed is DONE, FATAL or CANCELLED (or ``feed_timeout``, or
+        ``max_retry_wait``: then a retryable ChannelError naming the feed)."""
         interval = float(self.options.get("feed_poll_interval") or 30)
         deadline = self.clock() + float(self.options.get("feed_timeout") or 1800)
         while True:
-            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, feed_id))
+            feed = self.api("getFeed", "GET", "%s/feeds/%s" % (FEEDS, quote(str(feed_id), safe="")))
             if feed.get("processingStatus") in ("DONE", "FATAL", "CANCELLED"):
                 return feed
+            error = self.error(
+                "Amazon: feed %s still %s after waiting" % (feed_id, feed.get("processingStatus")),
+                retryable=True,
+            )
             if self.clock() >= deadline:
-                raise self.error(
-                    "Amazon: feed %s still %s after waiting"
-                    % (feed_id, feed.get("processingStatus")),
-                    retryable=True,
-                )
-            self.sleep(interval)
+                raise error
+            self.wait(interval, error)
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
-        street2 = ", ".join(p for p in (data.get("AddressLine2"), data.get("AddressLine3")) if p)
+    def _address(data, reader=None, what="shipping address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
+        street2 = ", ".join(p for p in (field("AddressLine2"), field("AddressLine3")) if p)
         return Address(
-            name=data.get("Name") or "",
-            company=data.get("CompanyName") or "",
-            street=data.get("AddressLine1") or "",
+            name=field("Name"),
+            company=field("CompanyName"),
+            street=field("AddressLine1"),
             street2=street2,
-            city=data.get("City") or "",
-            zip=data.get("PostalCode") or "",
-            state=data.get("StateOrRegion") or data.get("County") or "",
-            country_code=data.get("CountryCode") or "",
-            phone=data.get("Phone") or "",
+            city=field("City"),
+            zip=field("PostalCode"),
+            state=field("StateOrRegion") or field("County"),
+            country_code=field("CountryCode"),
+            phone=field("Phone"),
         )
 
     def _order_items(self, order_id):
         items, token = [], None
+        path = "%s/%s/orderItems" % (ORDERS, quote(str(order_id), safe=""))
         while True:
             params = {"NextToken": token} if token else None
-            payload = (
-                self.api(
-                    "getOrderItems", "GET", "%s/%s/orderItems" % (ORDERS, order_id), params=params
-                ).get("payload")
-                or {}
-            )
+            payload = self.api("getOrderItems", "GET", path, params=params).get("payload") or {}
             items.extend(payload.get("OrderItems") or [])
             token = payload.get("NextToken")
             if not token:
                 return items
 
-    def _order(self, data, items):
-        def amount(money_bag):
-            return to_float((money_bag or {}).get("Amount"), 0.0)
+    def _order(self, data, items, items_problem=""):
+        return self.read_order(data, self._read_order, items, items_problem)
 
-        lines = [
-            RemoteOrderLine(
-                external_ref=item["OrderItemId"],
-                sku=item.get("SellerSKU") or "",
-                title=item.get("Title") or "",
-                quantity=to_int(item.get("QuantityOrdered"), 0),
-                unit_price=amount(item.get("ItemPrice")) / (to_int(item["QuantityOrdered"]) or 1),
-                listing_ref=item.get("SellerSKU") or "",
-                tax_amount=amount(item.get("ItemTax")),
+    def _read_order(self, data, reader, items, items_problem=""):
+        def amount(money_bag, what):
+            return reader.number(reader.mapping(money_bag, what).get("Amount"), what)
+
+        ref = reader.order_ref(data.get("AmazonOrderId"))
+        if items_problem:
+            reader.note(items_problem)
+        lines = []
+        shipping = tax = 0.0
+        for number, item in reader.entries(items, "order item"):
+            sku = reader.text(item.get("SellerSKU"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            quantity = reader.number(
+                item.get("QuantityOrdered"), "%s: quantity" % label, 0, required=True
             )
-            for item in items
-        ]
-        buyer = data.get("BuyerInfo") or {}
-        address = self._address(data.get("ShippingAddress"))
+            item_tax = amount(item.get("ItemTax"), "%s: ItemTax" % label)
+            shipping += amount(item.get("ShippingPrice"), "%s: ShippingPrice" % label)
+            tax += item_tax + amount(item.get("ShippingTax"), "%s: ShippingTax" % label)
+            lines.append(
+                RemoteOrderLine(
+                    external_ref=reader.ref(item.get("OrderItemId"), "%s: OrderItemId" % label),
+                    sku=sku,
+                    title=reader.text(item.get("Title"), "%s: Title" % label),
+                    quantity=quantity,
+                    unit_price=amount(item.get("ItemPrice"), "%s: price" % label) / (quantity or 1),
+                    listing_ref=sku,
+                    tax_amount=item_tax,
+                )
+            )
+        buyer = reader.mapping(data.get("BuyerInfo"), "BuyerInfo")
+        address = self._address(data.get("ShippingAddress"), reader)
+        status = reader.text(data.get("OrderStatus"), "OrderStatus")
+        order_total = reader.mapping(data.get("OrderTotal"), "OrderTotal")
+        created = reader.date(data.get("PurchaseDate"), "order date", required=True)
+        updated = data.get("LastUpdateDate")
         return RemoteOrder(
-            external_ref=data["AmazonOrderId"],
-            name=data["AmazonOrderId"],
-            status=data.get("OrderStatus") or "",
-            cancelled=data.get("OrderStatus") == "Canceled",
-            created_at=utc_naive(data.get("PurchaseDate")),
-            updated_at=utc_naive(data.get("LastUpdateDate")),
-            currency=(data.get("OrderTotal") or {}).get("CurrencyCode") or "",
-            total=amount(data.get("OrderTotal")),
-            shipping_amount=sum(amount(i.get("ShippingPrice")) for i in items),
-            tax_amount=round(
-                sum(amount(i.get("ItemTax")) + amount(i.get("ShippingTax")) for i in items), 2
-            ),
-            service_level=data.get("ShipmentServiceLevelCategory")
-            or data.get("ShipServiceLevel")
-            or "",
-            ship_by=utc_naive(data.get("LatestShipDate")),
-            buyer_name=buyer.get("BuyerName") or address.name,
-            buyer_email=buyer.get("BuyerEmail") or "",
+            external_ref=ref,
+            name=ref,
+            status=status,
+            cancelled=status == "Canceled",
+            created_at=created,
+            updated_at=reader.date(updated, "order update date") if updated else created,
+            currency=reader.text(order_total.get("CurrencyCode"), "order currency"),
+            total=amount(order_total, "order total"),
+            shipping_amount=shipping,
+            tax_amount=round(tax, 2),
+            service_level=reader.text(
+                data.get("ShipmentServiceLevelCategory"), "ShipmentServiceLevelCategory"
+            )
+            or reader.text(data.get("ShipServiceLevel"), "ShipServiceLevel"),
+            ship_by=reader.date(data.get("LatestShipDate"), "latest ship date"),
+            buyer_name=reader.text(buyer.get("BuyerName"), "buyer name") or address.name,
+            buyer_email=reader.text(buyer.get("BuyerEmail"), "buyer email"),
             shipping_address=address,
             billing_address=address,
             lines=lines,
@@ -651,7 +808,10 @@ class AmazonClient(ChannelClient):
 
     def fetch_orders(self, since=None):
         """getOrders by ``LastUpdatedAfter`` (``CreatedAfter`` without ``since``), NextToken
-        pages, and getOrderItems for each order."""
+        pages, and getOrderItems for each order.
+
+        The items of an order that Amazon refuses to give (not found...) leave that order with
+        a problem; a failure that may pass (throttling, Amazon down) stops the run."""
         params = {
             "MarketplaceIds": self.marketplace_id,
             "MaxResultsPerPage": int(self.options.get("orders_page_size") or 100),
@@ -664,7 +824,20 @@ class AmazonClient(ChannelClient):
         while True:
             payload = self.api("getOrders", "GET", ORDERS, params=params).get("payload") or {}
             for data in payload.get("Orders") or []:
-                yield self._order(data, self._order_items(data["AmazonOrderId"]))
+                order_id = data.get("AmazonOrderId") if isinstance(data, dict) else None
+                items, problem = [], ""
+                if isinstance(order_id, int) and not isinstance(order_id, bool):
+                    order_id = str(order_id)
+                if order_id and isinstance(order_id, str):
+                    try:
+                        items = self._order_items(order_id)
+                    except ChannelError as exc:
+                        if exc.retryable:
+                            raise
+                        problem = "the order items cannot be read: %s" % exc.message
+                    if not isinstance(items, list):
+                        items, problem = [], "the order items are not a list"
+                yield self._order(data, items, problem)
             token = payload.get("NextToken")
             if not token:
                 return
@@ -690,7 +863,7 @@ class AmazonClient(ChannelClient):
             except ChannelError as exc:
                 if not exc.retryable or attempt >= self.retry.max_attempts:
                     raise
-                self.sleep(self.retry.delay(attempt, exc.retry_after))
+                self.wait(self.retry.delay(attempt, exc.retry_after), exc)
                 continue
             # nothing left after a failed attempt: that attempt went through
             return shipment.order_ref if done is None and attempt > 1 else done

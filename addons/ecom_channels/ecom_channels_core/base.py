@@ -1,12 +1,15 @@
 """The neutral interface every channel client offers to the ORM layer."""
 
+import functools
+import inspect
 import logging
+import math
 import time
 from datetime import datetime, timezone
 
 from .errors import ChannelError, MissingFieldsError
-from .http import HttpTransport, RetryPolicy, TokenBucket
-from .payloads import QuantityResult
+from .http import MAX_RESPONSE_SIZE, HttpTransport, RetryPolicy, TokenBucket
+from .payloads import QuantityResult, RemoteOrder
 from .requirements import missing_fields
 
 _logger = logging.getLogger(__name__)
@@ -38,16 +41,196 @@ def money(value):
 
 def to_float(value, default=None):
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return default
+    return number if math.isfinite(number) else default
 
 
 def to_int(value, default=None):
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
+
+
+#: Errors raised when data has not the expected shape (a missing key, a null list, a text where
+#: a number belongs...).
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
+
+
+def shown(value, limit=60):
+    """A value as quoted in a problem message: ``'yesterday'``, ``None``, ``{'a': 1}``, cut."""
+    text = "'%s'" % value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else "%s..." % text[: limit - 3]
+
+
+class OrderReader:
+    """Reads the fields of one order, noting in ``problems`` what cannot be read instead of
+    raising. Each reader method returns a usable default when the value is unusable.
+
+    Messages are plain words naming the field and the value, e.g. ``order date 'yesterday'
+    cannot be read`` or ``line 2 (SKU MUG-1): quantity 'two' is not a number``. Values that can
+    be read are passed through as they are (negative amounts, unknown currency codes, future
+    dates are the importer's business).
+    """
+
+    def __init__(self):
+        self.problems = []
+        self.external_ref = ""
+
+    def note(self, message):
+        if message not in self.problems:
+            self.problems.append(message)
+
+    def ref(self, value, what="order id"):
+        """An identifier as text; missing (None, empty, not a scalar) gives ``""``."""
+        if value is None or value == "" or isinstance(value, bool):
+            self.note("%s is missing" % what)
+            return ""
+        if not isinstance(value, str | int):
+            self.note("%s %s cannot be read" % (what, shown(value)))
+            return ""
+        return str(value).strip()
+
+    def order_ref(self, value):
+        self.external_ref = self.ref(value)
+        return self.external_ref
+
+    def date(self, value, what, required=False):
+        """A naive UTC datetime from an ISO 8601 date; None when missing or unreadable."""
+        if value is None or value == "":
+            if required:
+                self.note("%s is missing" % what)
+            return None
+        try:
+            return utc_naive(value)
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            self.note("%s %s cannot be read" % (what, shown(value)))
+            return None
+
+    def number(self, value, what, default=0.0, required=False):
+        """A number (an int when it is a whole one and ``default`` is an int)."""
+        if value is None or value == "":
+            if required:
+                self.note("%s is missing" % what)
+            return default
+        number = None if isinstance(value, bool | dict | list) else to_float(value)
+        if number is None:
+            self.note("%s %s is not a number" % (what, shown(value)))
+            return default
+        if isinstance(default, int) and number == int(number):
+            return int(number)
+        return number
+
+    def text(self, value, what):
+        """A text field; numbers become text, None ``""``; objects and lists are problems."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        self.note("%s %s cannot be read" % (what, shown(value)))
+        return ""
+
+    def mapping(self, value, what):
+        """An object (dict); None gives ``{}``, anything else is a problem."""
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return value
+        self.note("%s is not an object: %s" % (what, shown(value)))
+        return {}
+
+    def items(self, value, what, required=True, single=False):
+        """A list; None (a ``null`` array, or none at all) is a problem when ``required``.
+        ``single``: one object stands for a list of one (XML converted to dicts)."""
+        if value is None:
+            if required:
+                self.note("%s is missing (null)" % what)
+            return []
+        if isinstance(value, list):
+            return value
+        if single and isinstance(value, dict):
+            return [value]
+        self.note("%s is not a list: %s" % (what, shown(value)))
+        return []
+
+    def entries(self, values, what):
+        """``(number, entry)`` of the objects of a list; an entry that is not an object is a
+        problem and left out."""
+        for number, entry in enumerate(values, start=1):
+            if isinstance(entry, dict):
+                yield number, entry
+            else:
+                self.note("%s %d is not an object: %s" % (what, number, shown(entry)))
+
+
+def line_label(number, sku):
+    return "line %d%s" % (number, " (SKU %s)" % sku if sku else "")
+
+
+#: Public client methods: a shape error inside becomes a ChannelError naming the operation, and
+#: each call (or generator) is one ``max_retry_wait`` budget.
+GUARDED = {
+    "test_connection": "the connection test",
+    "list_listings": "reading the listings",
+    "find_listing": "looking up a listing",
+    "publish": "publishing a listing",
+    "set_quantities": "setting quantities",
+    "submit_quantities": "submitting quantities",
+    "quantity_results": "reading the quantity results",
+    "wait_for_feed": "waiting for a feed",
+    "fetch_orders": "reading the orders",
+    "mark_shipped": "reporting a shipment",
+    "end_listing": "ending a listing",
+}
+
+
+def _guard(name, func):
+    """Wrap a public method (see GUARDED)."""
+    if getattr(func, "_ecom_guarded", False):
+        return func
+    what = GUARDED.get(name, name)
+
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def generator(self, *args, **kwargs):
+            inner = func(self, *args, **kwargs)
+            waited = 0.0
+            try:
+                while True:
+                    with self.transport.wait_scope(start=waited):
+                        try:
+                            item = next(inner)
+                        except StopIteration:
+                            return
+                        except ChannelError:
+                            raise
+                        except SHAPE_ERRORS as exc:
+                            raise self.shape_error(what, exc) from exc
+                        waited = self.transport.waited
+                    yield item
+            finally:
+                inner.close()
+
+        generator._ecom_guarded = True
+        return generator
+
+    @functools.wraps(func)
+    def method(self, *args, **kwargs):
+        with self.transport.wait_scope():
+            try:
+                return func(self, *args, **kwargs)
+            except ChannelError:
+                raise
+            except SHAPE_ERRORS as exc:
+                raise self.shape_error(what, exc) from exc
+
+    method._ecom_guarded = True
+    return method
 
 
 class ChannelClient:
@@ -57,6 +240,17 @@ class ChannelClient:
     ``api_key``, ``api_secret``, ``access_token``, ``account_ref``; ``options`` holds
     channel-specific settings. ``timeout``, ``retry``, ``clock``, ``sleep`` and ``session`` tune
     or replace the HTTP behaviour (tests pass a fake clock and sleep).
+
+    Limits (see ``http.HttpTransport``): ``deadline`` (seconds one HTTP exchange may take in
+    total; default ``max(60, 2 x read timeout)``), ``max_response_size`` and
+    ``max_decoded_size`` (bytes of one answer as received and once decompressed, 20 MB each),
+    ``max_retry_wait`` (seconds the client may sleep in total within one method call: retry
+    backoff, ``Retry-After``, rate limits, feed polling; None, the default, does not limit it).
+    When the next wait would pass ``max_retry_wait`` the retryable ChannelError is raised at once
+    with ``retry_after`` set, so that the caller reschedules instead of waiting.
+
+    Every public method raises ChannelError for any failure (never a raw Python exception);
+    ``fetch_orders`` yields an order it cannot fully read with ``problems`` filled instead.
     """
 
     channel_type = ""
@@ -65,6 +259,15 @@ class ChannelClient:
     quantity_batch_size = 1
     #: Default rate limit (calls per second, burst) when the API publishes one.
     rate_limit = (5.0, 10.0)
+    #: True when quantities are best sent with ``submit_quantities`` and their outcome read
+    #: later with ``quantity_results`` (the channel processes them asynchronously: Amazon).
+    async_quantities = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in GUARDED:
+            if name in cls.__dict__ and callable(cls.__dict__[name]):
+                setattr(cls, name, _guard(name, cls.__dict__[name]))
 
     def __init__(
         self,
@@ -81,6 +284,10 @@ class ChannelClient:
         sleep=time.sleep,
         session=None,
         rate_limit=None,
+        deadline=None,
+        max_response_size=MAX_RESPONSE_SIZE,
+        max_decoded_size=MAX_RESPONSE_SIZE,
+        max_retry_wait=None,
     ):
         if not base_url:
             raise ChannelError("%s: the channel has no API base URL" % self.label)
@@ -105,6 +312,10 @@ class ChannelClient:
             sleep=sleep,
             session=session,
             headers={"Accept": "application/json", "User-Agent": "ecom-backoffice/18.0"},
+            deadline=deadline,
+            max_response_size=max_response_size,
+            max_decoded_size=max_decoded_size,
+            max_retry_wait=max_retry_wait,
         )
 
     @property
@@ -116,13 +327,31 @@ class ChannelClient:
     def on_retry(self, callback):
         self.transport.on_retry = callback
 
+    @property
+    def max_retry_wait(self):
+        return self.transport.max_retry_wait
+
     # ------------------------------------------------------------------ helpers
     @property
     def secrets(self):
         return tuple(s for s in (self.api_key, self.api_secret, self.access_token) if s)
 
     def error(self, message, **kwargs):
-        return ChannelError(message, secrets=self.secrets, **kwargs)
+        return ChannelError(message, secrets=self.transport.secrets, **kwargs)
+
+    def shape_error(self, what, exc):
+        """The ChannelError of data of an unexpected shape met while ``what``."""
+        _logger.warning("%s: unexpected data while %s (%s)", self.label, what, type(exc).__name__)
+        _logger.debug("%s: unexpected data while %s", self.label, what, exc_info=True)
+        return self.error(
+            "%s: the channel's answer could not be read while %s (%s: %s)"
+            % (self.label, what, type(exc).__name__, shown(exc, 200))
+        )
+
+    def wait(self, seconds, error):
+        """Sleep ``seconds`` within ``max_retry_wait``, or raise ``error`` (retryable, with
+        ``retry_after``) at once when that would pass it."""
+        self.transport.wait(seconds, error)
 
     def bucket(self, rate, burst):
         return TokenBucket(rate, burst, clock=self.clock, sleep=self.sleep)
@@ -135,6 +364,36 @@ class ChannelClient:
 
     def __exit__(self, *exc):
         self.close()
+
+    def read_order(self, data, fill, *args):
+        """The RemoteOrder of one order's raw data; never raises for bad data.
+
+        ``fill(data, reader, *args)`` builds the RemoteOrder with an OrderReader; whatever it
+        notes goes to ``problems``; data of a shape it did not expect (an exception) gives an
+        order with only what was read so far (its id) and a problem saying what broke. ``raw``
+        is always the order's payload (``{"value": data}`` when it is not an object).
+        """
+        reader = OrderReader()
+        if not isinstance(data, dict):
+            reader.note("the order is not an object: %s" % shown(data))
+            return RemoteOrder(external_ref="", raw={"value": data}, problems=reader.problems)
+        try:
+            order = fill(data, reader, *args)
+        except SHAPE_ERRORS as exc:
+            _logger.info(
+                "%s: order %s could not be read (%s)",
+                self.label,
+                reader.external_ref or "?",
+                type(exc).__name__,
+                exc_info=True,
+            )
+            reader.note(
+                "the order could not be read (%s: %s)" % (type(exc).__name__, shown(exc, 200))
+            )
+            order = RemoteOrder(external_ref=reader.external_ref)
+        order.raw = data
+        order.problems = reader.problems + [p for p in order.problems if p not in reader.problems]
+        return order
 
     # ------------------------------------------------------------------ interface
     def missing_fields(self, payload):
@@ -173,6 +432,7 @@ class ChannelClient:
                 if not exc.retryable or attempt >= self.retry.max_attempts:
                     raise
                 delay = self.retry.delay(attempt, exc.retry_after)
+                self.transport.wait_check(delay, exc)
                 message = (
                     "%s: publishing %s failed (%s); checking the channel and retrying in %.2fs"
                     % (self.label, payload.sku, exc, delay)
@@ -180,7 +440,7 @@ class ChannelClient:
                 _logger.warning(message)
                 if self.on_retry is not None:
                     self.on_retry(message)
-                self.sleep(delay)
+                self.wait(delay, exc)
 
     def set_quantities(self, items):
         """Set absolute quantities: ``items`` are ``(external_ref or sku, quantity)`` pairs.
@@ -196,10 +456,17 @@ class ChannelClient:
                 results.extend(self._set_quantity_batch(batch))
             except ChannelError as exc:
                 results.extend(results_failed(batch, exc.message, exc.retryable))
+            except SHAPE_ERRORS as exc:
+                error = self.shape_error(GUARDED["set_quantities"], exc)
+                results.extend(results_failed(batch, error.message))
         return results
 
     def fetch_orders(self, since=None):
-        """Yield RemoteOrder created or changed since ``since`` (naive UTC datetime)."""
+        """Yield RemoteOrder created or changed since ``since`` (naive UTC datetime).
+
+        Every order is yielded, also one whose data cannot be read: then with ``problems``
+        (plain words) and ``raw``; without an id its ``external_ref`` is ``""``.
+        """
         raise NotImplementedError
 
     def mark_shipped(self, shipment):
@@ -215,6 +482,10 @@ class ChannelClient:
 
     def _set_quantity_batch(self, batch):
         raise NotImplementedError
+
+
+for _name in ("publish", "set_quantities"):
+    setattr(ChannelClient, _name, _guard(_name, getattr(ChannelClient, _name)))
 
 
 def results_ok(batch):

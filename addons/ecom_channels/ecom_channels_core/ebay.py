@@ -19,12 +19,22 @@ inline ``ShippingDetails``/``ReturnPolicy`` are left out), otherwise ``shipping_
 
 import logging
 from datetime import datetime, timedelta, timezone
-from xml.parsers.expat import ExpatError
 
 import xmltodict
 
-from .base import ChannelClient, iso_utc, money, results_ok, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    iso_utc,
+    line_label,
+    money,
+    results_ok,
+    to_float,
+    to_int,
+    utc_naive,
+)
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .xmlsafe import UnsafeXml, parse_xml
 
 _logger = logging.getLogger(__name__)
 
@@ -120,13 +130,23 @@ class EbayClient(ChannelClient):
     def _parser(self, call_name, accept_failure):
         def parse(response):
             try:
-                doc = xmltodict.parse(response.content)
-            except ExpatError:
+                doc = parse_xml(response.content)
+            except UnsafeXml as exc:
+                raise self.error(
+                    "eBay: the answer to %s was refused: %s" % (call_name, exc)
+                ) from None
+            except ValueError:
                 raise self.error(
                     "eBay: the answer to %s was not valid XML" % call_name,
                     retryable=True,
                     payload=response.text,
                 ) from None
+            if not isinstance(doc, dict):
+                raise self.error(
+                    "eBay: unexpected answer to %s" % call_name,
+                    retryable=True,
+                    payload=response.text,
+                )
             body = doc.get("%sResponse" % call_name)
             if not isinstance(body, dict):
                 raise self.error(
@@ -395,61 +415,91 @@ class EbayClient(ChannelClient):
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
+    def _address(data, reader=None, what="shipping address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
+        phone = field("Phone")
         return Address(
-            name=data.get("Name") or "",
-            company=data.get("CompanyName") or "",
-            street=data.get("Street1") or "",
-            street2=data.get("Street2") or "",
-            city=data.get("CityName") or "",
-            zip=data.get("PostalCode") or "",
-            state=data.get("StateOrProvince") or "",
-            country_code=data.get("Country") or "",
-            phone=data.get("Phone") if data.get("Phone") not in (None, "Invalid Request") else "",
+            name=field("Name"),
+            company=field("CompanyName"),
+            street=field("Street1"),
+            street2=field("Street2"),
+            city=field("CityName"),
+            zip=field("PostalCode"),
+            state=field("StateOrProvince"),
+            country_code=field("Country"),
+            phone=phone if phone != "Invalid Request" else "",
         )
 
     def _order(self, data):
-        transactions = as_list((data.get("TransactionArray") or {}).get("Transaction"))
+        return self.read_order(data, self._read_order)
+
+    def _read_order(self, data, reader):
+        ref = reader.order_ref(data.get("OrderID"))
+        array = reader.mapping(data.get("TransactionArray"), "TransactionArray")
+        transactions = reader.items(array.get("Transaction"), "transactions", single=True)
         lines, ship_by, buyer = [], None, {}
-        for tr in transactions:
-            item = tr.get("Item") or {}
-            buyer = buyer or tr.get("Buyer") or {}
-            handle_by = (tr.get("ShippingServiceSelected") or {}).get("ShippingPackageInfo") or {}
-            handle_by = utc_naive(handle_by.get("HandleByTime")) if handle_by else None
+        for number, tr in reader.entries(transactions, "transaction"):
+            item = reader.mapping(tr.get("Item"), "transaction %d Item" % number)
+            variation = reader.mapping(tr.get("Variation"), "transaction %d Variation" % number)
+            sku = reader.text(variation.get("SKU") or item.get("SKU"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            buyer = buyer or reader.mapping(tr.get("Buyer"), "%s: Buyer" % label)
+            selected = reader.mapping(tr.get("ShippingServiceSelected"), "%s: shipping" % label)
+            package = reader.mapping(selected.get("ShippingPackageInfo"), "%s: package" % label)
+            handle_by = reader.date(package.get("HandleByTime"), "%s: handle-by date" % label)
             ship_by = min(ship_by, handle_by) if ship_by and handle_by else ship_by or handle_by
+            item_id = reader.text(item.get("ItemID"), "%s: ItemID" % label)
+            line_ref = tr.get("OrderLineItemID") or (
+                "%s-%s" % (item_id, reader.text(tr.get("TransactionID"), "%s: id" % label))
+                if item_id and tr.get("TransactionID")
+                else None
+            )
             lines.append(
                 RemoteOrderLine(
-                    external_ref=tr.get("OrderLineItemID")
-                    or "%s-%s" % (item.get("ItemID"), tr.get("TransactionID")),
-                    sku=(tr.get("Variation") or {}).get("SKU") or item.get("SKU") or "",
-                    title=item.get("Title") or "",
-                    quantity=to_int(tr.get("QuantityPurchased"), 0),
-                    unit_price=to_float(text(tr.get("TransactionPrice")), 0.0),
-                    listing_ref=str(item.get("ItemID") or ""),
+                    external_ref=reader.ref(line_ref, "%s: OrderLineItemID" % label),
+                    sku=sku,
+                    title=reader.text(item.get("Title"), "%s: Title" % label),
+                    quantity=reader.number(
+                        tr.get("QuantityPurchased"), "%s: quantity" % label, 0, required=True
+                    ),
+                    unit_price=reader.number(text(tr.get("TransactionPrice")), "%s: price" % label),
+                    listing_ref=item_id,
                 )
             )
         total = data.get("Total") or data.get("AmountPaid")
-        selected = data.get("ShippingServiceSelected") or {}
-        address = self._address(data.get("ShippingAddress"))
-        buyer_name = " ".join(
-            p for p in (buyer.get("UserFirstName"), buyer.get("UserLastName")) if p
-        )
-        checkout = data.get("CheckoutStatus") or {}
+        selected = reader.mapping(data.get("ShippingServiceSelected"), "ShippingServiceSelected")
+        address = self._address(data.get("ShippingAddress"), reader)
+        first = reader.text(buyer.get("UserFirstName"), "buyer first name")
+        last = reader.text(buyer.get("UserLastName"), "buyer last name")
+        buyer_name = " ".join(p for p in (first, last) if p)
+        email = reader.text(buyer.get("Email"), "buyer email")
+        checkout = reader.mapping(data.get("CheckoutStatus"), "CheckoutStatus")
+        status = reader.text(data.get("OrderStatus"), "OrderStatus")
+        created = reader.date(data.get("CreatedTime"), "order date", required=True)
+        modified = checkout.get("LastModifiedTime")
         return RemoteOrder(
-            external_ref=data["OrderID"],
-            name=data.get("ExtendedOrderID") or data["OrderID"],
-            status=data.get("OrderStatus") or "",
-            cancelled=data.get("OrderStatus") in CANCELLED_STATUSES,
-            created_at=utc_naive(data.get("CreatedTime")),
-            updated_at=utc_naive(checkout.get("LastModifiedTime") or data.get("CreatedTime")),
+            external_ref=ref,
+            name=reader.text(data.get("ExtendedOrderID"), "ExtendedOrderID") or ref,
+            status=status,
+            cancelled=status in CANCELLED_STATUSES,
+            created_at=created,
+            updated_at=reader.date(modified, "order modification date") if modified else created,
             currency=(total or {}).get("@currencyID", "") if isinstance(total, dict) else "",
-            total=to_float(text(total), 0.0),
-            shipping_amount=to_float(text(selected.get("ShippingServiceCost")), 0.0),
-            service_level=selected.get("ShippingService") or "",
+            total=reader.number(text(total), "order total"),
+            shipping_amount=reader.number(
+                text(selected.get("ShippingServiceCost")), "shipping cost"
+            ),
+            service_level=reader.text(selected.get("ShippingService"), "shipping service"),
             ship_by=ship_by,
-            buyer_name=buyer_name or address.name or data.get("BuyerUserID") or "",
-            buyer_email=buyer.get("Email") if buyer.get("Email") != "Invalid Request" else "",
+            buyer_name=buyer_name
+            or address.name
+            or reader.text(data.get("BuyerUserID"), "BuyerUserID"),
+            buyer_email=email if email != "Invalid Request" else "",
             shipping_address=address,
             billing_address=address,
             lines=lines,
@@ -486,9 +536,11 @@ class EbayClient(ChannelClient):
             stop = min(start + window, end)
             fields = {"ModTimeFrom": iso_utc(start), "ModTimeTo": iso_utc(stop)}
             for data in self._orders_pages(fields):
-                if data["OrderID"] not in seen:  # an order changed twice shows in two windows
-                    seen.add(data["OrderID"])
-                    yield self._order(data)
+                order = self._order(data)
+                key = order.external_ref or id(data)
+                if key not in seen:  # an order changed twice shows in two windows
+                    seen.add(key)
+                    yield order
             start = stop
 
     def _get_order(self, order_id):

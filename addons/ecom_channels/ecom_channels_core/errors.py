@@ -29,7 +29,8 @@ class ChannelError(Exception):
         self.retryable = retryable
         self.code = code
         self.retry_after = retry_after
-        self.payload = excerpt(redact(payload, secrets), 2000) if payload else ""
+        # redacted in full first, then cut (no piece of a secret left at the cut)
+        self.payload = excerpt(payload, 2000, tuple(secrets)) if payload else ""
         super().__init__(self.message)
 
     def __str__(self):

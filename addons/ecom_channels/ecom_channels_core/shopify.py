@@ -9,7 +9,16 @@ Options: ``location_id`` (GID of the location whose stock is set; the first loca
 import json
 import logging
 
-from .base import ChannelClient, money, results_ok, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    line_label,
+    money,
+    results_ok,
+    shown,
+    to_float,
+    utc_naive,
+)
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
 _logger = logging.getLogger(__name__)
@@ -173,7 +182,10 @@ class ShopifyClient(ChannelClient):
             self._cost_available + (now - self._cost_stamp) * self._restore_rate,
         )
         if available < cost:
-            self.sleep((cost - available) / self._restore_rate)
+            self.wait(
+                (cost - available) / self._restore_rate,
+                self.error("Shopify: query cost limit reached (throttled)", retryable=True),
+            )
 
     def _note_cost(self, extensions):
         status = ((extensions or {}).get("cost") or {}).get("throttleStatus") or {}
@@ -231,7 +243,7 @@ class ShopifyClient(ChannelClient):
             idempotent=(not mutation) if idempotent is None else idempotent,
             parse=self._parse,
             describe=name,
-            error_message=lambda r: r.text[:300],
+            error_message=lambda r: self.transport.excerpt(r.text),
         )
 
     def _user_errors(self, payload, what):
@@ -441,55 +453,88 @@ class ShopifyClient(ChannelClient):
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
+    def _address(data, reader=None, what="address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
         return Address(
-            name=data.get("name") or "",
-            company=data.get("company") or "",
-            street=data.get("address1") or "",
-            street2=data.get("address2") or "",
-            city=data.get("city") or "",
-            zip=data.get("zip") or "",
-            state=data.get("provinceCode") or "",
-            country_code=data.get("countryCodeV2") or "",
-            phone=data.get("phone") or "",
+            name=field("name"),
+            company=field("company"),
+            street=field("address1"),
+            street2=field("address2"),
+            city=field("city"),
+            zip=field("zip"),
+            state=field("provinceCode"),
+            country_code=field("countryCodeV2"),
+            phone=field("phone"),
         )
 
     def _order(self, node):
-        def amount(money_bag):
-            return to_float(((money_bag or {}).get("shopMoney") or {}).get("amount"), 0.0)
+        return self.read_order(node, self._read_order)
 
-        lines = [
-            RemoteOrderLine(
-                external_ref=li["id"],
-                sku=li.get("sku") or "",
-                title=li.get("title") or "",
-                quantity=to_int(li.get("quantity"), 0),
-                unit_price=amount(li.get("originalUnitPriceSet")),
-                listing_ref=(li.get("variant") or {}).get("id") or "",
-                tax_amount=sum(amount(t.get("priceSet")) for t in li.get("taxLines") or []),
+    def _read_order(self, node, reader):
+        def amount(money_bag, what):
+            shop_money = reader.mapping(reader.mapping(money_bag, what).get("shopMoney"), what)
+            return reader.number(shop_money.get("amount"), what)
+
+        ref = reader.order_ref(node.get("id"))
+        line_items = reader.mapping(node.get("lineItems"), "lineItems")
+        lines = []
+        for number, li in reader.entries(
+            reader.items(line_items.get("nodes"), "lineItems"), "line"
+        ):
+            sku = reader.text(li.get("sku"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            taxes = reader.items(li.get("taxLines"), "%s: taxLines" % label, required=False)
+            lines.append(
+                RemoteOrderLine(
+                    external_ref=reader.ref(li.get("id"), "%s: id" % label),
+                    sku=sku,
+                    title=reader.text(li.get("title"), "%s: title" % label),
+                    quantity=reader.number(
+                        li.get("quantity"), "%s: quantity" % label, 0, required=True
+                    ),
+                    unit_price=amount(li.get("originalUnitPriceSet"), "%s: price" % label),
+                    listing_ref=reader.text(
+                        reader.mapping(li.get("variant"), "%s: variant" % label).get("id"),
+                        "%s: variant id" % label,
+                    ),
+                    tax_amount=sum(
+                        amount(t.get("priceSet"), "%s: tax" % label)
+                        for _n, t in reader.entries(taxes, "%s: tax line" % label)
+                    ),
+                )
             )
-            for li in node["lineItems"]["nodes"]
-        ]
-        customer = node.get("customer") or {}
-        shipping = node.get("shippingLine") or {}
+        customer = reader.mapping(node.get("customer"), "customer")
+        shipping = reader.mapping(node.get("shippingLine"), "shippingLine")
+        taxes_included = node.get("taxesIncluded")
+        if taxes_included is not None and not isinstance(taxes_included, bool):
+            reader.note("taxesIncluded %s cannot be read" % shown(taxes_included))
+            taxes_included = None
+        created = reader.date(node.get("createdAt"), "order date", required=True)
+        updated = node.get("updatedAt")
         return RemoteOrder(
-            external_ref=node["id"],
-            name=node.get("name") or "",
-            status=node.get("displayFulfillmentStatus") or "",
+            external_ref=ref,
+            name=reader.text(node.get("name"), "order name"),
+            status=reader.text(node.get("displayFulfillmentStatus"), "fulfilment status"),
             cancelled=bool(node.get("cancelledAt")),
-            created_at=utc_naive(node.get("createdAt")),
-            updated_at=utc_naive(node.get("updatedAt")),
-            currency=node.get("currencyCode") or "",
-            total=amount(node.get("totalPriceSet")),
-            shipping_amount=amount(node.get("totalShippingPriceSet")),
-            tax_amount=amount(node.get("totalTaxSet")),
-            prices_include_tax=node.get("taxesIncluded"),
-            service_level=shipping.get("title") or shipping.get("code") or "",
-            buyer_name=customer.get("displayName") or "",
-            buyer_email=node.get("email") or customer.get("email") or "",
-            shipping_address=self._address(node.get("shippingAddress")),
-            billing_address=self._address(node.get("billingAddress")),
+            created_at=created,
+            updated_at=reader.date(updated, "order update date") if updated else created,
+            currency=reader.text(node.get("currencyCode"), "currency"),
+            total=amount(node.get("totalPriceSet"), "order total"),
+            shipping_amount=amount(node.get("totalShippingPriceSet"), "shipping total"),
+            tax_amount=amount(node.get("totalTaxSet"), "tax total"),
+            prices_include_tax=taxes_included,
+            service_level=reader.text(shipping.get("title"), "shipping title")
+            or reader.text(shipping.get("code"), "shipping code"),
+            buyer_name=reader.text(customer.get("displayName"), "customer name"),
+            buyer_email=reader.text(node.get("email"), "email")
+            or reader.text(customer.get("email"), "customer email"),
+            shipping_address=self._address(node.get("shippingAddress"), reader, "shipping address"),
+            billing_address=self._address(node.get("billingAddress"), reader, "billing address"),
             lines=lines,
             raw=node,
         )
@@ -502,7 +547,7 @@ class ShopifyClient(ChannelClient):
         while True:
             data = self.graphql(Q_ORDERS, {"first": 50, "after": after, "query": query}, cost=120)
             page = data["orders"]
-            for node in page["nodes"]:
+            for node in page["nodes"] or []:
                 yield self._order(node)
             if not page["pageInfo"]["hasNextPage"]:
                 return

@@ -8,7 +8,16 @@ product (``external_ref`` = ``"<product id>/<variation id>"``).
 
 import logging
 
-from .base import ChannelClient, money, results_failed, to_float, to_int, utc_naive
+from .base import (
+    ChannelClient,
+    OrderReader,
+    line_label,
+    money,
+    results_failed,
+    to_float,
+    to_int,
+    utc_naive,
+)
 from .errors import ChannelError
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
 
@@ -241,60 +250,82 @@ class WooCommerceClient(ChannelClient):
 
     # ------------------------------------------------------------------ orders
     @staticmethod
-    def _address(data):
-        data = data or {}
-        name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    def _address(data, reader=None, what="address"):
+        reader = reader or OrderReader()
+        data = reader.mapping(data, what)
+
+        def field(key):
+            return reader.text(data.get(key), "%s %s" % (what, key))
+
+        name = " ".join(p for p in (field("first_name"), field("last_name")) if p)
         return Address(
             name=name,
-            company=data.get("company") or "",
-            street=data.get("address_1") or "",
-            street2=data.get("address_2") or "",
-            city=data.get("city") or "",
-            zip=data.get("postcode") or "",
-            state=data.get("state") or "",
-            country_code=data.get("country") or "",
-            phone=data.get("phone") or "",
-            email=data.get("email") or "",
+            company=field("company"),
+            street=field("address_1"),
+            street2=field("address_2"),
+            city=field("city"),
+            zip=field("postcode"),
+            state=field("state"),
+            country_code=field("country"),
+            phone=field("phone"),
+            email=field("email"),
         )
 
     def _order(self, data):
-        lines = [
-            RemoteOrderLine(
-                external_ref=str(li["id"]),
-                sku=li.get("sku") or "",
-                title=li.get("name") or "",
-                quantity=to_float(li.get("quantity"), 0),
-                unit_price=to_float(li.get("price"), 0.0),
-                tax_amount=to_float(li.get("total_tax"), 0.0),
-                listing_ref=(
-                    "%s/%s" % (li["product_id"], li["variation_id"])
-                    if li.get("variation_id")
-                    else str(li.get("product_id") or "")
-                ),
+        return self.read_order(data, self._read_order)
+
+    def _read_order(self, data, reader):
+        ref = reader.order_ref(data.get("id"))
+        lines = []
+        for number, li in reader.entries(
+            reader.items(data.get("line_items"), "line_items"), "line"
+        ):
+            sku = reader.text(li.get("sku"), "line %d SKU" % number)
+            label = line_label(number, sku)
+            product_id = reader.text(li.get("product_id"), "%s: product_id" % label)
+            variation_id = li.get("variation_id")
+            lines.append(
+                RemoteOrderLine(
+                    external_ref=reader.ref(li.get("id"), "%s: id" % label),
+                    sku=sku,
+                    title=reader.text(li.get("name"), "%s: name" % label),
+                    quantity=reader.number(
+                        li.get("quantity"), "%s: quantity" % label, 0, required=True
+                    ),
+                    unit_price=reader.number(li.get("price"), "%s: price" % label),
+                    tax_amount=reader.number(li.get("total_tax"), "%s: total_tax" % label),
+                    listing_ref=(
+                        "%s/%s"
+                        % (product_id, reader.text(variation_id, "%s: variation_id" % label))
+                        if variation_id
+                        else product_id
+                    ),
+                )
             )
-            for li in data.get("line_items") or []
-        ]
-        shipping_lines = data.get("shipping_lines") or [{}]
-        billing = self._address(data.get("billing"))
+        shipping_lines = reader.items(data.get("shipping_lines"), "shipping_lines", required=False)
+        method = reader.mapping(shipping_lines[0], "shipping line 1") if shipping_lines else {}
+        billing = self._address(data.get("billing"), reader, "billing address")
+        status = reader.text(data.get("status"), "status")
+        created = reader.date(data.get("date_created_gmt"), "order date", required=True)
+        modified = data.get("date_modified_gmt")
         return RemoteOrder(
-            external_ref=str(data["id"]),
-            name=str(data.get("number") or data["id"]),
-            status=data.get("status") or "",
-            cancelled=data.get("status") in CANCELLED_STATUSES,
-            created_at=utc_naive(data.get("date_created_gmt")),
-            updated_at=utc_naive(data.get("date_modified_gmt")),
-            currency=data.get("currency") or "",
-            total=to_float(data.get("total"), 0.0),
-            shipping_amount=to_float(data.get("shipping_total"), 0.0),
-            tax_amount=to_float(data.get("total_tax"), 0.0),
+            external_ref=ref,
+            name=reader.text(data.get("number"), "order number") or ref,
+            status=status,
+            cancelled=status in CANCELLED_STATUSES,
+            created_at=created,
+            updated_at=reader.date(modified, "order modification date") if modified else created,
+            currency=reader.text(data.get("currency"), "currency"),
+            total=reader.number(data.get("total"), "order total"),
+            shipping_amount=reader.number(data.get("shipping_total"), "shipping_total"),
+            tax_amount=reader.number(data.get("total_tax"), "total_tax"),
             # line prices and shipping_total are always without tax in the REST API
             prices_include_tax=False,
-            service_level=shipping_lines[0].get("method_title")
-            or shipping_lines[0].get("method_id")
-            or "",
+            service_level=reader.text(method.get("method_title"), "shipping method title")
+            or reader.text(method.get("method_id"), "shipping method id"),
             buyer_name=billing.name,
             buyer_email=billing.email,
-            shipping_address=self._address(data.get("shipping")),
+            shipping_address=self._address(data.get("shipping"), reader, "shipping address"),
             billing_address=billing,
             lines=lines,
             raw=data,
@@ -309,7 +340,7 @@ class WooCommerceClient(ChannelClient):
             params.update(modified_after=since.strftime("%Y-%m-%dT%H:%M:%S"), dates_are_gmt="true")
         for data in self._pages("orders", params):
             order = self._order(data)
-            if since and order.updated_at and order.updated_at < since:
+            if since and order.updated_at and order.updated_at < since and not order.problems:
                 continue
             yield order
 
