@@ -22,6 +22,7 @@
         "views/ecom_sync_log_views.xml",
         "views/ecom_stock_outbox_views.xml",
         "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
         "views/ecom_channels_menus.xml",
         "wizard/ecom_listing_create_wizard_views.xml",
     ],

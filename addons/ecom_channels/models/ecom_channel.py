@@ -1,18 +1,44 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, config, str2bool
+
+from odoo.addons.base.models.ir_cron import _intervalTypes
 
 from ..ecom_channels_core import registry
+from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
 from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 
 _logger = logging.getLogger(__name__)
 
+#: Errors a job must not swallow: PostgreSQL asks to run the whole transaction again, which
+#: Odoo does (RPC) or the next cron run does.
+CONCURRENCY_ERRORS = PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+#: Longest a client built for a cron job may sleep in one call (retries, rate limits): beyond
+#: it the call fails with the delay the channel asked for and the job is scheduled again then,
+#: instead of waiting inside its transaction while it holds locks.
+JOB_MAX_RETRY_WAIT = 10.0
+#: Shortest wait before trying a channel again when it named a delay (Retry-After).
+MIN_RETRY_DELAY = 10
 #: Most listings one stock push handles (the cron runs again at once when more wait).
 STOCK_PUSH_LIMIT = 1000
+#: Seconds between two reads of the results of a quantity feed still processing.
+FEED_CHECK_DELAY = 60
+#: A feed whose results are still not ready after this long is given up: its quantities are
+#: queued again.
+FEED_GIVE_UP = timedelta(hours=2)
+#: Wait before the nightly reconcile tries a channel again that could not be read, when the
+#: channel named no delay.
+RECONCILE_RETRY_DELAY = 3600
+#: Failures named one by one in a run's notification.
+NOTIFY_PROBLEMS = 3
 #: Fields of the channel that change the quantity of every listing.
 STOCK_RULE_FIELDS = frozenset(
     {"stock_buffer_qty", "stock_percent", "stock_max_qty", "stock_zero_below", "warehouse_id"}
@@ -150,6 +176,20 @@ class EcomChannel(models.Model):
     )
     stock_last_push_date = fields.Datetime("Last Stock Push", readonly=True, copy=False)
     stock_last_reconcile_date = fields.Datetime("Last Stock Reconcile", readonly=True, copy=False)
+    stock_reconcile_retry_at = fields.Datetime(
+        "Next Reconcile Attempt",
+        readonly=True,
+        copy=False,
+        help="The last reconcile could not read the channel: the nightly job tries again then.",
+    )
+    publish_retry_at = fields.Datetime(
+        "Next Automatic Publishing",
+        readonly=True,
+        copy=False,
+        help="The channel asked to wait (rate limit) or the last publishing run failed: the "
+        "publishing job leaves it alone until then (publishing by hand still works).",
+    )
+    stock_feed_ids = fields.One2many("ecom.stock.feed", "channel_id", "Quantity Feeds")
 
     _sql_constraints = [
         (
@@ -183,6 +223,36 @@ class EcomChannel(models.Model):
             "The timeout must be longer than zero seconds.",
         ),
     ]
+
+    @api.constrains("api_base_url", "channel_type")
+    def _check_api_base_url(self):
+        """Credentials go only to the channel type's own https hosts (loopback addresses only
+        on a server configured for test endpoints)."""
+        allow_test_hosts = self._ecom_allow_test_endpoints()
+        for channel in self:
+            problem = channel._endpoint_problem(allow_test_hosts)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "The API base URL of channel %(channel)s cannot be used: %(problem)s.",
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
+
+    @api.model
+    def _ecom_allow_test_endpoints(self):
+        """Whether connections may point at loopback addresses (the local emulators): only when
+        the server configuration sets ``ecom_test_endpoints = True``, which a production server
+        never does. The one place that reads the flag (carrier connections use it too)."""
+        return str2bool(str(config.get("ecom_test_endpoints") or False), False)
+
+    def _endpoint_problem(self, allow_test_hosts=None):
+        """Why this channel's base URL may not receive its credentials (plain words), or None."""
+        self.ensure_one()
+        if allow_test_hosts is None:
+            allow_test_hosts = self._ecom_allow_test_endpoints()
+        return endpoint_problem(self.api_base_url, self.channel_type, allow_test_hosts)
 
     @api.model
     def _default_warehouse_id(self):
@@ -270,15 +340,30 @@ class EcomChannel(models.Model):
         self.ensure_one()
         return {}
 
-    def _get_client(self):
+    def _get_client(self, max_retry_wait=None):
         """The API client of this channel, built from its fields.
 
         The credentials are read with superuser rights here and handed to the client only:
-        they never reach a log (the client and the sync log redact them). Raises ChannelError
-        when the channel cannot be reached at all (no URL, no client for its type).
+        they never reach a log (the client and the sync log redact them), nor a host the
+        channel type does not own. Raises ChannelError when the channel cannot be reached at
+        all (no URL, a URL refused for its credentials, no client for its type).
+
+        ``max_retry_wait`` caps the seconds the client may sleep in one call (retries, rate
+        limits); beyond it the call fails with a retryable ChannelError carrying
+        ``retry_after``. In a cron job it defaults to ``JOB_MAX_RETRY_WAIT``: a job never
+        waits for a channel inside its transaction.
         """
         self.ensure_one()
         channel = self.sudo()
+        problem = channel._endpoint_problem()
+        if problem:
+            raise ChannelError(
+                self.env._(
+                    "%(channel)s: the API base URL cannot be used: %(problem)s",
+                    channel=channel.name,
+                    problem=problem,
+                )
+            )
         max_delay = max(channel.retry_max_delay, 0.0)
         retry = RetryPolicy(
             max_attempts=max(channel.retry_max_attempts, 1),
@@ -288,6 +373,11 @@ class EcomChannel(models.Model):
         )
         timeout = channel.timeout_seconds if channel.timeout_seconds > 0 else 30.0
         rate = channel.rate_limit
+        kwargs = {}
+        if max_retry_wait is None and self._in_cron_job():
+            max_retry_wait = JOB_MAX_RETRY_WAIT
+        if max_retry_wait is not None:
+            kwargs["max_retry_wait"] = max_retry_wait
         return registry.build_client(
             channel.channel_type,
             channel.api_base_url,
@@ -299,6 +389,7 @@ class EcomChannel(models.Model):
             timeout=(min(timeout, 10.0), timeout),
             retry=retry,
             rate_limit=(rate, max(rate, 1.0)) if rate > 0 else None,
+            **kwargs,
         )
 
     def _sync_log_vals(self, operation, status, message, listing=None, payload=None):
@@ -315,9 +406,98 @@ class EcomChannel(models.Model):
         return vals
 
     def _log_sync(self, operation, status, message, listing=None, payload=None):
-        return self.env["ecom.sync.log"].create(
-            self._sync_log_vals(operation, status, message, listing=listing, payload=payload)
+        """Write one sync log line (as the system: users cannot write sync logs)."""
+        return self.env["ecom.sync.log"]._create_logs(
+            [self._sync_log_vals(operation, status, message, listing=listing, payload=payload)]
         )
+
+    # ------------------------------------------------------------------
+    # Jobs: one channel at a time, errors recorded, no waiting in a transaction
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _in_cron_job(self):
+        """Whether this runs in a cron job (a worker, or "Run Manually"), which reports its
+        progress and is committed by Odoo after each call."""
+        return bool(self.env.context.get("ir_cron_progress_id"))
+
+    @api.model
+    def _cron_interval(self, xmlid, default=timedelta(hours=1)):
+        """The interval of one of our crons, as a timedelta."""
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if not cron:
+            return default
+        cron = cron.sudo()
+        now = fields.Datetime.now()
+        return now + _intervalTypes[cron.interval_type](cron.interval_number) - now
+
+    @api.model
+    def _trigger_cron(self, xmlid, at=None):
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at)
+
+    @api.model
+    def _retry_delay(self, error, default):
+        """Seconds to wait before trying again after ``error``: the delay the channel asked for
+        (at least MIN_RETRY_DELAY), else ``default``."""
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return max(float(retry_after), MIN_RETRY_DELAY)
+        return default
+
+    def _unexpected_error(self, exc):
+        """A ChannelError for an exception the client did not expect (a bug, an answer it
+        could not read), with the channel's secrets removed from its text."""
+        self.ensure_one()
+        return ChannelError(
+            self.env._(
+                "%(channel)s: unexpected error (%(type)s): %(error)s",
+                channel=self.name,
+                type=type(exc).__name__,
+                error=str(exc) or repr(exc),
+            ),
+            secrets=self._secrets(),
+        )
+
+    def _run_isolated(self, operation, func, on_error=None):
+        """Run ``func()`` for this channel in its own savepoint and return what it returns.
+
+        Whatever escapes it (a ChannelError, or any other error: a bug, a broken answer) is
+        rolled back and recorded, in the sync log (an error line on the channel) and the server
+        log; ``on_error(error)`` may then back the channel off; None is returned. Concurrency
+        errors are not caught: the whole transaction must run again (Odoo retries it).
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                return func()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded, the other channels go on
+            if isinstance(exc, ChannelError):
+                error = exc
+                _logger.warning("%s on channel %s failed: %s", operation, self.id, exc)
+            else:
+                _logger.exception("%s on channel %s failed", operation, self.id)
+                error = self._unexpected_error(exc)
+            message = error.message
+            if on_error is not None:
+                message = on_error(error) or message
+            self._log_sync(operation, "error", message, payload=error.payload)
+            return None
+
+    @api.model
+    def _problems_text(self, problems):
+        """The first failures of a run, in one sentence for its notification."""
+        if not problems:
+            return ""
+        shown = "; ".join(problems[:NOTIFY_PROBLEMS])
+        if len(problems) > NOTIFY_PROBLEMS:
+            shown = self.env._(
+                "%(shown)s; and %(count)s more", shown=shown, count=len(problems) - NOTIFY_PROBLEMS
+            )
+        return " " + self.env._("Failed: %(failures)s. See the sync log.", failures=shown)
 
     @api.model
     def _notification(self, title, message, kind="success", sticky=False):
@@ -347,10 +527,17 @@ class EcomChannel(models.Model):
 
     def _import_remote_listings(self, remote_listings):
         """Bind the channel's listings to Odoo products by SKU (``default_code``), falling back
-        to the barcode; create or update the listings. Return a summary dict with the
-        ``unmatched`` remote listings (not dropped: the caller reports them)."""
+        to the barcode; create or update the listings, each in its own savepoint (a batch of
+        creations first, one by one when the batch fails). Return a summary dict with the
+        ``unmatched`` remote listings (not dropped: the caller reports them) and the ``failed``
+        ones as ``(remote, message)``."""
         self.ensure_one()
         Listing = self.env["ecom.channel.listing"]
+        failed = [
+            (r, self.env._("The channel gave no reference for this listing."))
+            for r in remote_listings
+            if not r.external_ref
+        ]
         remote_listings = [r for r in remote_listings if r.external_ref]
         skus = {r.sku for r in remote_listings if r.sku}
         codes = skus | {r.barcode for r in remote_listings if r.barcode}
@@ -404,7 +591,7 @@ class EcomChannel(models.Model):
                 "to_sync": False,
             }
             if listing:
-                updates[listing] = vals
+                updates[listing] = (remote, vals)
                 continue
             vals.update(channel_id=self.id, product_id=product.id)
             if remote.title:
@@ -413,17 +600,62 @@ class EcomChannel(models.Model):
                 vals["price"] = remote.price
             if remote.description_html:
                 vals["description"] = remote.description_html
-            creates[product] = vals
-        for listing, vals in updates.items():
-            listing.write(vals)
-        created = Listing.create(list(creates.values()))
+            creates[product] = (remote, vals)
+        updated = Listing
+        for listing, (remote, vals) in updates.items():
+            outcome = self._import_step(lambda listing=listing, vals=vals: listing.write(vals))
+            if isinstance(outcome, str):
+                failed.append((remote, outcome))
+            else:
+                updated |= listing
+        created = Listing
+        if len(creates) > 1:  # fast path: one create for all, one by one if it fails
+            batch = self._import_step(
+                lambda: Listing.create([vals for _remote, vals in creates.values()])
+            )
+            if not isinstance(batch, str):
+                created, creates = batch, {}
+        for remote, vals in creates.values():
+            listing = self._import_step(lambda vals=vals: Listing.create(vals))
+            if isinstance(listing, str):
+                failed.append((remote, listing))
+            else:
+                created |= listing
         return {
-            "linked": len(updates) + len(created),
+            "linked": len(updated) + len(created),
             "created": created,
-            "updated": Listing.concat(*updates),
+            "updated": updated,
             "unmatched": unmatched,
             "conflicts": conflicts,
+            "failed": failed,
         }
+
+    def _import_step(self, func):
+        """Run one step of a listing import in its own savepoint: what it returns, or the
+        error message (a string) when it fails; concurrency errors propagate."""
+        try:
+            with self.env.cr.savepoint():
+                return func() or True
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported per listing, the others go on
+            _logger.info("listing import on channel %s: one item failed: %s", self.id, exc)
+            if isinstance(exc, ChannelError):
+                return exc.message
+            return self._unexpected_error(exc).message
+
+    @api.model
+    def _remote_payload(self, remote):
+        """A remote listing as text for the sync log (the log removes the secrets)."""
+        data = remote.raw or {
+            "external_ref": remote.external_ref,
+            "sku": remote.sku,
+            "barcode": remote.barcode,
+            "title": remote.title,
+            "price": remote.price,
+            "quantity": remote.quantity,
+        }
+        return json.dumps(data, default=str, indent=1)[:4000]
 
     @api.model
     def _describe_remote(self, remote):
@@ -455,29 +687,48 @@ class EcomChannel(models.Model):
         return self._notification(self.env._("Connection works"), message)
 
     def action_import_listings(self):
-        """Read the channel's listings and link them to Odoo products (SKU, then barcode)."""
+        """Read the channel's listings and link them to Odoo products (SKU, then barcode).
+
+        Each listing is linked in its own savepoint: a listing that cannot be stored is
+        reported (sync log, naming its SKU and reference) and the others are linked. When the
+        channel stops answering part way, the listings read so far are linked and the error is
+        reported."""
         self.ensure_one()
         self.env["ecom.channel.listing"].check_access("create")
-        try:
-            with self._get_client() as client:
-                remote = list(client.list_listings())
-        except ChannelError as exc:
-            self._log_sync("import listings", "error", exc.message, payload=exc.payload)
-            return self._notification(
-                self.env._("Import failed"), exc.message, kind="danger", sticky=True
+        remote, read_error = self._read_remote_listings()
+        if read_error is not None and not remote:
+            self._log_sync(
+                "import listings", "error", read_error.message, payload=read_error.payload
             )
+            return self._notification(
+                self.env._("Import failed"), read_error.message, kind="danger", sticky=True
+            )
+        if not remote:
+            message = self.env._("The channel holds no listings: nothing to import.")
+            self._log_sync("import listings", "ok", message)
+            return self._notification(self.env._("Nothing to import"), message, kind="info")
         result = self._import_remote_listings(remote)
         lines = [
             self.env._(
                 "%(count)s channel listings read: %(linked)s linked (%(new)s new), "
-                "%(unmatched)s unmatched, %(conflicts)s in conflict.",
+                "%(unmatched)s unmatched, %(conflicts)s in conflict, %(failed)s failed.",
                 count=len(remote),
                 linked=result["linked"],
                 new=len(result["created"]),
                 unmatched=len(result["unmatched"]),
                 conflicts=len(result["conflicts"]),
+                failed=len(result["failed"]),
             )
         ]
+        if read_error is not None:
+            lines.append(
+                self.env._(
+                    "The channel stopped answering after %(count)s listings; the others were "
+                    "not read: %(error)s",
+                    count=len(remote),
+                    error=read_error.message,
+                )
+            )
         if result["unmatched"]:
             lines.append(self.env._("No Odoo product has the SKU or barcode of:"))
             lines += ["- %s" % self._describe_remote(r) for r in result["unmatched"]]
@@ -490,13 +741,60 @@ class EcomChannel(models.Model):
                 for r, p in result["conflicts"]
             ]
         problems = result["unmatched"] or result["conflicts"]
-        self._log_sync("import listings", "warning" if problems else "ok", "\n".join(lines))
+        errors = read_error is not None or result["failed"]
+        logs = [
+            self._sync_log_vals(
+                "import listings",
+                "error" if errors else "warning" if problems else "ok",
+                "\n".join(lines),
+                payload=read_error.payload if read_error is not None else None,
+            )
+        ]
+        failures = []
+        for remote_listing, message in result["failed"]:
+            failures.append("%s: %s" % (remote_listing.sku or remote_listing.external_ref, message))
+            logs.append(
+                self._sync_log_vals(
+                    "import listings",
+                    "error",
+                    self.env._(
+                        "%(listing)s could not be linked: %(error)s",
+                        listing=self._describe_remote(remote_listing),
+                        error=message,
+                    ),
+                    payload=self._remote_payload(remote_listing),
+                )
+            )
+        self.env["ecom.sync.log"]._create_logs(logs)
+        if read_error is not None:
+            failures.insert(0, read_error.message)
+        kind = "danger" if errors else "warning" if problems else "success"
         return self._notification(
             self.env._("Listings imported"),
-            lines[0] + (self.env._(" See the sync log for the details.") if problems else ""),
-            kind="warning" if problems else "success",
-            sticky=bool(problems),
+            lines[0]
+            + (self._problems_text(failures) if failures else "")
+            + (self.env._(" See the sync log for the details.") if problems else ""),
+            kind=kind,
+            sticky=kind != "success",
         )
+
+    def _read_remote_listings(self):
+        """Every listing the channel holds, read page by page: ``(listings, error)`` where
+        ``error`` (a ChannelError) says why the reading stopped early, None when it did not."""
+        self.ensure_one()
+        remote = []
+        try:
+            with self._get_client() as client:
+                for item in client.list_listings():
+                    remote.append(item)
+        except CONCURRENCY_ERRORS:
+            raise
+        except ChannelError as exc:
+            return remote, exc
+        except Exception as exc:  # noqa: BLE001 - a broken answer: reported, not a crash
+            _logger.exception("reading the listings of channel %s failed", self.id)
+            return remote, self._unexpected_error(exc)
+        return remote, None
 
     def action_publish_listings(self):
         """Publish or update every listing of the channel that is ready (or failed before, or
@@ -509,31 +807,127 @@ class EcomChannel(models.Model):
                 self.env._("No listing of %(channel)s is ready or changed.", channel=self.name),
                 kind="info",
             )
-        result = listings._publish()
+        return self._publish_notification(listings._publish())
+
+    @api.model
+    def _publish_notification(self, result, skipped=0):
+        """The notification of a publishing run (``_publish``'s result)."""
         message = self.env._(
             "%(done)s listings published, %(failed)s failed.",
             done=result["published"],
             failed=result["failed"],
         )
+        if skipped:
+            message += " " + self.env._(
+                "%(skipped)s skipped (drafts and ended listings).", skipped=skipped
+            )
+        if result.get("postponed"):
+            message += " " + self.env._(
+                "%(count)s left for later: the channel asked to wait.",
+                count=result["postponed"],
+            )
+        message += self._problems_text(result.get("problems"))
+        trouble = result["failed"] or result.get("postponed")
+        nothing = not (result["published"] or trouble)
         return self._notification(
-            self.env._("Publishing done"),
+            self.env._("Nothing published") if nothing else self.env._("Publishing done"),
             message,
-            kind="warning" if result["failed"] else "success",
-            sticky=bool(result["failed"]),
+            kind="info" if nothing else "warning" if trouble else "success",
+            sticky=bool(trouble),
         )
 
     @api.model
     def _cron_publish_listings(self, limit=200):
-        """Publish what is waiting on every active channel, ``limit`` listings per run."""
-        # Oldest change first: listings that failed move to the back of the queue.
-        listings = self.env["ecom.channel.listing"].search(
-            self.search([])._publish_domain(), limit=limit, order="write_date, id"
-        )
-        result = listings._publish()
+        """Publish what waits on every active channel, one channel at a time, ``limit``
+        listings of it per call, oldest change first.
+
+        In a cron worker each call handles one channel, in its own savepoint, and reports its
+        progress: Odoo commits it and calls again while channels wait. A listing that failed is
+        tried again at the next run, not in this one; a channel that asked to wait (rate limit)
+        or failed as a whole is left alone until its ``publish_retry_at``. Outside a cron
+        worker (shell, tests), one call handles every channel."""
+        Listing = self.env["ecom.channel.listing"]
+        in_job = self._in_cron_job()
+        handled = self.browse()
+        totals = {"published": 0, "failed": 0, "postponed": 0}
+        while True:
+            first = Listing.search(
+                self._cron_publish_domain(handled), limit=1, order="write_date, id"
+            )
+            if not first:
+                break
+            channel = first.channel_id
+            handled |= channel
+            result = (
+                channel._run_isolated(
+                    "publish",
+                    lambda channel=channel: channel._cron_publish_channel(limit),
+                    on_error=channel._publish_wait,
+                )
+                or {}
+            )
+            for key in totals:
+                totals[key] += result.get(key, 0)
+            if in_job:
+                remaining = Listing._read_group(
+                    self._cron_publish_domain(self.browse()), ["channel_id"]
+                )
+                self.env["ir.cron"]._notify_progress(
+                    done=max(result.get("published", 0) + result.get("failed", 0), 1),
+                    remaining=len(remaining),
+                )
+                break
         _logger.info(
-            "channel publishing: %d listings published, %d failed",
-            result["published"],
-            result["failed"],
+            "channel publishing: %d listings published, %d failed, %d left for later",
+            totals["published"],
+            totals["failed"],
+            totals["postponed"],
+        )
+        return totals
+
+    @api.model
+    def _cron_publish_domain(self, exclude):
+        """Listings the publishing job sends: those waiting on active channels (but
+        ``exclude``) that do not wait for a retry, minus the ones that failed in this run."""
+        now = fields.Datetime.now()
+        channels = self.search(
+            [
+                ("id", "not in", exclude.ids),
+                "|",
+                ("publish_retry_at", "=", False),
+                ("publish_retry_at", "<=", now),
+            ]
+        )
+        interval = self._cron_interval("ecom_channels.ecom_channel_cron_publish")
+        return channels._publish_domain() + [
+            "|",
+            ("state", "!=", "error"),
+            ("write_date", "<", now - interval / 2),
+        ]
+
+    def _cron_publish_channel(self, limit):
+        self.ensure_one()
+        listings = self.env["ecom.channel.listing"].search(
+            self._cron_publish_domain(self.browse()) + [("channel_id", "=", self.id)],
+            limit=limit,
+            order="write_date, id",
+        )
+        return listings._publish()
+
+    def _publish_wait(self, error):
+        """The channel asked to wait (``error.retry_after``) or failed as a whole: the
+        publishing job leaves it alone for a while and runs again then. Return the message
+        for the sync log."""
+        self.ensure_one()
+        interval = self._cron_interval("ecom_channels.ecom_channel_cron_publish")
+        delay = self._retry_delay(error, interval.total_seconds() / 2)
+        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
+        self.sudo().publish_retry_at = retry_at
+        self._trigger_cron("ecom_channels.ecom_channel_cron_publish", retry_at)
+        return self.env._(
+            "%(error)s The publishing job tries this channel again at %(retry)s.",
+            error=error.message,
+            retry=retry_at,
         )
 
     def action_push_stock(self):
@@ -546,53 +940,89 @@ class EcomChannel(models.Model):
         )
         self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids)
         result = self._push_stock(force=True)
+        if not any(result[key] for key in ("sent", "failed", "submitted", "checked", "errors")):
+            if result["busy"]:
+                message = self.env._(
+                    "Another worker is pushing these %(count)s listings right now.",
+                    count=result["busy"],
+                )
+            elif result["unchanged"]:
+                message = self.env._(
+                    "Nothing to send: the channel shows the right quantity of all %(count)s "
+                    "listings.",
+                    count=result["unchanged"],
+                )
+            else:
+                message = self.env._("Nothing to send: the channel has no published listing.")
+            return self._notification(self.env._("Stock checked"), message, kind="info")
         message = self.env._(
             "%(sent)s quantities sent, %(failed)s failed, %(same)s already right.",
             sent=result["sent"],
             failed=result["failed"],
             same=result["unchanged"],
         )
+        if result["submitted"]:
+            message += " " + self.env._(
+                "%(count)s quantities submitted to the channel, which is processing them: "
+                "the results are read in about a minute.",
+                count=result["submitted"],
+            )
         if result["busy"]:
             message += " " + self.env._(
                 "%(count)s listings are being pushed by another worker right now.",
                 count=result["busy"],
             )
+        message += self._problems_text(result["problems"])
+        trouble = result["failed"] or result["errors"]
         return self._notification(
             self.env._("Stock pushed"),
             message,
-            kind="warning" if result["failed"] else "success",
-            sticky=bool(result["failed"]),
+            kind="warning" if trouble else "success",
+            sticky=bool(trouble),
         )
 
     @api.model
     def _cron_push_stock(self, limit=STOCK_PUSH_LIMIT):
         """Push the queued quantities of every active channel, ``limit`` listings per call.
 
-        The cron framework commits after each call and calls again while the progress reports
-        listings remaining (Odoo's cron progress API); past its batch limit, the cron is
-        triggered again."""
-        result = self.search([])._push_stock(limit=limit)
+        In a cron worker each call handles one channel (the one with the oldest change due),
+        in its own savepoint, and reports the listings still waiting: Odoo commits the call and
+        calls again while some wait (Odoo's cron progress API); past its batch limit, the cron
+        is triggered again. Outside a cron worker, one call handles every channel."""
+        result = self.search([])._push_stock(limit=limit, one_channel=self._in_cron_job())
         _logger.info(
-            "stock push: %d sent, %d failed, %d unchanged, %d waiting",
+            "stock push: %d sent, %d failed, %d unchanged, %d submitted, %d waiting",
             result["sent"],
             result["failed"],
             result["unchanged"],
+            result["submitted"],
             result["remaining"],
         )
-        done = result["sent"] + result["failed"] + result["unchanged"]
+        done = sum(
+            result[key] for key in ("sent", "failed", "unchanged", "submitted", "checked", "errors")
+        )
         self.env["ir.cron"]._notify_progress(done=done, remaining=result["remaining"])
         if result["remaining"] and done:
-            self.env.ref("ecom_channels.ecom_channel_cron_push_stock")._trigger()
+            self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock")
+        return result
 
-    def _push_stock(self, limit=STOCK_PUSH_LIMIT, force=False):
+    def _push_stock(self, limit=STOCK_PUSH_LIMIT, force=False, one_channel=False):
         """Push the queued quantities of these channels, oldest change first, ``limit``
-        listings at most; channels in backoff wait unless ``force``.
+        listings at most; channels in backoff wait unless ``force``. Each channel runs in its
+        own savepoint: an error that escapes one is recorded and backs it off, and the next
+        channel goes on. With ``one_channel``, stop after the first channel that had work.
 
         Each listing pushed is locked (``FOR NO KEY UPDATE ... SKIP LOCKED``) for the rest of
         the transaction: two workers never push the same listing at once, while the stock
-        operations, which only insert outbox rows, never wait for a push.
+        operations, which only insert outbox rows, never wait for a push. Quantities sent as a
+        feed the channel processes later (Amazon) are checked by a later run: no transaction
+        waits for them.
         """
-        result = {"sent": 0, "failed": 0, "unchanged": 0, "busy": 0, "remaining": 0}
+        result = dict.fromkeys(
+            ("sent", "failed", "unchanged", "busy", "remaining", "submitted", "checked", "errors"),
+            0,
+        )
+        result["problems"] = []
         now = fields.Datetime.now()
         channels = self.filtered(
             lambda c: (
@@ -603,23 +1033,87 @@ class EcomChannel(models.Model):
             return result
         self.env.flush_all()
         budget = limit
-        for channel in channels:
+        for channel in channels._stock_push_order():
             if budget <= 0:
                 break
-            listings, events, busy = channel._claim_stock_outbox(budget)
-            result["busy"] += busy
-            if not listings:
+            counts = channel._run_isolated(
+                "push stock",
+                lambda channel=channel, budget=budget: channel._push_stock_channel(budget),
+                on_error=channel._stock_push_failed_message,
+            )
+            if counts is None:  # rolled back and recorded
+                result["errors"] += 1
+                result["problems"].append(
+                    self.env._("%(channel)s: the push failed", channel=channel.name)
+                )
+                if one_channel:
+                    break
                 continue
-            budget -= len(listings)
-            counts = listings._push_quantities(channel, events)
-            for key in ("sent", "failed", "unchanged"):
+            budget -= counts["claimed"]
+            for key in ("sent", "failed", "unchanged", "busy", "submitted", "checked"):
                 result[key] += counts[key]
-        result["remaining"] = channels._stock_outbox_waiting()
+            result["problems"] += counts["problems"]
+            worked = counts["claimed"] or counts["checked"]
+            if one_channel and worked:
+                break
+        waiting = self.filtered(
+            lambda c: c.active and (not c.stock_push_retry_at or c.stock_push_retry_at <= now)
+        )
+        result["remaining"] = waiting._stock_outbox_waiting() + waiting._stock_feeds_due()
         return result
+
+    def _stock_push_order(self):
+        """These channels that have quantities or feed results due, the oldest first."""
+        if not self:
+            return self
+        self.env.cr.execute(
+            SQL(
+                """SELECT channel_id, min(first) FROM (
+                       SELECT o.channel_id, min(o.id) AS first
+                         FROM ecom_stock_outbox o
+                        WHERE o.channel_id = ANY(%(ids)s) AND o.feed_id IS NULL
+                          AND (o.next_attempt IS NULL
+                               OR o.next_attempt <= now() AT TIME ZONE 'UTC')
+                     GROUP BY o.channel_id
+                    UNION ALL
+                       SELECT f.channel_id, 0
+                         FROM ecom_stock_feed f
+                        WHERE f.channel_id = ANY(%(ids)s)
+                          AND f.next_check <= now() AT TIME ZONE 'UTC'
+                   ) AS due
+                   GROUP BY channel_id
+                   ORDER BY min(first), channel_id""",
+                ids=self.ids,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _push_stock_channel(self, limit):
+        """Read the results of this channel's feeds that are due, then claim and push up to
+        ``limit`` listings. Return the counts of ``_push_quantities`` plus ``claimed``,
+        ``busy`` and ``checked`` (feeds read)."""
+        self.ensure_one()
+        counts = {"sent": 0, "failed": 0, "unchanged": 0, "submitted": 0, "problems": []}
+        feeds = self.env["ecom.stock.feed"].sudo()._claim_due(self)
+        counts["checked"] = len(feeds)
+        if feeds:
+            feed_counts = feeds._check_results()
+            for key in ("sent", "failed"):
+                counts[key] += feed_counts[key]
+            counts["problems"] += feed_counts["problems"]
+        listings, events, busy = self._claim_stock_outbox(limit)
+        counts.update(claimed=len(listings), busy=busy)
+        if listings:
+            pushed = listings._push_quantities(self, events)
+            for key in ("sent", "failed", "unchanged", "submitted"):
+                counts[key] += pushed.get(key, 0)
+            counts["problems"] += pushed.get("problems", [])
+        return counts
 
     def _claim_stock_outbox(self, limit):
         """Lock up to ``limit`` listings of this channel that have queued changes due now, oldest
-        change first, skipping those another worker holds.
+        change first, skipping those another worker holds and those whose quantity is in a feed
+        the channel is still processing.
 
         Return ``(listings, {listing id: [outbox ids]}, busy)``: the outbox rows are the ones
         this transaction sees, and only they are deleted after the push; ``busy`` counts the
@@ -629,11 +1123,15 @@ class EcomChannel(models.Model):
         cr.execute(
             SQL(
                 """WITH due AS (
-                       SELECT listing_id, min(id) AS first_id
-                         FROM ecom_stock_outbox
-                        WHERE channel_id = %s
-                          AND (next_attempt IS NULL OR next_attempt <= now() AT TIME ZONE 'UTC')
-                     GROUP BY listing_id)
+                       SELECT o.listing_id, min(o.id) AS first_id
+                         FROM ecom_stock_outbox o
+                        WHERE o.channel_id = %s AND o.feed_id IS NULL
+                          AND (o.next_attempt IS NULL
+                               OR o.next_attempt <= now() AT TIME ZONE 'UTC')
+                          AND NOT EXISTS (SELECT 1 FROM ecom_stock_outbox f
+                                           WHERE f.listing_id = o.listing_id
+                                             AND f.feed_id IS NOT NULL)
+                     GROUP BY o.listing_id)
                    SELECT l.id
                      FROM ecom_channel_listing l
                      JOIN due ON due.listing_id = l.id
@@ -645,23 +1143,15 @@ class EcomChannel(models.Model):
             )
         )
         ids = [row[0] for row in cr.fetchall()]
-        cr.execute(
-            SQL(
-                """SELECT count(DISTINCT listing_id) FROM ecom_stock_outbox
-                    WHERE channel_id = %s AND listing_id != ALL(%s)
-                      AND (next_attempt IS NULL OR next_attempt <= now() AT TIME ZONE 'UTC')""",
-                self.id,
-                ids,
-            )
-        )
-        left = cr.fetchone()[0]
-        busy = left if len(ids) < limit else 0
+        busy = 0
+        if len(ids) < limit:
+            busy = self._stock_outbox_waiting(exclude=ids)
         if not ids:
             return self.env["ecom.channel.listing"], {}, busy
         cr.execute(
             SQL(
                 "SELECT listing_id, array_agg(id) FROM ecom_stock_outbox"
-                " WHERE listing_id = ANY(%s) GROUP BY listing_id",
+                " WHERE listing_id = ANY(%s) AND feed_id IS NULL GROUP BY listing_id",
                 ids,
             )
         )
@@ -677,21 +1167,37 @@ class EcomChannel(models.Model):
         listings.mapped("qty_to_publish")  # one grouped computation for all of them
         return listings, events, busy
 
-    def _stock_outbox_waiting(self):
-        """Listings of these channels with queued changes due now (not in backoff)."""
+    def _stock_outbox_waiting(self, exclude=()):
+        """Listings of these channels (not in ``exclude``) with queued changes due now (not in
+        backoff, not in a feed the channel is processing); the channels' own backoff is the
+        caller's business."""
         self.env.cr.execute(
             SQL(
                 """SELECT count(DISTINCT o.listing_id)
                      FROM ecom_stock_outbox o
-                     JOIN ecom_channel c ON c.id = o.channel_id
-                    WHERE o.channel_id = ANY(%s)
+                    WHERE o.channel_id = ANY(%s) AND o.feed_id IS NULL
+                      AND o.listing_id != ALL(%s)
                       AND (o.next_attempt IS NULL OR o.next_attempt <= now() AT TIME ZONE 'UTC')
-                      AND (c.stock_push_retry_at IS NULL
-                           OR c.stock_push_retry_at <= now() AT TIME ZONE 'UTC')""",
+                      AND NOT EXISTS (SELECT 1 FROM ecom_stock_outbox f
+                                       WHERE f.listing_id = o.listing_id
+                                         AND f.feed_id IS NOT NULL)""",
                 self.ids,
+                list(exclude),
             )
         )
         return self.env.cr.fetchone()[0]
+
+    def _stock_feeds_due(self):
+        """Feeds of these channels whose results are due to be read."""
+        if not self:
+            return 0
+        return (
+            self.env["ecom.stock.feed"]
+            .sudo()
+            .search_count(
+                [("channel_id", "in", self.ids), ("next_check", "<=", fields.Datetime.now())]
+            )
+        )
 
     def _stock_push_succeeded(self):
         self.ensure_one()
@@ -700,13 +1206,26 @@ class EcomChannel(models.Model):
             vals.update(stock_push_failures=0, stock_push_retry_at=False)
         self.sudo().write(vals)
 
-    def _stock_push_failed(self):
-        """The channel could not be reached: back off before the next automatic push."""
+    def _stock_push_failed(self, error=None):
+        """The channel could not be reached: back off before the next automatic push (the
+        delay it asked for, else longer after each failure in a row) and wake the push job
+        up then. Return when."""
         self.ensure_one()
         failures = self.stock_push_failures + 1
-        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=backoff_seconds(failures))
+        delay = self._retry_delay(error, backoff_seconds(failures))
+        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
         self.sudo().write({"stock_push_failures": failures, "stock_push_retry_at": retry_at})
+        self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock", retry_at)
         return retry_at
+
+    def _stock_push_failed_message(self, error):
+        """``_run_isolated`` hook: back off, say so in the sync log line."""
+        retry_at = self._stock_push_failed(error)
+        return self.env._(
+            "The stock push stopped: %(error)s The quantities stay in the outbox until %(retry)s.",
+            error=error.message,
+            retry=retry_at,
+        )
 
     # ------------------------------------------------------------------
     # Stock reconcile
@@ -716,7 +1235,7 @@ class EcomChannel(models.Model):
         """Read the quantities the channel shows, report the drift, queue the corrections."""
         self.ensure_one()
         self.env["ecom.channel.listing"].check_access("write")
-        result = self._reconcile_stock()
+        result = self._run_isolated("reconcile stock", self._reconcile_stock)
         if result is None:
             return self._notification(
                 self.env._("Stock not reconciled"),
@@ -725,74 +1244,170 @@ class EcomChannel(models.Model):
                 sticky=True,
             )
         push = self._push_stock(force=True)
+        message = self.env._(
+            "%(checked)s listings checked, %(drift)s drifted, %(sent)s quantities sent.",
+            checked=result["checked"],
+            drift=result["drift"],
+            sent=push["sent"],
+        )
+        if result["skipped"]:
+            message += " " + self.env._(
+                "%(count)s channel items could not be read: see the sync log.",
+                count=result["skipped"],
+            )
+        message += self._problems_text(push["problems"])
+        trouble = result["drift"] or result["skipped"] or push["failed"] or push["errors"]
         return self._notification(
-            self.env._("Stock reconciled"),
-            self.env._(
-                "%(checked)s listings checked, %(drift)s drifted, %(sent)s quantities sent.",
-                checked=result["checked"],
-                drift=result["drift"],
-                sent=push["sent"],
-            ),
-            kind="warning" if result["drift"] else "success",
+            self.env._("Stock reconciled"), message, kind="warning" if trouble else "success"
         )
 
     @api.model
     def _cron_reconcile_stock(self):
-        """Nightly: reconcile every active channel, then let the push cron send corrections."""
-        channels = self.search([])
-        for done, channel in enumerate(channels, start=1):
-            channel._reconcile_stock()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(channels) - done)
-        self.env.ref("ecom_channels.ecom_channel_cron_push_stock")._trigger()
+        """Nightly: reconcile every active channel, then let the push cron send corrections.
+
+        One channel per call in a cron worker, in its own savepoint (Odoo commits each and
+        calls again while channels wait); every channel in one call elsewhere. A channel is due
+        when it was not reconciled within half the job's interval and does not wait for a
+        retry; one that could not be read is tried again later (the delay it asked for, else
+        an hour), the job being woken up then."""
+        in_job = self._in_cron_job()
+        handled = self.browse()
+        while True:
+            due = self._reconcile_due(handled)
+            if not due:
+                break
+            channel = due[0]
+            handled |= channel
+            channel._run_isolated(
+                "reconcile stock", channel._reconcile_stock, on_error=channel._reconcile_failed
+            )
+            if in_job:
+                self.env["ir.cron"]._notify_progress(
+                    done=1, remaining=len(self._reconcile_due(self.browse()))
+                )
+                break
+        if handled:
+            self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock")
+        return handled
+
+    @api.model
+    def _reconcile_due(self, exclude):
+        """Active channels (but ``exclude``) the nightly reconcile has still to read."""
+        now = fields.Datetime.now()
+        interval = self._cron_interval(
+            "ecom_channels.ecom_channel_cron_reconcile_stock", timedelta(days=1)
+        )
+        return self.search(
+            [
+                ("id", "not in", exclude.ids),
+                "|",
+                ("stock_last_reconcile_date", "=", False),
+                ("stock_last_reconcile_date", "<", now - interval / 2),
+                "|",
+                ("stock_reconcile_retry_at", "=", False),
+                ("stock_reconcile_retry_at", "<=", now),
+            ],
+            order="stock_last_reconcile_date asc nulls first, id",
+        )
+
+    def _reconcile_failed(self, error):
+        """The channel could not be reconciled: the nightly job tries again later. Return the
+        message for the sync log."""
+        self.ensure_one()
+        retry_at = fields.Datetime.add(
+            fields.Datetime.now(), seconds=self._retry_delay(error, RECONCILE_RETRY_DELAY)
+        )
+        self.sudo().stock_reconcile_retry_at = retry_at
+        self._trigger_cron("ecom_channels.ecom_channel_cron_reconcile_stock", retry_at)
+        return self.env._(
+            "The channel's quantities could not be read: %(error)s The reconcile tries again "
+            "at %(retry)s.",
+            error=error.message,
+            retry=retry_at,
+        )
 
     def _reconcile_stock(self):
         """Compare the quantity every published listing shows on the channel with the one we
         last sent and the one to publish. Drift (changed on the channel, or a listing the
         channel lost) is reported in the sync log; listings that show the wrong quantity are
-        queued for a push (their last published quantity set to what the channel shows).
+        queued for a push (their last published quantity set to what the channel shows), each
+        in its own savepoint. A channel item whose quantity cannot be read is reported and
+        left out.
 
-        Return ``{"checked": n, "drift": m, "queued": k}``, or None when the channel could
-        not be read (logged)."""
+        Return ``{"checked": n, "drift": m, "queued": k, "skipped": s}``, or None when the
+        channel could not be read (logged; the nightly job tries it again later)."""
         self.ensure_one()
-        Log = self.env["ecom.sync.log"]
         listings = self.env["ecom.channel.listing"].search(
             [("channel_id", "=", self.id), ("state", "=", "published")]
         )
-        try:
-            with self._get_client() as client:
-                remote_listings = client.list_listings()
-        except ChannelError as exc:
-            Log.create(
-                self._sync_log_vals(
-                    "reconcile stock",
-                    "error",
-                    self.env._("The channel's quantities could not be read: %(error)s", error=exc),
-                    payload=exc.payload,
-                )
+        remote_listings, error = self._read_remote_listings()
+        if error is not None:
+            # Half a list would report every listing not read as lost: nothing is changed.
+            self._log_sync(
+                "reconcile stock", "error", self._reconcile_failed(error), payload=error.payload
             )
             return None
-        remote = {}
+        remote, logs = {}, []
         for item in remote_listings:
+            try:
+                quantity = None if item.quantity is None else int(item.quantity)
+            except (TypeError, ValueError):
+                logs.append(
+                    self._sync_log_vals(
+                        "reconcile stock",
+                        "warning",
+                        self.env._(
+                            "%(item)s: the channel's quantity %(qty)r is not a number; left out.",
+                            item=self._describe_remote(item),
+                            qty=item.quantity,
+                        ),
+                        payload=self._remote_payload(item),
+                    )
+                )
+                for key in (item.external_ref, item.sku):
+                    if key:
+                        remote.setdefault(str(key), None)
+                continue
             for key in (item.external_ref, item.sku):
-                if key and item.quantity is not None:
-                    remote.setdefault(str(key), int(item.quantity))
+                if key and quantity is not None:
+                    remote.setdefault(str(key), quantity)
+        skipped = len(logs)
+        unreadable = {key for key, qty in remote.items() if qty is None}
+        remote = {key: qty for key, qty in remote.items() if qty is not None}
         by_key, local = {}, {}
         listings.mapped("qty_to_publish")
         for listing in listings:
             key = listing.external_ref if listing.external_ref in remote else listing.default_code
             key = key or listing.external_ref or ""
+            if key in unreadable or listing.external_ref in unreadable:
+                continue
             by_key[key] = listing
             local[key] = (listing.qty_published, listing.qty_to_publish)
         drifts, to_push = find_drift(local, remote)
         for drift in drifts:
-            if not drift.missing:
-                by_key[drift.key].sudo().write({"qty_published": drift.remote})
+            if drift.missing:
+                continue
+            listing = by_key[drift.key]
+            try:
+                with self.env.cr.savepoint():
+                    listing.sudo().write({"qty_published": drift.remote})
+            except CONCURRENCY_ERRORS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported, the others go on
+                _logger.exception("reconcile of listing %s failed", listing.id)
+                logs.append(
+                    self._sync_log_vals(
+                        "reconcile stock",
+                        "error",
+                        self._unexpected_error(exc).message,
+                        listing=listing,
+                    )
+                )
         queued = (
             self.env["ecom.stock.outbox"]
             .sudo()
             ._enqueue_listings([by_key[key].id for key in to_push])
         )
-        logs = []
         if drifts:
             lines = [
                 self.env._(
@@ -842,7 +1457,7 @@ class EcomChannel(models.Model):
             logs.append(
                 self._sync_log_vals(
                     "reconcile stock",
-                    "ok",
+                    "warning" if skipped else "ok",
                     self.env._(
                         "%(checked)s listings checked: every quantity on the channel is the one "
                         "last sent.",
@@ -850,9 +1465,16 @@ class EcomChannel(models.Model):
                     ),
                 )
             )
-        Log.create(logs)
-        self.sudo().stock_last_reconcile_date = fields.Datetime.now()
-        return {"checked": len(listings), "drift": len(drifts), "queued": queued}
+        self.env["ecom.sync.log"]._create_logs(logs)
+        self.sudo().write(
+            {"stock_last_reconcile_date": fields.Datetime.now(), "stock_reconcile_retry_at": False}
+        )
+        return {
+            "checked": len(listings),
+            "drift": len(drifts),
+            "queued": queued,
+            "skipped": skipped,
+        }
 
     def action_view_listings(self):
         self.ensure_one()

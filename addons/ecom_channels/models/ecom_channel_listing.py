@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import contextlib
+import json
 import logging
+from dataclasses import asdict
 
 from psycopg2 import IntegrityError
 
@@ -12,6 +14,7 @@ from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.payloads import ListingPayload
 from ..ecom_channels_core.requirements import missing_fields
 from ..ecom_channels_core.stock_sync import sellable_quantity
+from .ecom_channel import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
@@ -465,12 +468,16 @@ class EcomChannelListing(models.Model):
 
         ``events`` maps each listing id to the outbox rows it was claimed for. Accepted and
         unchanged listings leave the outbox; a refused one stays, retried after a backoff, with
-        a sync log line; a channel that cannot be reached at all backs off as a whole and logs
-        one line, its rows untouched.
+        its error on the listing and a sync log line; a channel that cannot be reached at all
+        backs off as a whole and logs one line, its rows untouched. A channel that processes
+        quantities later (Amazon feeds) gets them submitted: the rows wait, linked to the feed,
+        for a later run to read the results (``ecom.stock.feed``).
+
+        Return the counts ``sent``, ``failed``, ``unchanged``, ``submitted`` and the
+        ``problems`` (messages) of the failures.
         """
         Outbox = self.env["ecom.stock.outbox"].sudo()
-        counts = {"sent": 0, "failed": 0, "unchanged": 0}
-        now = fields.Datetime.now()
+        counts = {"sent": 0, "failed": 0, "unchanged": 0, "submitted": 0, "problems": []}
         unchanged = self.filtered(
             lambda lst: lst.qty_published_date and lst.qty_to_publish == lst.qty_published
         )
@@ -479,94 +486,136 @@ class EcomChannelListing(models.Model):
         to_send = self - unchanged
         by_key = {(lst.external_ref or lst.default_code or ""): lst for lst in to_send}
         no_key = by_key.pop("", self.browse())
+        message = self.env._("The listing has no external reference and its product no SKU.")
         logs = [
-            channel._sync_log_vals(
-                "push stock",
-                "error",
-                self.env._("The listing has no external reference and its product no SKU."),
-                listing=listing,
-            )
+            channel._sync_log_vals("push stock", "error", message, listing=listing)
             for listing in no_key
         ]
-        counts["failed"] += len(no_key)
-        Outbox._retry_later([i for lst in no_key for i in events.get(lst.id, [])])
+        if no_key:
+            no_key.write({"last_error": message})
+            counts["failed"] += len(no_key)
+            counts["problems"] += ["%s: %s" % (lst.display_name, message) for lst in no_key]
+            Outbox._retry_later([i for lst in no_key for i in events.get(lst.id, [])])
         if not by_key:
-            self.env["ecom.sync.log"].create(logs)
+            self.env["ecom.sync.log"]._create_logs(logs)
             return counts
         items = [(key, listing.qty_to_publish) for key, listing in by_key.items()]
         try:
             with channel._get_client() as client, record_retries(client) as retries:
-                results = client.set_quantities(items)
+                if self._quantities_go_async(client, items):
+                    feed_ref = client.submit_quantities(items)
+                    results = None
+                else:
+                    results = client.set_quantities(items)
         except ChannelError as exc:
             counts["failed"] += len(items)
-            retry_at = channel._stock_push_failed()
+            retry_at = channel._stock_push_failed(exc)
+            message = self.env._(
+                "%(count)s quantities not sent, kept in the outbox until %(retry)s: %(error)s",
+                count=len(items),
+                retry=retry_at,
+                error=exc.message,
+            )
+            counts["problems"].append(message)
+            logs.append(channel._sync_log_vals("push stock", "error", message, payload=exc.payload))
+            self.env["ecom.sync.log"]._create_logs(logs)
+            return counts
+        logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
+        if results is None:
+            feed = self.env["ecom.stock.feed"].sudo()._submitted(channel, feed_ref, items, by_key)
+            Outbox._attach_feed(
+                [i for listing in by_key.values() for i in events.get(listing.id, [])], feed
+            )
+            channel._stock_push_succeeded()
+            counts["submitted"] = len(items)
             logs.append(
                 channel._sync_log_vals(
                     "push stock",
-                    "error",
+                    "ok",
                     self.env._(
-                        "%(count)s quantities not sent, kept in the outbox until %(retry)s: "
-                        "%(error)s",
+                        "%(count)s quantities submitted as feed %(feed)s; the results are read "
+                        "at %(when)s.",
                         count=len(items),
-                        retry=retry_at,
-                        error=exc.message,
+                        feed=feed_ref,
+                        when=feed.next_check,
                     ),
-                    payload=exc.payload,
                 )
             )
-            self.env["ecom.sync.log"].create(logs)
+            self.env["ecom.sync.log"]._create_logs(logs)
             return counts
-        logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
+        applied = self._apply_quantity_results(channel, results, by_key, events)
+        for key in ("sent", "failed"):
+            counts[key] += applied[key]
+        counts["problems"] += applied["problems"]
+        self.env["ecom.sync.log"]._create_logs(logs + applied["logs"])
+        return counts
+
+    @api.model
+    def _quantities_go_async(self, client, items):
+        """Whether these quantities go as a feed the channel processes later: a client that
+        offers it (``async_quantities``), for more items than it sends one by one."""
+        return bool(getattr(client, "async_quantities", False)) and len(items) > getattr(
+            client, "feed_threshold", 0
+        )
+
+    @api.model
+    def _apply_quantity_results(self, channel, results, by_key, events):
+        """Record the channel's answer to quantities sent (QuantityResult list): accepted ones
+        become the published quantity and leave the outbox; refused ones stay, with a backoff,
+        their error on the listing and a sync log line. A channel that took nothing and may
+        later (down, throttling) backs off as a whole.
+
+        Return ``{"sent", "failed", "problems", "logs"}`` (sync log values to write)."""
+        Outbox = self.env["ecom.stock.outbox"].sudo()
+        now = fields.Datetime.now()
         accepted, failed, retryable = {}, [], []
         for result in results:
             listing = by_key.get(result.key)
-            if listing is None:
+            if listing is None or not listing.exists():
                 continue
             if result.ok:
                 accepted.setdefault(result.quantity, []).append(listing.id)
             else:
-                failed.append((listing, result.message))
+                failed.append((listing, result))
                 retryable.append(result.retryable)
         for quantity, ids in accepted.items():
-            self.browse(ids).write({"qty_published": quantity, "qty_published_date": now})
+            self.browse(ids).write(
+                {"qty_published": quantity, "qty_published_date": now, "last_error": False}
+            )
         Outbox._forget([i for ids in accepted.values() for lid in ids for i in events[lid]])
-        counts["sent"] = sum(len(ids) for ids in accepted.values())
-        counts["failed"] += len(failed)
+        out = {
+            "sent": sum(len(ids) for ids in accepted.values()),
+            "failed": len(failed),
+            "problems": [],
+            "logs": [],
+        }
         if failed and not accepted and all(retryable):
             # The channel took nothing and may later (down, throttling): back off as a whole.
             retry_at = channel._stock_push_failed()
-            logs.append(
-                channel._sync_log_vals(
-                    "push stock",
-                    "error",
-                    self.env._(
-                        "%(count)s quantities not sent, kept in the outbox until %(retry)s: "
-                        "%(error)s",
-                        count=len(failed),
-                        retry=retry_at,
-                        error=failed[0][1],
-                    ),
-                )
+            message = self.env._(
+                "%(count)s quantities not sent, kept in the outbox until %(retry)s: %(error)s",
+                count=len(failed),
+                retry=retry_at,
+                error=failed[0][1].message,
             )
-        else:
-            channel._stock_push_succeeded()
-            Outbox._retry_later([i for lst, _msg in failed for i in events[lst.id]])
-            logs += [
-                channel._sync_log_vals(
-                    "push stock",
-                    "error",
-                    self.env._(
-                        "Quantity %(qty)s not accepted, kept in the outbox: %(error)s",
-                        qty=listing.qty_to_publish,
-                        error=message,
-                    ),
-                    listing=listing,
-                )
-                for listing, message in failed
-            ]
-        if logs:
-            self.env["ecom.sync.log"].create(logs)
-        return counts
+            out["problems"].append(message)
+            out["logs"].append(channel._sync_log_vals("push stock", "error", message))
+            return out
+        channel._stock_push_succeeded()
+        Outbox._retry_later([i for lst, _result in failed for i in events[lst.id]])
+        for listing, result in failed:
+            message = self.env._(
+                "%(key)s: quantity %(qty)s not accepted, kept in the outbox: %(error)s",
+                key=result.key,
+                qty=result.quantity,
+                error=result.message,
+            )
+            listing.write({"last_error": message})
+            out["problems"].append(message)
+            out["logs"].append(
+                channel._sync_log_vals("push stock", "error", message, listing=listing)
+            )
+        return out
 
     # ------------------------------------------------------------------
     # Content helpers
@@ -660,44 +709,68 @@ class EcomChannelListing(models.Model):
 
     def _publish(self):
         """Publish or update these listings; one savepoint per listing, so that a failure is
-        recorded on its listing (state, last error, sync log) and the others go on.
+        recorded on its listing (state, last error, sync log) and the others go on. Whatever
+        fails on one channel, the next channel goes on. A channel that asks to wait (rate
+        limit: a retryable error with a delay) keeps the rest of its listings for later.
 
-        Return ``{"published": n, "failed": m}``.
+        Return ``{"published": n, "failed": m, "postponed": k, "problems": [messages]}``.
         """
         # Checked before anything is sent: the channel must not change for someone who could
         # not record the result.
         self.check_access("write")
-        total, done, published = len(self), 0, 0
-        Cron = self.env["ir.cron"]
+        result = {"published": 0, "failed": 0, "postponed": 0, "problems": []}
+        total, done = len(self), 0
         for channel, listings in self.grouped("channel_id").items():
-            try:
-                client = channel._get_client()
-            except ChannelError as exc:
-                listings._record_failure("publish", exc)
-                done += len(listings)
-                continue
-            with client:
-                for listing in listings:
-                    published += listing._publish_one(client)
-                    done += 1
-                    if done % PROGRESS_STEP == 0 or done == total:
-                        _logger.info("publishing listings: %d/%d done", done, total)
-                        Cron._notify_progress(done=done, remaining=total - done)
-        return {"published": published, "failed": total - published}
+            counts = listings._publish_channel(channel)
+            for key in ("published", "failed", "postponed"):
+                result[key] += counts[key]
+            result["problems"] += counts["problems"]
+            done += len(listings)
+            _logger.info("publishing listings: %d/%d done", done, total)
+        return result
+
+    def _publish_channel(self, channel):
+        """Publish these listings of ``channel`` with one client (``_publish``)."""
+        counts = {"published": 0, "failed": 0, "postponed": 0, "problems": []}
+        try:
+            client = channel._get_client()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded on each listing
+            error = exc if isinstance(exc, ChannelError) else channel._unexpected_error(exc)
+            self._record_failure("publish", error)
+            counts["failed"] = len(self)
+            counts["problems"].append(error.message)
+            return counts
+        with client:
+            for index, listing in enumerate(self):
+                error = listing._publish_one(client)
+                if error is None:
+                    counts["published"] += 1
+                    continue
+                counts["failed"] += 1
+                counts["problems"].append(listing._problem(error.message))
+                if error.retryable and error.retry_after is not None:
+                    # The channel asked to wait: the others wait too, for the next run.
+                    counts["postponed"] = len(self) - index - 1
+                    channel._log_sync("publish", "warning", channel._publish_wait(error))
+                    break
+        return counts
 
     def _publish_one(self, client):
-        """Send this listing with ``client``; return True when the channel holds it."""
+        """Send this listing with ``client``; return None when the channel holds it, else the
+        ChannelError (recorded on the listing and in the sync log)."""
         self.ensure_one()
         channel = self.channel_id
-        payload = self._to_payload()
-        first = self.state != "published"
-        now = fields.Datetime.now()
-        if first:  # a new listing goes out with its quantity; later ones come by stock push
-            payload.quantity = self.qty_to_publish
-        error = None
+        error = payload = None
         with record_retries(client) as retries:
             try:
                 with self.env.cr.savepoint():
+                    payload = self._to_payload()
+                    first = self.state != "published"
+                    now = fields.Datetime.now()
+                    if first:  # a new listing goes out with its quantity; later by stock push
+                        payload.quantity = self.qty_to_publish
                     ref = client.publish(payload)
                     vals = {
                         "external_ref": ref,
@@ -709,6 +782,8 @@ class EcomChannelListing(models.Model):
                     if first:
                         vals.update(qty_published=payload.quantity, qty_published_date=now)
                     self.write(vals)
+            except CONCURRENCY_ERRORS:
+                raise
             except ChannelError as exc:
                 error = exc
             except IntegrityError:
@@ -716,31 +791,52 @@ class EcomChannelListing(models.Model):
                     self.env._(
                         "The channel's item for SKU %(sku)s is already bound to another listing "
                         "of this channel.",
-                        sku=payload.sku,
+                        sku=self.default_code,
                     )
                 )
+            except Exception as exc:  # noqa: BLE001 - recorded on the listing, the others go on
+                _logger.exception("publishing listing %s failed", self.id)
+                error = channel._unexpected_error(exc)
+                if payload is not None:
+                    error.payload = json.dumps(asdict(payload), default=str, indent=1)[:4000]
         logs = [
             channel._sync_log_vals("publish", "warning", message, listing=self)
             for message in retries
         ]
         if error is not None:
             self._record_failure("publish", error, extra_logs=logs)
-            return False
-        if logs:
-            self.env["ecom.sync.log"].create(logs)
-        return True
+            return error
+        self.env["ecom.sync.log"]._create_logs(logs)
+        return None
 
-    def _record_failure(self, operation, error, extra_logs=()):
-        """Write ``error`` on these listings (state error, last error) and in the sync log."""
-        self.write({"state": "error", "last_error": error.message})
+    def _problem(self, message):
+        """``message`` about this listing, naming it by SKU (or channel reference) when the
+        message does not."""
+        self.ensure_one()
+        key = self.default_code or self.external_ref or self.display_name
+        if key and key in (message or ""):
+            return message
+        return "%s: %s" % (key, message)
+
+    def _record_failure(self, operation, error, extra_logs=(), keep_state=False):
+        """Write ``error`` on these listings (last error; state error unless ``keep_state``)
+        and in the sync log, naming each listing's SKU."""
+        vals = {"last_error": error.message}
+        if not keep_state:
+            vals["state"] = "error"
+        self.write(vals)
         logs = list(extra_logs)
         for listing in self:
             logs.append(
                 listing.channel_id._sync_log_vals(
-                    operation, "error", error.message, listing=listing, payload=error.payload
+                    operation,
+                    "error",
+                    listing._problem(error.message),
+                    listing=listing,
+                    payload=error.payload,
                 )
             )
-        self.env["ecom.sync.log"].create(logs)
+        self.env["ecom.sync.log"]._create_logs(logs)
 
     # ------------------------------------------------------------------
     # Actions
@@ -782,64 +878,73 @@ class EcomChannelListing(models.Model):
         marked ready first)."""
         listings = self.filtered(lambda lst: lst.state in ("ready", "error", "published"))
         skipped = len(self) - len(listings)
-        result = listings._publish() if listings else {"published": 0, "failed": 0}
-        message = self.env._(
-            "%(done)s listings published, %(failed)s failed, %(skipped)s skipped (drafts and "
-            "ended listings).",
-            done=result["published"],
-            failed=result["failed"],
-            skipped=skipped,
+        result = (
+            listings._publish()
+            if listings
+            else {"published": 0, "failed": 0, "postponed": 0, "problems": []}
         )
-        return self.env["ecom.channel"]._notification(
-            self.env._("Publishing done"),
-            message,
-            kind="warning" if result["failed"] else "success",
-            sticky=bool(result["failed"]),
-        )
+        return self.env["ecom.channel"]._publish_notification(result, skipped=skipped)
 
     def action_end(self):
         """End the selected listings: the channel's item is ended when its client can do so,
-        otherwise only the state changes."""
+        otherwise only the state changes. A listing the channel could not end stays published,
+        with the error on it and in the sync log; the others are ended."""
         self.check_access("write")
         failed = self.env["ecom.channel.listing"]
+        problems = []
         for channel, listings in (
             self.filtered(lambda lst: lst.state != "ended").grouped("channel_id").items()
         ):
             remote = listings.filtered(lambda lst: lst.state == "published" and lst.external_ref)
             if remote:
-                failed |= remote._end_on_channel(channel)
+                channel_failed, channel_problems = remote._end_on_channel(channel)
+                failed |= channel_failed
+                problems += channel_problems
             (listings - failed).write({"state": "ended", "to_sync": False})
+        message = self.env._(
+            "%(done)s listings ended, %(failed)s failed.",
+            done=len(self) - len(failed),
+            failed=len(failed),
+        )
         return self.env["ecom.channel"]._notification(
             self.env._("Listings ended"),
-            self.env._(
-                "%(done)s listings ended, %(failed)s failed.",
-                done=len(self) - len(failed),
-                failed=len(failed),
-            ),
+            message + self.env["ecom.channel"]._problems_text(problems),
             kind="warning" if failed else "success",
+            sticky=bool(failed),
         )
 
     def _end_on_channel(self, channel):
-        """Ask the channel to end these listings when its client can; return the failures."""
+        """Ask the channel to end these listings when its client can, each in its own
+        savepoint; return the listings that failed and the messages."""
         try:
             client = channel._get_client()
-        except ChannelError as exc:
-            self._record_failure("end listing", exc)
-            return self
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded on each listing
+            error = exc if isinstance(exc, ChannelError) else channel._unexpected_error(exc)
+            self._record_failure("end listing", error, keep_state=True)
+            return self, [error.message]
         ender = getattr(client, "end_listing", None)
         failed = self.env["ecom.channel.listing"]
+        problems = []
         if ender is None:
             client.close()
-            return failed
+            return failed, problems
         with client:
             for listing in self:
                 try:
                     with self.env.cr.savepoint():
                         ender(listing.external_ref)
-                except ChannelError as exc:
-                    listing._record_failure("end listing", exc)
+                except CONCURRENCY_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - recorded, the others go on
+                    if not isinstance(exc, ChannelError):
+                        _logger.exception("ending listing %s failed", listing.id)
+                        exc = channel._unexpected_error(exc)
+                    listing._record_failure("end listing", exc, keep_state=True)
                     failed |= listing
-        return failed
+                    problems.append(listing._problem(exc.message))
+        return failed, problems
 
     def action_view_sync_logs(self):
         self.ensure_one()

@@ -34,6 +34,14 @@ class EcomStockOutbox(models.Model):
         index=True,
         help="After a refusal, the change waits until then before it is sent again (backoff).",
     )
+    feed_id = fields.Many2one(
+        "ecom.stock.feed",
+        "In Feed",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The quantity was submitted in this feed, which the channel is still processing: "
+        "the change leaves the outbox once the feed's results say the channel accepted it.",
+    )
 
     @api.model
     def _enqueue_products(self, product_ids):
@@ -76,6 +84,32 @@ class EcomStockOutbox(models.Model):
         if ids:
             self.env.cr.execute(SQL("DELETE FROM ecom_stock_outbox WHERE id = ANY(%s)", list(ids)))
             self._invalidate_flags()
+
+    @api.model
+    def _attach_feed(self, ids, feed):
+        """These changes were submitted in ``feed``: they wait for its results."""
+        if ids:
+            self.env.cr.execute(
+                SQL("UPDATE ecom_stock_outbox SET feed_id = %s WHERE id = ANY(%s)", feed.id, ids)
+            )
+            self._invalidate_flags()
+
+    @api.model
+    def _detach_feed(self, feed):
+        """The results of ``feed`` were read: its changes are plain queued changes again (the
+        caller then forgets or retries them). Return ``{listing id: [outbox ids]}``."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ecom_stock_outbox SET feed_id = NULL WHERE feed_id = %s"
+                " RETURNING listing_id, id",
+                feed.id,
+            )
+        )
+        events = {}
+        for listing_id, row_id in self.env.cr.fetchall():
+            events.setdefault(listing_id, []).append(row_id)
+        self._invalidate_flags()
+        return events
 
     @api.model
     def _retry_later(self, ids):

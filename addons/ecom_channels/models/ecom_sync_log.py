@@ -1,13 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
 from odoo import api, fields, models
 
 from ..ecom_channels_core.redact import excerpt, redact
 
+_logger = logging.getLogger(__name__)
+
 SYNC_STATUSES = [("ok", "Done"), ("warning", "Warning"), ("error", "Error")]
+#: ir.config_parameter holding how many days sync log lines are kept (0: forever).
+RETENTION_PARAM = "ecom_channels.sync_log_retention_days"
+DEFAULT_RETENTION_DAYS = 90
+#: Lines deleted per batch by the retention job (one commit each in a cron worker).
+GC_BATCH = 5000
 
 
 class EcomSyncLog(models.Model):
-    """One line per API exchange with a channel that failed or did something worth seeing."""
+    """One line per API exchange with a channel that failed or did something worth seeing.
+
+    Written by the system only: no group may create, change or delete lines (access rights);
+    code records them through ``_create_logs`` (or ``ecom.channel._log_sync``), which writes
+    them as superuser after removing the channel's secrets. A nightly job deletes the lines
+    older than the retention set in the settings.
+    """
 
     _name = "ecom.sync.log"
     _description = "Channel Sync Log"
@@ -23,11 +38,14 @@ class EcomSyncLog(models.Model):
     status = fields.Selection(SYNC_STATUSES, required=True, default="ok", index=True)
     message = fields.Text()
     payload = fields.Text(help="Excerpt of the request or answer, with secrets removed.")
+    create_date = fields.Datetime("Date", index=True, readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
-        channels = self.env["ecom.channel"].browse(
-            {vals["channel_id"] for vals in vals_list if vals.get("channel_id")}
+        channels = (
+            self.env["ecom.channel"]
+            .sudo()
+            .browse({vals["channel_id"] for vals in vals_list if vals.get("channel_id")})
         )
         secrets = {channel.id: channel._secrets() for channel in channels}
         for vals in vals_list:
@@ -36,6 +54,65 @@ class EcomSyncLog(models.Model):
                 if vals.get(key):
                     vals[key] = excerpt(redact(vals[key], channel_secrets))
         return super().create(vals_list)
+
+    @api.model
+    def _create_logs(self, vals_list):
+        """Record these lines (values from ``ecom.channel._sync_log_vals``) whoever runs the
+        job: the one way lines are written. Return them, read in the caller's environment."""
+        if isinstance(vals_list, dict):
+            vals_list = [vals_list]
+        if not vals_list:
+            return self.browse()
+        return self.sudo().create(list(vals_list)).sudo(False)
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _retention_days(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(RETENTION_PARAM, str(DEFAULT_RETENTION_DAYS))
+        )
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            _logger.warning(
+                "%s is not a number of days (%r): sync logs are kept %d days",
+                RETENTION_PARAM,
+                value,
+                DEFAULT_RETENTION_DAYS,
+            )
+            return DEFAULT_RETENTION_DAYS
+
+    @api.model
+    def _cron_delete_old_logs(self, batch=GC_BATCH):
+        """Delete the lines older than the retention, ``batch`` lines per transaction: in a
+        cron worker one batch per call (Odoo commits it and calls again while lines remain);
+        elsewhere every batch in this call. Return the number of lines deleted."""
+        days = self._retention_days()
+        if days <= 0:  # kept forever
+            return 0
+        cutoff = fields.Datetime.subtract(fields.Datetime.now(), days=days)
+        domain = [("create_date", "<", cutoff)]
+        Log = self.sudo().with_context(active_test=False)
+        in_job = self.env["ecom.channel"]._in_cron_job()
+        deleted = 0
+        while True:
+            old = Log.search(domain, limit=batch, order="id")
+            if not old:
+                break
+            old.unlink()
+            deleted += len(old)
+            if in_job:
+                remaining = Log.search_count(domain)
+                self.env["ir.cron"]._notify_progress(done=len(old), remaining=remaining)
+                break
+        if deleted:
+            _logger.info("sync log: %d lines older than %d days deleted", deleted, days)
+        return deleted
 
     def action_open_record(self):
         self.ensure_one()

@@ -82,20 +82,14 @@ class TestEcomChannel(EcomChannelsCase):
         Listing.create({"channel_id": ebay.id, "product_id": other.id, "external_ref": "42"})
 
     def test_sync_log_never_stores_secrets(self):
-        log = (
-            self.env["ecom.sync.log"]
-            .with_user(self.backoffice)
-            .create(
-                {
-                    "channel_id": self.channel.id,
-                    "operation": "publish",
-                    "status": "error",
-                    "message": "401 for token shpat_tok_987654321",
-                    "payload": "POST /graphql\nX-Shopify-Access-Token: shpat_tok_987654321\n"
-                    '{"consumer_secret": "whatever-it-is", "title": "Tent"}',
-                }
-            )
+        log = self.channel.with_user(self.backoffice)._log_sync(
+            "publish",
+            "error",
+            "401 for token shpat_tok_987654321",
+            payload="POST /graphql\nX-Shopify-Access-Token: shpat_tok_987654321\n"
+            '{"consumer_secret": "whatever-it-is", "title": "Tent"}',
         )
+        self.assertEqual(log.env.user, self.backoffice, "returned in the caller's environment")
         for text in (log.message, log.payload):
             self.assertNotIn("shpat_tok_987654321", text)
         self.assertNotIn("whatever-it-is", log.payload)

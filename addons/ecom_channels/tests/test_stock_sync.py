@@ -363,14 +363,14 @@ class TestStockSync(ChannelEmulatorCase):
                 expected = listing.qty_to_publish
                 self.assertEqual(self.remote_qty(channel, product), expected)
                 result = channel._reconcile_stock()
-                self.assertEqual(result, {"checked": 1, "drift": 0, "queued": 0})
+                self.assertEqual(result, {"checked": 1, "drift": 0, "queued": 0, "skipped": 0})
                 self.assertTrue(self.logs(channel, operation="reconcile stock", status="ok"))
 
                 # Someone changes the quantity on the channel itself.
                 with channel._get_client() as client:
                     client.set_quantities([(listing.external_ref, expected + 30)])
                 result = channel._reconcile_stock()
-                self.assertEqual(result, {"checked": 1, "drift": 1, "queued": 1})
+                self.assertEqual(result, {"checked": 1, "drift": 1, "queued": 1, "skipped": 0})
                 (log,) = self.logs(channel, operation="reconcile stock", status="warning")
                 self.assertIn("channel shows %d" % (expected + 30), log.message)
                 self.assertIn("should be %d" % expected, log.message)
