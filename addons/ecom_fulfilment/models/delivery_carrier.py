@@ -3,7 +3,6 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import config
 
 from odoo.addons.ecom_channels.ecom_channels_core.endpoints import endpoint_problem
 from odoo.addons.ecom_channels.ecom_channels_core.http import (
@@ -88,7 +87,7 @@ class DeliveryCarrier(models.Model):
 
     @api.constrains("cnd_api_url")
     def _check_cnd_api_url(self):
-        allow_test = self._ecom_test_endpoints_allowed()
+        allow_test = self.env["ecom.channel"]._ecom_allow_test_endpoints()
         for carrier in self.sudo():
             problem = endpoint_problem(carrier.cnd_api_url, "clickanddrop", allow_test)
             if problem:
@@ -97,14 +96,6 @@ class DeliveryCarrier(models.Model):
                         "Carrier %(carrier)s: %(problem)s.", carrier=carrier.name, problem=problem
                     )
                 )
-
-    @api.model
-    def _ecom_test_endpoints_allowed(self):
-        """Whether this server lets connections point at local test addresses (emulators):
-        the ``ecom_test_endpoints`` option of the server configuration, never set in
-        production."""
-        value = config.get("ecom_test_endpoints")
-        return value is True or str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
     # ------------------------------------------------------------------
     # Rates: the price the merchant configured (the channel set the customer's price)
@@ -187,7 +178,9 @@ class DeliveryCarrier(models.Model):
             )
         url = carrier.cnd_api_url or clickanddrop.DEFAULT_URL
         # checked again when used: the server's configuration may have changed since it was set
-        problem = endpoint_problem(url, "clickanddrop", self._ecom_test_endpoints_allowed())
+        problem = endpoint_problem(
+            url, "clickanddrop", self.env["ecom.channel"]._ecom_allow_test_endpoints()
+        )
         if problem:
             raise CarrierError(
                 "Carrier %s: %s; the API key is not sent there." % (self.name, problem)

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
@@ -105,10 +106,17 @@ class EcomChannel(models.Model):
         reports its progress, and Odoo commits it and runs the job again for the next one. A
         failing channel is logged in its sync log and does not stop the others. Called
         outside the job (no progress to report), it imports every channel."""
-        in_job = bool(self.env.context.get("ir_cron_progress_id"))
+        in_job = self._in_cron_job()
         due = self._orders_import_due()
         for index, channel in enumerate(due):
-            channel._cron_import_channel_orders()
+            result = channel._run_isolated("import orders", channel._import_orders)
+            if result is not None:
+                _logger.info(
+                    "order import of channel %s: %s",
+                    channel.id,
+                    result.get("error") or channel._import_summary(result),
+                )
+            channel.sudo().orders_import_date = fields.Datetime.now()
             if in_job:
                 self.env["ir.cron"]._notify_progress(done=1, remaining=len(due) - index - 1)
                 return
@@ -120,7 +128,7 @@ class EcomChannel(models.Model):
         channel imported since then waits for the next round; the first round takes the
         channels never imported by the job."""
         domain = [("api_base_url", "!=", False)]
-        if self.env.context.get("ir_cron_progress_id"):
+        if self._in_cron_job():
             lastcall = self.env.context.get("lastcall")
             domain += (
                 ["|", ("orders_import_date", "=", False), ("orders_import_date", "<", lastcall)]
@@ -128,23 +136,6 @@ class EcomChannel(models.Model):
                 else [("orders_import_date", "=", False)]
             )
         return self.search(domain, order="orders_import_date asc nulls first, id")
-
-    def _cron_import_channel_orders(self):
-        """The job's import of this channel; an error is logged on the channel."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                result = self._import_orders()
-        except Exception as exc:  # pylint: disable=broad-except
-            _logger.exception("order import of channel %s failed", self.id)
-            self._log_sync(
-                "import orders",
-                "error",
-                self.env._("The scheduled order import failed: %(error)s", error=exc),
-            )
-        else:
-            _logger.info("order import of channel %s: %s", self.id, self._import_summary(result))
-        self.sudo().orders_import_date = fields.Datetime.now()
 
     # ------------------------------------------------------------------
     # Helpers
@@ -195,9 +186,11 @@ class EcomChannel(models.Model):
                     remote_orders.append(remote)
         except ChannelError as exc:
             read_error, payload = exc.message, exc.payload
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # pylint: disable=broad-except
             _logger.exception("channel %s: the orders could not be read", self.id)
-            read_error = self.env._("the channel's answer could not be read: %(error)s", error=exc)
+            read_error = self._unexpected_error(exc).message
         if read_error and not remote_orders:
             self._log_sync("import orders", "error", read_error, payload=payload)
             return {"error": read_error}

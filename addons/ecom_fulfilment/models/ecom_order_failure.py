@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.ecom_channels_core.redact import excerpt, redact
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
 from .ecom_channel import IMPORT_OVERLAP
 
@@ -119,9 +120,11 @@ class EcomOrderFailure(models.Model):
                         remote = candidate  # the last one read is its latest state
         except ChannelError as exc:
             error = exc.message
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # pylint: disable=broad-except
             _logger.exception("channel %s: order %s not read", channel.id, self.external_ref)
-            error = str(exc)
+            error = channel._unexpected_error(exc).message
         if remote is None:
             existing = self.env["sale.order"]._ecom_existing_orders(channel, [self.external_ref])
             if existing:

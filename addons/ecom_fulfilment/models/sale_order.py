@@ -106,7 +106,7 @@ class SaleOrder(models.Model):
             (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
         ]
         self._ecom_apply_changes(channel, changed, result, logs)
-        self.env["ecom.sync.log"].create(logs)
+        self.env["ecom.sync.log"]._create_logs(logs)
         return result
 
     @api.model

@@ -233,7 +233,7 @@ class StockPicking(models.Model):
                     "error",
                     self.env._("Telling the channel about dispatches failed: %(error)s", error=exc),
                 )
-        self.env["ecom.sync.log"].sudo().create(logs)
+        self.env["ecom.sync.log"]._create_logs(logs)
 
     def _ecom_push_one(self, client):
         """Tell the channel that this delivery left; the sync log values of the outcome."""

@@ -221,6 +221,33 @@ class TestHostileOrders(FulfilmentCase):
         self.assertNotIn(api_key, log.payload)
         self.assertNotIn("cs_live_99", log.payload)
 
+    def test_order_without_id_is_logged_with_its_data(self):
+        channel = self.woo()
+        api_key = channel.sudo().api_key
+        good = self.seed("woocommerce")
+        self.emulator.add_raw_order(
+            "woocommerce",
+            {
+                "number": "W-555",
+                "status": "processing",
+                "date_modified_gmt": "2024-03-01T10:00:00",
+                "billing": {"email": "anon@example.com"},
+                "customer_note": "key %s" % api_key,
+                "line_items": [],
+            },
+        )
+        action = channel.action_import_orders()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertEqual(set(self.orders(channel)), {good})
+        log = self.env["ecom.sync.log"].search(
+            [("channel_id", "=", channel.id), ("message", "ilike", "no channel reference")]
+        )
+        self.assertEqual(log.status, "error")
+        self.assertIn("W-555", log.message)
+        self.assertIn("anon@example.com", log.payload)
+        self.assertNotIn(api_key, log.payload)
+        self.assertEqual(channel.orders_imported_until, datetime(2024, 3, 1, 10))
+
     # ------------------------------------------------------------------ isolation
     def test_failing_order_is_parked_and_retried(self):
         channel = self.woo()
@@ -320,7 +347,7 @@ class TestHostileOrders(FulfilmentCase):
                 log = self.env["ecom.sync.log"].search(
                     [("channel_id", "=", channel.id), ("status", "=", "error")]
                 )
-                self.assertIn("scheduled order import failed", log.message)
+                self.assertEqual(log.operation, "import orders")
                 self.assertIn("unexpected answer", log.message)
                 self.assertEqual(channel.orders_imported_until, START)
             else:

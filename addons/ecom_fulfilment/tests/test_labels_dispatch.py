@@ -414,12 +414,12 @@ class TestLabelsDispatch(FulfilmentCase):
         carrier.cnd_api_url = "https://api.parcel.royalmail.com"
         emulator = self.emulator.url("clickanddrop")
         carrier.cnd_api_url = emulator  # this test server allows test endpoints
+        self.need("shopify")
+        __, __, picking = self.order_picking("shopify")
         with patch.dict(config.options, {"ecom_test_endpoints": False}):
             with self.assertRaisesRegex(ValidationError, "local test address"):
                 carrier.cnd_api_url = "http://127.0.0.1:9/clickanddrop"
             # set before the server's configuration changed: refused when used
-            self.need("shopify")
-            __, __, picking = self.order_picking("shopify")
             run = self.print_labels(picking, include_packing_slips=False)
         self.assertEqual(run.failed_count, 1)
         self.assertIn("local test address", run.line_ids.message)
