@@ -99,6 +99,15 @@ class EcomChannel(models.Model):
             sticky=bool(problems),
         )
 
+    def action_view_order_failures(self):
+        """The orders of this channel whose import fails (retrying or parked)."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "ecom_fulfilment.ecom_order_failure_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id)]
+        return action
+
     @api.model
     def _cron_import_orders(self):
         """Import the new and changed orders of the active channels with an API URL, one
@@ -158,14 +167,6 @@ class EcomChannel(models.Model):
                 count=len(result["unidentified"]),
             )
         return summary
-
-    def action_view_order_failures(self):
-        self.ensure_one()
-        action = self.env["ir.actions.actions"]._for_xml_id(
-            "ecom_fulfilment.ecom_order_failure_action"
-        )
-        action["domain"] = [("channel_id", "=", self.id)]
-        return action
 
     def _import_orders(self):
         """Read the orders changed since the last mark (minus the overlap), import them and move
