@@ -28,6 +28,7 @@
         "wizard/ecom_label_print_wizard_views.xml",
         "views/ecom_shipping_rule_views.xml",
         "views/ecom_channel_views.xml",
+        "views/ecom_order_failure_views.xml",
         "views/sale_order_views.xml",
         "views/delivery_carrier_views.xml",
         "views/stock_picking_views.xml",

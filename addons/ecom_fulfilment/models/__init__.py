@@ -1,5 +1,6 @@
 from . import ecom_shipping_rule
 from . import ecom_channel
+from . import ecom_order_failure
 from . import sale_order
 from . import sale_order_line
 from . import delivery_carrier

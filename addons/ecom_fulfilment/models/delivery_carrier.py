@@ -1,9 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.ecom_channels.ecom_channels_core.endpoints import endpoint_problem
 from odoo.addons.ecom_channels.ecom_channels_core.http import (
     HttpTransport,
     RetryPolicy,
@@ -51,7 +52,10 @@ class DeliveryCarrier(models.Model):
     cnd_api_url = fields.Char(
         "Click & Drop URL",
         default=clickanddrop.DEFAULT_URL,
-        help="Base URL of the Click & Drop API (the path /api/v1 is added).",
+        groups="ecom_fulfilment.ecom_fulfilment_group_manager",
+        help="Base URL of the Click & Drop API (the path /api/v1 is added). The API key is sent "
+        "there: only Royal Mail's own https host is accepted (a local emulator only on a server "
+        "configured for test endpoints).",
     )
     cnd_api_key = fields.Char(
         "Click & Drop API Key", copy=False, groups="ecom_fulfilment.ecom_fulfilment_group_manager"
@@ -80,6 +84,18 @@ class DeliveryCarrier(models.Model):
         copy=False,
         help="Numbers the self-printed labels of this carrier (created on the first label).",
     )
+
+    @api.constrains("cnd_api_url")
+    def _check_cnd_api_url(self):
+        allow_test = self.env["ecom.channel"]._ecom_allow_test_endpoints()
+        for carrier in self.sudo():
+            problem = endpoint_problem(carrier.cnd_api_url, "clickanddrop", allow_test)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "Carrier %(carrier)s: %(problem)s.", carrier=carrier.name, problem=problem
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Rates: the price the merchant configured (the channel set the customer's price)
@@ -160,9 +176,18 @@ class DeliveryCarrier(models.Model):
             raise CarrierError(
                 "Carrier %s has no Click & Drop API key (Fulfilment > Configuration)." % self.name
             )
+        url = carrier.cnd_api_url or clickanddrop.DEFAULT_URL
+        # checked again when used: the server's configuration may have changed since it was set
+        problem = endpoint_problem(
+            url, "clickanddrop", self.env["ecom.channel"]._ecom_allow_test_endpoints()
+        )
+        if problem:
+            raise CarrierError(
+                "Carrier %s: %s; the API key is not sent there." % (self.name, problem)
+            )
         timeout = carrier.cnd_timeout if carrier.cnd_timeout > 0 else 30.0
         transport = HttpTransport(
-            carrier.cnd_api_url or clickanddrop.DEFAULT_URL,
+            url,
             channel="Click & Drop",
             secrets=(carrier.cnd_api_key,),
             timeout=(min(timeout, 10.0), timeout),

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 import logging
+import math
+from datetime import timedelta
 
 import psycopg2
 
@@ -15,8 +18,9 @@ CREATE_CHUNK = 50
 #: was imported, and later changes are tracked as usual.
 IMPORT_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
 CONFIRM_CHUNK = 100
-#: Address fields of the channel that must be known to ship an order.
-REQUIRED_ADDRESS_FIELDS = ("street", "city", "zip", "country_code")
+#: An order dated later than now plus this is dated wrong (the channel's clock, or hostile
+#: data): it is kept for a human, and its date moves no import mark.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class SaleOrder(models.Model):
@@ -69,35 +73,97 @@ class SaleOrder(models.Model):
         address...) to the others. Orders are created in chunks with one ``create`` each; when
         a chunk fails, its orders are created one by one, each in its own savepoint: a failing
         one is logged and the others go on; one created meanwhile by a concurrent import counts
-        as existing. The new orders are then confirmed in chunks."""
-        latest = {}
+        as existing. The new orders are then confirmed in chunks. An order the channel sent
+        without a reference cannot be imported (nor recognised again): it is logged with its
+        data. ``result["failed"]`` lists the orders that failed, ``result["errors"]`` why."""
+        latest, unidentified = {}, []
         for remote in remote_orders:  # a changed order may be read twice: keep its last state
             if remote.external_ref:
                 latest[remote.external_ref] = remote
+            else:
+                unidentified.append(remote)
         existing = self._ecom_existing_orders(channel, latest)
         new = [r for ref, r in latest.items() if ref not in existing]
-        data = self._ecom_import_data(channel, new)
         result = {"read": len(remote_orders), "created": self.browse(), "attention": self.browse()}
-        result.update(cancelled=self.browse(), failed=[])
+        result.update(cancelled=self.browse(), failed=[], errors={}, unidentified=unidentified)
         logs, raced = [], []
-        for start in range(0, len(new), CREATE_CHUNK):
-            chunk = new[start : start + CREATE_CHUNK]
-            if len(chunk) > 1 and self._ecom_create_chunk(channel, chunk, data, result, logs):
-                continue
-            for remote in chunk:  # one by one: a failing order does not stop the others
-                self._ecom_create_one(channel, remote, data, result, logs, raced)
-        self._ecom_confirm_orders(channel, self.browse(data["to_confirm"]), result, logs)
+        logs += [self._ecom_unidentified_log(channel, remote) for remote in unidentified]
+        to_confirm, created_partners = [], []
+        for data, remotes in self._ecom_import_batches(channel, new, result, logs):
+            for start in range(0, len(remotes), CREATE_CHUNK):
+                chunk = remotes[start : start + CREATE_CHUNK]
+                if len(chunk) > 1 and self._ecom_create_chunk(channel, chunk, data, result, logs):
+                    continue
+                for remote in chunk:  # one by one: a failing order does not stop the others
+                    self._ecom_create_one(channel, remote, data, result, logs, raced)
+            to_confirm += data["to_confirm"]
+            created_partners += data["created_partners"]
+        self._ecom_confirm_orders(channel, self.browse(to_confirm), result, logs)
         if raced:
             existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
-            self._ecom_drop_unused_customers(
-                self.env["res.partner"].browse(data["created_partners"])
-            )
+            self._ecom_drop_unused_customers(self.env["res.partner"].browse(created_partners))
         changed = [
             (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
         ]
         self._ecom_apply_changes(channel, changed, result, logs)
-        self.env["ecom.sync.log"].create(logs)
+        self.env["ecom.sync.log"]._create_logs(logs)
         return result
+
+    @api.model
+    def _ecom_import_batches(self, channel, remotes, result, logs):
+        """``[(data, remotes)]``: what the new orders refer to, read for all of them at once;
+        when that fails (one order's data breaks a grouped create), for each order alone, and
+        an order whose data cannot be prepared fails alone."""
+        if not remotes:
+            return []
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return [(self._ecom_import_data(channel, remotes), remotes)]
+        except Exception:  # pylint: disable=broad-except
+            _logger.info("channel %s: preparing the orders one by one", channel.id, exc_info=True)
+        batches = []
+        for remote in remotes:
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    batches.append((self._ecom_import_data(channel, [remote]), [remote]))
+            except Exception as exc:  # pylint: disable=broad-except
+                self._ecom_import_failed(channel, remote, exc, result, logs)
+        return batches
+
+    @api.model
+    def _ecom_unidentified_log(self, channel, remote):
+        """Sync log values for an order that came without a reference: its data goes to the
+        log (secrets removed), as there is no record to keep it on."""
+        problems = "; ".join(remote.problems) or self.env._("the channel gave no order id")
+        return channel._sync_log_vals(
+            "import orders",
+            "error",
+            self.env._(
+                "An order (number %(number)s) could not be imported: it has no channel "
+                "reference (%(problems)s). Its data is kept in this log line.",
+                number=remote.name or "-",
+                problems=problems,
+            ),
+            payload=json.dumps(remote.raw, default=str, sort_keys=True) if remote.raw else False,
+        )
+
+    @api.model
+    def _ecom_import_failed(self, channel, remote, exc, result, logs):
+        """``remote`` could not be imported (an error, not a problem of its data)."""
+        _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
+        result["failed"].append(remote)
+        result["errors"][remote.external_ref] = str(exc)
+        logs.append(
+            channel._sync_log_vals(
+                "import orders",
+                "error",
+                self.env._(
+                    "Order %(order)s could not be imported: %(error)s",
+                    order=remote.name or remote.external_ref,
+                    error=exc,
+                ),
+            )
+        )
 
     @api.model
     def _ecom_create_chunk(self, channel, chunk, data, result, logs):
@@ -136,19 +202,7 @@ class SaleOrder(models.Model):
             return
         except Exception as exc:  # pylint: disable=broad-except
             data["to_confirm"][:] = queued
-            _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
-            result["failed"].append(remote)
-            logs.append(
-                channel._sync_log_vals(
-                    "import orders",
-                    "error",
-                    self.env._(
-                        "Order %(order)s could not be imported: %(error)s",
-                        order=remote.name or remote.external_ref,
-                        error=exc,
-                    ),
-                )
-            )
+            self._ecom_import_failed(channel, remote, exc, result, logs)
             return
         self._ecom_created(channel, order, problems, result, logs)
 
@@ -276,76 +330,103 @@ class SaleOrder(models.Model):
                 ("code", "in", list({a.state for a in addresses if a.state})),
             ]
         )
-        Partner = self.env["res.partner"]
         for order, remote in changed:
-            customer = order.partner_id
-            if remote.buyer_email and not customer.email:
-                customer.email = remote.buyer_email
-            if remote.ship_by and remote.ship_by != order.ecom_ship_by_date:
-                order.ecom_ship_by_date = remote.ship_by
-            address = remote.shipping_address
-            if any(not getattr(address, f) for f in REQUIRED_ADDRESS_FIELDS):
-                continue  # nothing usable: keep what the order has
-            vals = self._ecom_partner_vals(address, country_by_code, states)
-            vals["name"] = address.name or customer.name
-            current = order.partner_shipping_id
-            if all(
-                (current[k].id if k.endswith("_id") else current[k]) == v for k, v in vals.items()
-            ):
-                continue
-            shipped = order.picking_ids.filtered(lambda p: p.state == "done")
-            if shipped:
-                vals_log = channel._sync_log_vals(
-                    "import orders",
-                    "warning",
-                    self.env._(
-                        "Order %(order)s: the delivery address changed on the channel after "
-                        "%(pickings)s left; the new address is only noted on the order.",
-                        order=order.name,
-                        pickings=", ".join(shipped.mapped("name")),
-                    ),
-                )
-                vals_log.update(res_model=self._name, res_id=order.id)
-                logs.append(vals_log)
-            delivery = customer.child_ids.filtered(
-                lambda c, vals=vals: (
-                    c.type == "delivery"
-                    and all((c[k].id if k.endswith("_id") else c[k]) == v for k, v in vals.items())
-                )
-            )[:1] or Partner.create(
-                dict(vals, parent_id=customer.id, type="delivery", company_id=channel.company_id.id)
-            )
-            order.partner_shipping_id = delivery
-            open_pickings = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
-            open_pickings.partner_id = delivery
-            labelled = open_pickings.filtered("carrier_tracking_ref")
-            message = self.env._(
-                "Delivery address changed on the channel: %(address)s.",
-                address=delivery._display_address(without_company=True).replace("\n", ", "),
-            )
-            if labelled:
-                note = self.env._(
-                    "Order %(order)s: the label of %(pickings)s has the old address: cancel it "
-                    "and print it again.",
-                    order=order.name,
-                    pickings=", ".join(labelled.mapped("name")),
-                )
-                order.write(
-                    {
-                        "ecom_needs_attention": True,
-                        "ecom_attention_reason": "\n".join(
-                            filter(None, [order.ecom_attention_reason, note])
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    order_logs = []
+                    if order._ecom_apply_update(
+                        channel, remote, country_by_code, states, order_logs
+                    ):
+                        result["updated"] |= order
+                    self.env.flush_all()
+            except Exception as exc:  # pylint: disable=broad-except
+                _logger.exception("channel %s: order %s not updated", channel.id, order.id)
+                order_logs = [
+                    dict(
+                        channel._sync_log_vals(
+                            "import orders",
+                            "error",
+                            self.env._(
+                                "Order %(order)s changed on the channel but the change could "
+                                "not be applied: %(error)s",
+                                order=order.name,
+                                error=exc,
+                            ),
                         ),
-                    }
-                )
-                message = "%s %s" % (message, note)
-            order.message_post(body=message)
+                        res_model=self._name,
+                        res_id=order.id,
+                    )
+                ]
+            logs += order_logs
+
+    def _ecom_apply_update(self, channel, remote, country_by_code, states, logs):
+        """Apply the channel's changes to this order; True when its address changed."""
+        self.ensure_one()
+        order = self
+        customer = order.partner_id
+        if remote.buyer_email and not customer.email:
+            customer.email = remote.buyer_email
+        if remote.ship_by and remote.ship_by != order.ecom_ship_by_date:
+            order.ecom_ship_by_date = remote.ship_by
+        address = remote.shipping_address
+        if self._ecom_address_missing(address, country_by_code, customer.name):
+            return False  # nothing usable: keep what the order has
+        vals = self._ecom_partner_vals(address, country_by_code, states)
+        vals["name"] = address.name or customer.name
+        current = order.partner_shipping_id
+        if all((current[k].id if k.endswith("_id") else current[k]) == v for k, v in vals.items()):
+            return False
+        shipped = order.picking_ids.filtered(lambda p: p.state == "done")
+        if shipped:
             vals_log = channel._sync_log_vals(
-                "import orders", "warning" if labelled else "ok", message
+                "import orders",
+                "warning",
+                self.env._(
+                    "Order %(order)s: the delivery address changed on the channel after "
+                    "%(pickings)s left; the new address is only noted on the order.",
+                    order=order.name,
+                    pickings=", ".join(shipped.mapped("name")),
+                ),
             )
             vals_log.update(res_model=self._name, res_id=order.id)
             logs.append(vals_log)
-            result["updated"] |= order
+        delivery = customer.child_ids.filtered(
+            lambda c, vals=vals: (
+                c.type == "delivery"
+                and all((c[k].id if k.endswith("_id") else c[k]) == v for k, v in vals.items())
+            )
+        )[:1] or self.env["res.partner"].create(
+            dict(vals, parent_id=customer.id, type="delivery", company_id=channel.company_id.id)
+        )
+        order.partner_shipping_id = delivery
+        open_pickings = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        open_pickings.partner_id = delivery
+        labelled = open_pickings.filtered("carrier_tracking_ref")
+        message = self.env._(
+            "Delivery address changed on the channel: %(address)s.",
+            address=delivery._display_address(without_company=True).replace("\n", ", "),
+        )
+        if labelled:
+            note = self.env._(
+                "Order %(order)s: the label of %(pickings)s has the old address: cancel it "
+                "and print it again.",
+                order=order.name,
+                pickings=", ".join(labelled.mapped("name")),
+            )
+            order.write(
+                {
+                    "ecom_needs_attention": True,
+                    "ecom_attention_reason": "\n".join(
+                        filter(None, [order.ecom_attention_reason, note])
+                    ),
+                }
+            )
+            message = "%s %s" % (message, note)
+        order.message_post(body=message)
+        vals_log = channel._sync_log_vals("import orders", "warning" if labelled else "ok", message)
+        vals_log.update(res_model=self._name, res_id=order.id)
+        logs.append(vals_log)
+        return True
 
     @api.model
     def _ecom_import_data(self, channel, remote_orders):
@@ -379,6 +460,8 @@ class SaleOrder(models.Model):
         created_partners = []  # ids, filled by _ecom_customers
         return {
             "to_confirm": [],  # ids of the new orders to confirm once all are created
+            "now": fields.Datetime.now(),
+            "currency_problems": self._ecom_currency_problems(channel, remote_orders),
             "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
             "by_sku": {p.default_code: p for p in products},
             "countries": country_by_code,
@@ -398,15 +481,68 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_pricelists(self, channel, remote_orders):
-        """A pricelist per order currency (the channel's prices are kept on the lines; the
-        pricelist only gives the order its currency). Missing ones are created."""
-        codes = {r.currency or channel.currency_id.name for r in remote_orders}
+    def _ecom_currency_code(self, channel, remote):
+        """The ISO code of the currency of ``remote`` (the channel's when it gives none)."""
+        return (remote.currency or "").strip().upper() or channel.currency_id.name
+
+    @api.model
+    def _ecom_currency_problems(self, channel, remote_orders):
+        """``{currency code: why orders in it cannot be booked, or None}``. An order is booked
+        only in a currency that exists, is active and has an exchange rate for the channel's
+        company (Odoo would convert at 1:1 otherwise)."""
+        codes = {self._ecom_currency_code(channel, r) for r in remote_orders}
         currencies = (
             self.env["res.currency"]
             .with_context(active_test=False)
             .search([("name", "in", list(codes))])
         )
+        company = channel.company_id
+        rated = {
+            currency.id
+            for [currency] in self.env["res.currency.rate"]
+            .sudo()
+            ._read_group(
+                [
+                    ("currency_id", "in", currencies.ids),
+                    ("company_id", "in", [False, company.root_id.id]),
+                ],
+                ["currency_id"],
+            )
+        }
+        by_code = {c.name: c for c in currencies}
+        problems = {}
+        for code in codes:
+            currency = by_code.get(code)
+            if not currency:
+                problems[code] = self.env._(
+                    "its currency %(code)s is unknown: it is not booked in another currency.",
+                    code=code,
+                )
+            elif not currency.active:
+                problems[code] = self.env._(
+                    "its currency %(code)s is not active (Accounting > Configuration > "
+                    "Currencies).",
+                    code=code,
+                )
+            elif currency != company.currency_id and currency.id not in rated:
+                problems[code] = self.env._(
+                    "its currency %(code)s has no exchange rate for %(company)s: add one, then "
+                    "confirm the order.",
+                    code=code,
+                    company=company.name,
+                )
+            else:
+                problems[code] = None
+        return problems
+
+    @api.model
+    def _ecom_pricelists(self, channel, remote_orders):
+        """A pricelist per order currency (the channel's prices are kept on the lines; the
+        pricelist only gives the order its currency), and one for the channel's currency.
+        Missing ones are created, for active currencies only."""
+        codes = {self._ecom_currency_code(channel, r) for r in remote_orders}
+        codes.add(channel.currency_id.name)
+        currencies = self.env["res.currency"].search([("name", "in", list(codes))])
         Pricelist = self.env["product.pricelist"].sudo()
         pricelists = Pricelist.search(
             [
@@ -440,18 +576,57 @@ class SaleOrder(models.Model):
         }
 
     @api.model
+    def _ecom_address_missing(self, address, country_by_code, name=""):
+        """What the delivery ``address`` lacks to ship to it, in plain words: a name (``name``
+        stands in for it), street, city, country (one Odoo knows) and, where the country
+        requires one, a postcode."""
+        missing = []
+        if not (address.name or name):
+            missing.append(self.env._("a name"))
+        if not address.street:
+            missing.append(self.env._("a street"))
+        if not address.city:
+            missing.append(self.env._("a city"))
+        country = country_by_code.get((address.country_code or "").strip().upper())
+        if not address.country_code:
+            missing.append(self.env._("a country"))
+        elif not country:
+            missing.append(
+                self.env._("a known country (%(code)s is unknown)", code=address.country_code)
+            )
+        if not address.zip and (not country or country.zip_required):
+            missing.append(self.env._("a postcode"))
+        return missing
+
+    @api.model
+    def _ecom_matching_customers(self, channel, emails):
+        """The customers a buyer's email may match: top-level contacts of the channel's
+        company or shared by all companies, never a contact of a user, an employee or a
+        company (a buyer giving a staff member's email does not order in their name)."""
+        if not emails:
+            return self.env["res.partner"]
+        partners = self.env["res.partner"].search(
+            [
+                ("email_normalized", "in", emails),
+                ("parent_id", "=", False),
+                ("company_id", "in", [False, channel.company_id.id]),
+            ],
+            order="id",
+        )
+        internal = partners.sudo().with_context(active_test=False)
+        staff = internal.user_ids.partner_id
+        if "employee_ids" in internal._fields:  # hr installed
+            staff |= internal.filtered("employee_ids")
+        staff |= self.env["res.company"].sudo().search([]).partner_id
+        return partners - staff.sudo(False)
+
+    @api.model
     def _ecom_customers(self, channel, remote_orders, country_by_code, states, created=None):
         """``{external_ref: (customer, delivery address)}``: customers matched by email (one
         search) or created, each with its delivery address as a child contact."""
         Partner = self.env["res.partner"]
         emails = {r.external_ref: email_normalize(r.buyer_email or "") for r in remote_orders}
-        partners = Partner.search(
-            [
-                ("email_normalized", "in", [e for e in emails.values() if e]),
-                ("parent_id", "=", False),
-            ],
-            order="id",
-        )
+        partners = self._ecom_matching_customers(channel, [e for e in emails.values() if e])
         by_email = {}
         for partner in partners:
             by_email.setdefault(partner.email_normalized, partner)
@@ -469,7 +644,8 @@ class SaleOrder(models.Model):
                 or billing.name
                 or remote.shipping_address.name
                 or email
-                or remote.name,
+                or remote.name
+                or remote.external_ref,
                 email=remote.buyer_email or False,
                 company_id=channel.company_id.id,
             )
@@ -562,11 +738,30 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_prepare_order(self, channel, remote, data):
-        """The values of the sale order of one channel order, and the problems found."""
-        problems = []
+        """The values of the sale order of one channel order, and the problems found. Any
+        problem keeps the order unconfirmed (so nothing is delivered, invoiced or returned):
+        what the client could not read, a date in the future, an address the carrier cannot
+        ship to, a currency that cannot be booked, a line that is not a sale (quantity not
+        above zero, negative price: kept as a note, never as a product line), a product not
+        found."""
         label = remote.name or remote.external_ref
-        address = remote.shipping_address
-        missing = [f for f in REQUIRED_ADDRESS_FIELDS if not getattr(address, f)]
+        problems = [
+            self.env._("Order %(order)s: %(problem)s", order=label, problem=problem)
+            for problem in remote.problems
+        ]
+        future = self._ecom_is_future(remote.created_at, data["now"])
+        if future:
+            problems.append(
+                self.env._(
+                    "Order %(order)s: it is dated %(date)s, in the future: check the order on "
+                    "the channel.",
+                    order=label,
+                    date=remote.created_at,
+                )
+            )
+        missing = self._ecom_address_missing(
+            remote.shipping_address, data["countries"], remote.buyer_name
+        )
         if missing:
             problems.append(
                 self.env._(
@@ -575,45 +770,47 @@ class SaleOrder(models.Model):
                     fields=", ".join(missing),
                 )
             )
-        elif address.country_code.upper() not in data["countries"]:
+        code = self._ecom_currency_code(channel, remote)
+        if data["currency_problems"].get(code):
             problems.append(
                 self.env._(
-                    "Order %(order)s: unknown country code %(code)s.",
+                    "Order %(order)s: %(problem)s",
                     order=label,
-                    code=address.country_code,
+                    problem=data["currency_problems"][code],
                 )
             )
         customer, delivery = data["customers"][remote.external_ref]
         lines = []
         for line in remote.lines:
-            product = data["by_listing"].get(line.listing_ref) or data["by_sku"].get(line.sku)
-            if not product:
-                problems.append(
-                    self.env._(
-                        "Order %(order)s: no product for SKU %(sku)s (%(title)s, listing "
-                        "%(listing)s).",
-                        order=label,
+            line_problem = invalid = self._ecom_line_problem(line)
+            product = None
+            if not invalid:
+                product = data["by_listing"].get(line.listing_ref) or data["by_sku"].get(line.sku)
+                if not product:
+                    line_problem = self.env._(
+                        "no product for SKU %(sku)s (%(title)s, listing %(listing)s).",
                         sku=line.sku or "-",
                         title=line.title or "-",
                         listing=line.listing_ref or "-",
                     )
+            if line_problem:
+                problems.append(
+                    self.env._("Order %(order)s: %(problem)s", order=label, problem=line_problem)
                 )
-                lines.append(
-                    {
-                        "display_type": "line_note",
-                        "name": self.env._(
-                            "Unmatched channel line: %(qty)s x %(sku)s %(title)s at %(price)s",
-                            qty=line.quantity,
-                            sku=line.sku or "-",
-                            title=line.title or "",
-                            price=line.unit_price,
-                        ),
-                    }
-                )
+                lines.append(self._ecom_line_note(line, unmatched=not invalid))
                 continue
             lines.append(self._ecom_order_line_vals(channel, remote, line, product))
         shipping_product = data["shipping_product"]
-        if remote.shipping_amount:
+        if not (math.isfinite(remote.shipping_amount) and remote.shipping_amount >= 0):
+            problems.append(
+                self.env._(
+                    "Order %(order)s: the shipping charge %(amount)s is not an amount that can "
+                    "be charged; it is not on the order.",
+                    order=label,
+                    amount=remote.shipping_amount,
+                )
+            )
+        elif remote.shipping_amount:
             if shipping_product:
                 lines.append(self._ecom_shipping_line_vals(channel, remote, shipping_product))
             else:
@@ -625,9 +822,58 @@ class SaleOrder(models.Model):
                         amount=remote.shipping_amount,
                     )
                 )
-        pricelist = data["pricelists"].get(remote.currency or channel.currency_id.name)
+        pricelist = data["pricelists"].get(code) or data["pricelists"].get(channel.currency_id.name)
         vals = self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+        if future:
+            vals["date_order"] = data["now"]  # the channel's date is in the reason
         return vals, problems
+
+    @api.model
+    def _ecom_is_future(self, date, now):
+        return bool(date and date > now + FUTURE_TOLERANCE)
+
+    @api.model
+    def _ecom_line_problem(self, line):
+        """Why a channel line cannot be sold as it is, in plain words; None when it can."""
+        quantity, price = line.quantity, line.unit_price
+        if not (isinstance(quantity, int | float) and math.isfinite(quantity) and quantity > 0):
+            return self.env._(
+                "line %(sku)s (%(title)s) has quantity %(qty)s; only a quantity above zero is "
+                "sold (a negative one would be a return): the line is kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                qty=quantity,
+            )
+        if not (isinstance(price, int | float) and math.isfinite(price) and price >= 0):
+            return self.env._(
+                "line %(sku)s (%(title)s) has price %(price)s; a price cannot be negative: the "
+                "line is kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                price=price,
+            )
+        return None
+
+    @api.model
+    def _ecom_line_note(self, line, unmatched=False):
+        """A note line keeping a channel line that is not sold as it is (no product moves)."""
+        text = (
+            self.env._("Unmatched channel line: %(qty)s x %(sku)s %(title)s at %(price)s")
+            if unmatched
+            else self.env._(
+                "Channel line not sold as read: %(qty)s x %(sku)s %(title)s at %(price)s"
+            )
+        )
+        return {
+            "display_type": "line_note",
+            "name": text
+            % {
+                "qty": line.quantity,
+                "sku": line.sku or "-",
+                "title": line.title or "",
+                "price": line.unit_price,
+            },
+        }
 
     @api.model
     def _ecom_create_order(self, channel, remote, data):

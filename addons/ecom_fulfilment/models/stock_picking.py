@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.ecom_channels_core.payloads import Shipment
@@ -22,7 +23,6 @@ from ..ecom_fulfilment_core.parcels import (
     ShipmentRequest,
     split_weight,
 )
-from .delivery_carrier import ECOM_DELIVERY_TYPES
 
 _logger = logging.getLogger(__name__)
 
@@ -124,7 +124,9 @@ class StockPicking(models.Model):
         todo = self.filtered(lambda p: p.ecom_push_state in ("pending", "error"))
         if not todo:
             raise UserError(self.env._("There is no channel update to send."))
-        todo._ecom_push_shipments()
+        # the deliveries' orders and channel are read as the job reads them: a warehouse user
+        # may send what they may write, even for orders they may not read
+        todo.sudo()._ecom_push_shipments()
         return True
 
     # ------------------------------------------------------------------
@@ -145,9 +147,9 @@ class StockPicking(models.Model):
         return result
 
     def _ecom_dispatch_pickings(self):
-        return self.filtered(
-            lambda p: p.picking_type_code == "outgoing" and p.sale_id.ecom_channel_id
-        )
+        """The deliveries of channel orders among these (read on the delivery: whoever
+        validates it may not be allowed to read the order)."""
+        return self.filtered(lambda p: p.picking_type_code == "outgoing" and p.ecom_channel_id)
 
     def _action_done(self):
         res = super()._action_done()
@@ -162,32 +164,22 @@ class StockPicking(models.Model):
         return res
 
     def _send_confirmation_email(self):
-        """Channel orders: the label is made if none was printed, and the channel's dispatch
-        email (with the tracking link) is queued to the customer. Other deliveries: Odoo's."""
-        ecom = self._ecom_dispatch_pickings()
-        res = super(StockPicking, self - ecom)._send_confirmation_email()
-        for picking in ecom:
-            carrier = picking.carrier_id
-            if (
-                carrier
-                and carrier.integration_level == "rate_and_ship"
-                and not picking.carrier_tracking_ref
-                and (
-                    carrier.delivery_type in ECOM_DELIVERY_TYPES
-                    or picking.picking_type_id.print_label
-                )
-            ):
-                picking.sudo().send_to_shipper()
-            picking._check_carrier_details_compliance()
-        ecom._ecom_send_dispatch_email()
+        """Odoo's (the label is made at validation when none was printed, a carrier error
+        after the first delivery becomes an activity), then, for channel orders, the channel's
+        dispatch email (with the tracking link) is queued to the customer."""
+        res = super()._send_confirmation_email()
+        self._ecom_dispatch_pickings()._ecom_send_dispatch_email()
         return res
 
     def _ecom_send_dispatch_email(self):
+        """Queue the channel's dispatch email of these deliveries. Whoever validates a
+        delivery sends it, whether or not they may read the order or the channel: the
+        channel's template and the order's customer are read with superuser rights."""
         for picking in self:
-            template = picking.ecom_channel_id.dispatch_mail_template_id
+            template = picking.ecom_channel_id.sudo().dispatch_mail_template_id
             if not template:
                 continue
-            customer = picking.sale_id.partner_id
+            customer = picking.sudo().sale_id.partner_id
             if not customer.email:
                 picking.ecom_no_customer_email = True
                 picking.message_post(
@@ -197,7 +189,7 @@ class StockPicking(models.Model):
                     )
                 )
                 continue
-            template.sudo().send_mail(picking.id, email_layout_xmlid="mail.mail_notification_light")
+            template.send_mail(picking.id, email_layout_xmlid="mail.mail_notification_light")
             picking.message_post(
                 body=self.env._(
                     "Dispatch email queued to %(email)s.", email=customer.email_formatted
@@ -216,48 +208,64 @@ class StockPicking(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(pickings), remaining=remaining)
 
     def _ecom_push_shipments(self):
-        """Push these deliveries to their channels (mark_shipped), one client per channel."""
+        """Push these deliveries to their channels (mark_shipped), one client per channel; a
+        delivery that fails (the channel refuses it, or anything else) is logged on its
+        channel and retried later, and does not stop the others."""
         logs = []
         ordered = self.sorted(lambda p: p.ecom_channel_id.id)
         for channel, group in groupby(ordered, key=lambda p: p.ecom_channel_id):
             pickings = self.browse([p.id for p in group])
             try:
                 client = channel.sudo()._get_client()
-            except ChannelError as exc:
-                pickings._ecom_push_failed(exc.message)
-                logs += [pickings._ecom_push_log(p, "error", exc.message) for p in pickings]
+            except Exception as exc:  # pylint: disable=broad-except
+                message = exc.message if isinstance(exc, ChannelError) else str(exc)
+                pickings._ecom_push_failed(message)
+                logs += [pickings._ecom_push_log(p, "error", message) for p in pickings]
                 continue
-            with client:
-                for picking in pickings:
-                    try:
-                        answer = client.mark_shipped(picking._ecom_shipment())
-                    except ChannelError as exc:
-                        picking._ecom_push_failed(exc.message)
-                        logs.append(self._ecom_push_log(picking, "error", exc.message, exc.payload))
-                        continue
-                    except Exception as exc:  # pylint: disable=broad-except
-                        _logger.exception("channel update of %s failed", picking.name)
-                        picking._ecom_push_failed(str(exc))
-                        logs.append(self._ecom_push_log(picking, "error", str(exc)))
-                        continue
-                    picking.write(
-                        {
-                            "ecom_push_state": "done",
-                            "ecom_push_error": False,
-                            "ecom_pushed_date": fields.Datetime.now(),
-                            "ecom_push_attempts": picking.ecom_push_attempts + 1,
-                        }
-                    )
-                    message = self.env._(
-                        "%(picking)s: channel told it shipped with %(carrier)s, tracking "
-                        "%(tracking)s%(note)s.",
-                        picking=picking.name,
-                        carrier=picking.carrier_id.name or "-",
-                        tracking=picking.carrier_tracking_ref or "-",
-                        note="" if answer else self.env._(" (the channel had it already)"),
-                    )
-                    logs.append(self._ecom_push_log(picking, "ok", message))
-        self.env["ecom.sync.log"].sudo().create(logs)
+            try:
+                with client:
+                    for picking in pickings:
+                        logs.append(picking._ecom_push_one(client))
+            except Exception as exc:  # pylint: disable=broad-except
+                _logger.exception("channel update of channel %s failed", channel.id)
+                channel.sudo()._log_sync(
+                    "mark shipped",
+                    "error",
+                    self.env._("Telling the channel about dispatches failed: %(error)s", error=exc),
+                )
+        self.env["ecom.sync.log"]._create_logs(logs)
+
+    def _ecom_push_one(self, client):
+        """Tell the channel that this delivery left; the sync log values of the outcome."""
+        self.ensure_one()
+        picking = self
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                answer = client.mark_shipped(picking._ecom_shipment())
+                picking.write(
+                    {
+                        "ecom_push_state": "done",
+                        "ecom_push_error": False,
+                        "ecom_pushed_date": fields.Datetime.now(),
+                        "ecom_push_attempts": picking.ecom_push_attempts + 1,
+                    }
+                )
+                self.env.flush_all()
+        except ChannelError as exc:
+            picking._ecom_push_failed(exc.message)
+            return self._ecom_push_log(picking, "error", exc.message, exc.payload)
+        except Exception as exc:  # pylint: disable=broad-except
+            _logger.exception("channel update of %s failed", picking.name)
+            picking._ecom_push_failed(str(exc))
+            return self._ecom_push_log(picking, "error", str(exc))
+        message = self.env._(
+            "%(picking)s: channel told it shipped with %(carrier)s, tracking %(tracking)s%(note)s.",
+            picking=picking.name,
+            carrier=picking.carrier_id.name or "-",
+            tracking=picking.carrier_tracking_ref or "-",
+            note="" if answer else self.env._(" (the channel had it already)"),
+        )
+        return self._ecom_push_log(picking, "ok", message)
 
     def _ecom_push_failed(self, message):
         for picking in self:

@@ -1,4 +1,5 @@
 from . import test_ecom_shipping_rule
 from . import test_order_import
+from . import test_hostile_orders
 from . import test_labels_dispatch
 from . import test_parallel_import

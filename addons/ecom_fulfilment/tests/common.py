@@ -24,11 +24,31 @@ ADDRESS = {
 CUSTOMER = {"name": "Jane Doe", "email": "jane.doe@example.com"}
 
 
+def ensure_rate(env, currency, company=None):
+    """Give ``currency`` an exchange rate for ``company`` when it has none: channel orders are
+    booked only in a currency with a rate (never at an implicit 1:1)."""
+    company = company or env.company
+    Rate = env["res.currency.rate"]
+    if currency == company.currency_id or Rate.search_count(
+        [("currency_id", "=", currency.id), ("company_id", "in", [False, company.root_id.id])]
+    ):
+        return Rate
+    return Rate.create(
+        {
+            "currency_id": currency.id,
+            "company_id": company.root_id.id,
+            "name": "2024-01-01",
+            "rate": 1.0,
+        }
+    )
+
+
 class FulfilmentCase(ChannelEmulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
+        ensure_rate(env, env.ref("base.GBP"))
         cls.importer = new_test_user(
             env,
             "ecom_ful_importer",

@@ -7,9 +7,9 @@ from unittest.mock import patch
 
 from pypdf import PdfReader
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from ..models import ecom_label_batch
 from .common import ADDRESS, FulfilmentCase
@@ -372,3 +372,56 @@ class TestLabelsDispatch(FulfilmentCase):
             self.env, "ecom_ful_manager", groups="ecom_fulfilment.ecom_fulfilment_group_manager"
         )
         self.assertTrue(self.clickanddrop.with_user(manager).cnd_api_key)
+
+    def test_carrier_url_for_managers_and_royal_mail_only(self):
+        """The Click & Drop key goes to the URL of the carrier: only fulfilment managers set
+        it, and only to Royal Mail's https host (a local emulator only on a server configured
+        for test endpoints, checked again when a label is made)."""
+        inventory_admin = new_test_user(
+            self.env, "ecom_ful_inventory_admin", groups="stock.group_stock_manager"
+        )
+        carrier = self.clickanddrop.with_user(inventory_admin)
+        with self.assertRaises(AccessError):
+            carrier.write({"cnd_api_url": "https://collector.example.net"})
+        with self.assertRaises(AccessError):
+            carrier.read(["cnd_api_url"])
+        # they still manage their other carriers
+        courier = (
+            self.env["delivery.carrier"]
+            .with_user(inventory_admin)
+            .create(
+                {
+                    "name": "Local courier",
+                    "product_id": self.tracked48.product_id.id,
+                    "delivery_type": "fixed",
+                }
+            )
+        )
+        courier.fixed_price = 4.5
+        manager = new_test_user(
+            self.env,
+            "ecom_ful_url_manager",
+            groups="ecom_fulfilment.ecom_fulfilment_group_manager,stock.group_stock_manager",
+        )
+        carrier = self.clickanddrop.with_user(manager)
+        for url in (
+            "https://collector.example.net",
+            "http://api.parcel.royalmail.com",
+            "https://user:pw@api.parcel.royalmail.com",
+        ):
+            with self.subTest(url=url), self.assertRaises(ValidationError):
+                carrier.cnd_api_url = url
+        carrier.cnd_api_url = "https://api.parcel.royalmail.com"
+        emulator = self.emulator.url("clickanddrop")
+        carrier.cnd_api_url = emulator  # this test server allows test endpoints
+        self.need("shopify")
+        __, __, picking = self.order_picking("shopify")
+        with patch.dict(config.options, {"ecom_test_endpoints": False}):
+            with self.assertRaisesRegex(ValidationError, "local test address"):
+                carrier.cnd_api_url = "http://127.0.0.1:9/clickanddrop"
+            # set before the server's configuration changed: refused when used
+            run = self.print_labels(picking, include_packing_slips=False)
+        self.assertEqual(run.failed_count, 1)
+        self.assertIn("local test address", run.line_ids.message)
+        self.assertFalse(picking.carrier_tracking_ref)
+        self.assertEqual(self.emulator.apps["clickanddrop"].snapshot()["orders"], [])

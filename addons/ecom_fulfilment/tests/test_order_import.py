@@ -10,6 +10,8 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.ecom_channels.tests.test_channel_publishing import ChannelEmulatorCase
 
+from .common import ensure_rate
+
 #: Channel types whose order import is tested (those the emulator and the clients both have).
 IMPORT_TYPES = ("shopify", "woocommerce", "ebay", "amazon")
 #: The import mark each test starts from, and the date of the seeded orders.
@@ -31,6 +33,7 @@ class TestOrderImport(ChannelEmulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        ensure_rate(cls.env, cls.env.ref("base.GBP"))
         cls.importer = new_test_user(
             cls.env,
             "ecom_order_importer",

@@ -18,6 +18,8 @@ from odoo.tests.common import _super_send
 
 from odoo.addons.ecom_channels.ecom_channels_core import registry as client_registry
 
+from .common import ensure_rate
+
 try:
     from tests.emulators import DEFAULT_CREDENTIALS, Emulator
 except ImportError:  # pragma: no cover - e.g. Odoo's own test runner
@@ -57,6 +59,7 @@ class TestParallelImport(TransactionCase):
 
         def create(env):
             env.ref("base.GBP").active = True
+            rate = ensure_rate(env, env.ref("base.GBP"))
             channel = env["ecom.channel"].create(
                 {
                     "name": "Parallel %s" % tag,
@@ -73,9 +76,9 @@ class TestParallelImport(TransactionCase):
             product = env["product.product"].create(
                 {"name": "Parallel mug", "default_code": "PAR-%s" % tag, "weight": 0.3}
             )
-            return channel.id, product.id
+            return channel.id, product.id, rate.id
 
-        self.channel_id, self.product_id = self.committed(create)
+        self.channel_id, self.product_id, self.rate_id = self.committed(create)
         self.addCleanup(self.committed, self.cleanup)
         app = self.emulator.apps["woocommerce"]
         self.refs = set()
@@ -110,6 +113,7 @@ class TestParallelImport(TransactionCase):
         env["ecom.channel"].browse(self.channel_id).unlink()
         product = env["product.product"].browse(self.product_id)
         product.product_tmpl_id.unlink()
+        env["res.currency.rate"].browse(self.rate_id).unlink()
 
     def run_imports(self, barrier=None):
         """Two imports at once; each thread in its own transaction, committed at its end."""
