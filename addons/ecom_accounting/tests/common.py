@@ -23,6 +23,12 @@ class AccountingCase(ChannelEmulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # channel orders are booked only in a currency with a rate for the company
+        gbp = cls.env.ref("base.GBP")
+        if cls.env.company.currency_id != gbp and not gbp.rate_ids:
+            cls.env["res.currency.rate"].create(
+                {"currency_id": gbp.id, "rate": 1.0, "name": "2024-01-01"}
+            )
         cls.importer = new_test_user(
             cls.env,
             "ecom_acc_importer",
