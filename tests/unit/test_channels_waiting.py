@@ -231,6 +231,7 @@ def test_shopify_cost_pacing_respects_the_budget(emu, fake_time):
 def test_refused_batch_keeps_the_channels_retry_after():
     """A batch refused with a Retry-After carries the delay to each item's result, so the
     push backs off for as long as the channel asked."""
+
     class Refusing(ChannelClient):
         channel_type = "test"
         quantity_batch_size = 2
