@@ -287,9 +287,10 @@ class SaleOrder(models.Model):
         """Confirm these new orders together. What Odoo's confirmation would do order by order
         and allows to do for all is done first, for all of them: their procurement groups are
         created in one ``create`` (Odoo creates each one while it launches the order's stock
-        rules, and reuses the group an order has). Then one ``action_confirm`` runs the stock
-        rules of all the lines at once: one procurement run, the moves created and confirmed
-        together, reservation in one ``_action_assign``."""
+        rules, and reuses the group an order has); the customers follow their orders (one
+        ``create`` of followers, see ``_ecom_subscribe_customers``). Then one
+        ``action_confirm`` runs the stock rules of all the lines at once: one procurement run,
+        the moves created and confirmed together, reservation in one ``_action_assign``."""
         need_group = self.filtered(
             lambda o: (
                 not o.procurement_group_id
@@ -323,7 +324,7 @@ class SaleOrder(models.Model):
                 order.ids,
                 order.partner_id.ids,
                 customer_ids=customer_ids,
-                check_existing=False,  # it follows no more, said message_partner_ids
+                check_existing=False,  # not a follower yet (message_partner_ids above)
             )
             vals_list += [dict(v, res_id=res_id) for res_id, vals in new.items() for v in vals]
         Followers.sudo().create(vals_list)
