@@ -72,35 +72,34 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _ecom_order_line_vals(self, channel, remote, line, product):
-        vals = super()._ecom_order_line_vals(channel, remote, line, product)
-        taxes = channel._ecom_line_taxes(remote, product, line)
+    def _ecom_order_line_vals(self, run, remote, line, product):
+        vals = super()._ecom_order_line_vals(run, remote, line, product)
+        taxes = run.channel._ecom_line_taxes(remote, product, line)
         vals["tax_id"] = [fields.Command.set(taxes.ids)]
         return vals
 
     @api.model
-    def _ecom_shipping_line_vals(self, channel, remote, shipping_product):
-        vals = super()._ecom_shipping_line_vals(channel, remote, shipping_product)
-        taxes = channel._ecom_line_taxes(remote, shipping_product)
+    def _ecom_shipping_line_vals(self, run, remote, shipping_product):
+        vals = super()._ecom_shipping_line_vals(run, remote, shipping_product)
+        taxes = run.channel._ecom_line_taxes(remote, shipping_product)
         vals["tax_id"] = [fields.Command.set(taxes.ids)]
         return vals
 
     @api.model
-    def _ecom_order_vals(self, channel, remote, customer, delivery, pricelist, lines):
-        vals = super()._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+    def _ecom_order_vals(self, run, remote, customer, delivery, pricelist, lines):
+        vals = super()._ecom_order_vals(run, remote, customer, delivery, pricelist, lines)
         vals["ecom_channel_total"] = remote.total
-        if channel.team_id:
-            vals["team_id"] = channel.team_id.id
+        if run.channel.team_id:
+            vals["team_id"] = run.channel.team_id.id
         return vals
 
     @api.model
-    def _ecom_created(self, channel, order, problems, result, logs):
-        res = super()._ecom_created(channel, order, problems, result, logs)
+    def _ecom_created(self, run, order, problems):
+        res = super()._ecom_created(run, order, problems)
         # an order with problems (e.g. an unknown product) is flagged already: its total
         # differs for that reason
         if order.ecom_total_mismatch and order.state != "cancel" and not problems:
-            vals = channel._sync_log_vals(
-                "import orders",
+            run.log(
                 "warning",
                 self.env._(
                     "Order %(order)s: its total %(total)s differs from the channel's total "
@@ -110,17 +109,16 @@ class SaleOrder(models.Model):
                     channel_total=order.ecom_channel_total,
                     difference=order.ecom_total_difference,
                 ),
+                record=order,
             )
-            vals.update(res_model=self._name, res_id=order.id)
-            logs.append(vals)
         return res
 
     @api.model
-    def _ecom_confirm_orders(self, channel, orders, result, logs):
+    def _ecom_confirm_orders(self, run, orders):
         """Channels invoicing on import: the new orders confirmed without a problem are
         invoiced at once."""
-        res = super()._ecom_confirm_orders(channel, orders, result, logs)
-        if channel.invoice_policy == "import":
+        res = super()._ecom_confirm_orders(run, orders)
+        if run.channel.invoice_policy == "import":
             orders.filtered(
                 lambda o: o.state == "sale" and not o.ecom_needs_attention
             )._ecom_invoice()

@@ -14,13 +14,54 @@ _logger = logging.getLogger(__name__)
 #: New channel orders created, then confirmed, together (one create, procurement in bulk).
 CREATE_CHUNK = 50
 #: Imported orders (and, at confirmation, their deliveries) are created without "created"
-#: notes, followers or field tracking, as connectors do for bulk imports: the sync log says what
-#: was imported, and later changes are tracked as usual.
-IMPORT_CONTEXT = {"mail_create_nolog": True, "mail_create_nosubscribe": True}
+#: notes, followers, field tracking or subscription notices, as connectors do for bulk
+#: imports: the sync log says what was imported, and later changes are tracked as usual.
+IMPORT_CONTEXT = {
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "tracking_disable": True,
+    "mail_auto_subscribe_no_notify": True,
+}
 CONFIRM_CHUNK = 100
 #: An order dated later than now plus this is dated wrong (the channel's clock, or hostile
 #: data): it is kept for a human, and its date moves no import mark.
 FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class OrderImportRun:
+    """One import of channel orders, handed from step to step of the import: the channel,
+    what the orders being created refer to (``data``, read once per batch by
+    ``_ecom_import_data``), the ``result`` given back to the caller, the sync ``logs`` written
+    at the end, the new orders waiting for confirmation and the customers created."""
+
+    __slots__ = ("channel", "data", "result", "logs", "to_confirm", "created_partners", "raced")
+
+    def __init__(self, channel, remote_orders):
+        empty = channel.env["sale.order"]
+        self.channel = channel
+        self.data = {}
+        self.result = {
+            "read": len(remote_orders),
+            "created": empty,
+            "attention": empty,
+            "cancelled": empty,
+            "updated": empty,
+            "failed": [],
+            "errors": {},
+            "unidentified": [],
+        }
+        self.logs = []
+        self.to_confirm = []  # ids of the new orders to confirm once all are created
+        self.created_partners = []  # ids of the customers and addresses created
+        self.raced = []  # orders created meanwhile by a concurrent import
+
+    def log(self, status, message, record=None, payload=None):
+        """Queue one sync log line of the import, about ``record`` when given."""
+        vals = self.channel._sync_log_vals("import orders", status, message, payload=payload)
+        if record:
+            vals.update(res_model=record._name, res_id=record.id)
+        self.logs.append(vals)
 
 
 class SaleOrder(models.Model):
@@ -76,67 +117,70 @@ class SaleOrder(models.Model):
         as existing. The new orders are then confirmed in chunks. An order the channel sent
         without a reference cannot be imported (nor recognised again): it is logged with its
         data. ``result["failed"]`` lists the orders that failed, ``result["errors"]`` why."""
-        latest, unidentified = {}, []
+        run = OrderImportRun(channel, remote_orders)
+        latest = {}
         for remote in remote_orders:  # a changed order may be read twice: keep its last state
             if remote.external_ref:
                 latest[remote.external_ref] = remote
             else:
-                unidentified.append(remote)
+                run.result["unidentified"].append(remote)
+        for remote in run.result["unidentified"]:
+            self._ecom_unidentified_log(run, remote)
         existing = self._ecom_existing_orders(channel, latest)
         new = [r for ref, r in latest.items() if ref not in existing]
-        result = {"read": len(remote_orders), "created": self.browse(), "attention": self.browse()}
-        result.update(cancelled=self.browse(), failed=[], errors={}, unidentified=unidentified)
-        logs, raced = [], []
-        logs += [self._ecom_unidentified_log(channel, remote) for remote in unidentified]
-        to_confirm, created_partners = [], []
-        for data, remotes in self._ecom_import_batches(channel, new, result, logs):
+        for remotes in self._ecom_import_batches(run, new):
             for start in range(0, len(remotes), CREATE_CHUNK):
                 chunk = remotes[start : start + CREATE_CHUNK]
-                if len(chunk) > 1 and self._ecom_create_chunk(channel, chunk, data, result, logs):
+                if len(chunk) > 1 and self._ecom_create_chunk(run, chunk):
                     continue
                 for remote in chunk:  # one by one: a failing order does not stop the others
-                    self._ecom_create_one(channel, remote, data, result, logs, raced)
-            to_confirm += data["to_confirm"]
-            created_partners += data["created_partners"]
-        self._ecom_confirm_orders(channel, self.browse(to_confirm), result, logs)
-        if raced:
-            existing.update(self._ecom_existing_orders(channel, {r.external_ref for r in raced}))
-            self._ecom_drop_unused_customers(self.env["res.partner"].browse(created_partners))
+                    self._ecom_create_one(run, remote)
+        self._ecom_confirm_orders(run, self.browse(run.to_confirm))
+        if run.raced:
+            refs = {r.external_ref for r in run.raced}
+            existing.update(self._ecom_existing_orders(channel, refs))
+            self._ecom_drop_unused_customers(self.env["res.partner"].browse(run.created_partners))
         changed = [
             (existing[r.external_ref], r) for r in latest.values() if r.external_ref in existing
         ]
-        self._ecom_apply_changes(channel, changed, result, logs)
-        self.env["ecom.sync.log"]._create_logs(logs)
-        return result
+        self._ecom_apply_changes(run, changed)
+        self.env["ecom.sync.log"]._create_logs(run.logs)
+        return run.result
 
     @api.model
-    def _ecom_import_batches(self, channel, remotes, result, logs):
-        """``[(data, remotes)]``: what the new orders refer to, read for all of them at once;
-        when that fails (one order's data breaks a grouped create), for each order alone, and
-        an order whose data cannot be prepared fails alone."""
+    def _ecom_import_batches(self, run, remotes):
+        """Yield the new orders in batches, with ``run.data`` set to what they refer to: read
+        for all of them at once; when that fails (one order's data breaks a grouped create),
+        for each order alone, and an order whose data cannot be prepared fails alone."""
         if not remotes:
-            return []
+            return
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                return [(self._ecom_import_data(channel, remotes), remotes)]
+                data = self._ecom_import_data(run, remotes)
         except Exception:  # pylint: disable=broad-except
-            _logger.info("channel %s: preparing the orders one by one", channel.id, exc_info=True)
-        batches = []
+            _logger.info(
+                "channel %s: preparing the orders one by one", run.channel.id, exc_info=True
+            )
+        else:
+            run.data = data
+            yield remotes
+            return
         for remote in remotes:
             try:
                 with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    batches.append((self._ecom_import_data(channel, [remote]), [remote]))
+                    data = self._ecom_import_data(run, [remote])
             except Exception as exc:  # pylint: disable=broad-except
-                self._ecom_import_failed(channel, remote, exc, result, logs)
-        return batches
+                self._ecom_import_failed(run, remote, exc)
+                continue
+            run.data = data
+            yield [remote]
 
     @api.model
-    def _ecom_unidentified_log(self, channel, remote):
-        """Sync log values for an order that came without a reference: its data goes to the
-        log (secrets removed), as there is no record to keep it on."""
+    def _ecom_unidentified_log(self, run, remote):
+        """Log an order that came without a reference: its data goes to the log (secrets
+        removed), as there is no record to keep it on."""
         problems = "; ".join(remote.problems) or self.env._("the channel gave no order id")
-        return channel._sync_log_vals(
-            "import orders",
+        run.log(
             "error",
             self.env._(
                 "An order (number %(number)s) could not be imported: it has no channel "
@@ -148,91 +192,86 @@ class SaleOrder(models.Model):
         )
 
     @api.model
-    def _ecom_import_failed(self, channel, remote, exc, result, logs):
+    def _ecom_import_failed(self, run, remote, exc):
         """``remote`` could not be imported (an error, not a problem of its data)."""
-        _logger.exception("channel %s: order %s not imported", channel.id, remote.name)
-        result["failed"].append(remote)
-        result["errors"][remote.external_ref] = str(exc)
-        logs.append(
-            channel._sync_log_vals(
-                "import orders",
-                "error",
-                self.env._(
-                    "Order %(order)s could not be imported: %(error)s",
-                    order=remote.name or remote.external_ref,
-                    error=exc,
-                ),
-            )
+        _logger.exception("channel %s: order %s not imported", run.channel.id, remote.name)
+        run.result["failed"].append(remote)
+        run.result["errors"][remote.external_ref] = str(exc)
+        run.log(
+            "error",
+            self.env._(
+                "Order %(order)s could not be imported: %(error)s",
+                order=remote.name or remote.external_ref,
+                error=exc,
+            ),
         )
 
     @api.model
-    def _ecom_create_chunk(self, channel, chunk, data, result, logs):
-        """Create the orders of ``chunk`` with one ``create`` (fast); False, with nothing
-        created, when any of them fails (then they are created one by one)."""
-        queued = list(data["to_confirm"])
+    def _ecom_create_chunk(self, run, chunk):
+        """Create the orders of ``chunk`` with their lines in one ``create`` (fast); False,
+        with nothing created, when any of them fails (then they are created one by one)."""
+        queued = len(run.to_confirm)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                items = []
-                for remote in chunk:
-                    vals, problems = self._ecom_prepare_order(channel, remote, data)
-                    items.append((remote, problems, vals))
-                orders = self.with_context(**IMPORT_CONTEXT).create([v for __, __, v in items])
-                answers = self._ecom_finish_orders(
-                    channel, [(r, p) for r, p, __ in items], orders, data
+                items = [(remote, *self._ecom_prepare_order(run, remote)) for remote in chunk]
+                orders = self.with_context(**run.data["create_context"]).create(
+                    [v for __, v, __ in items]
                 )
+                answers = self._ecom_finish_orders(run, [(r, p) for r, __, p in items], orders)
                 self.env.flush_all()
         except Exception:  # pylint: disable=broad-except
-            data["to_confirm"][:] = queued
-            _logger.info("channel %s: creating the orders one by one", channel.id, exc_info=True)
+            del run.to_confirm[queued:]
+            _logger.info(
+                "channel %s: creating the orders one by one", run.channel.id, exc_info=True
+            )
             return False
         for order, problems in zip(orders, answers, strict=True):
-            self._ecom_created(channel, order, problems, result, logs)
+            self._ecom_created(run, order, problems)
         return True
 
     @api.model
-    def _ecom_create_one(self, channel, remote, data, result, logs, raced):
-        queued = list(data["to_confirm"])
+    def _ecom_create_one(self, run, remote):
+        queued = len(run.to_confirm)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                order, problems = self._ecom_create_order(channel, remote, data)
+                order, problems = self._ecom_create_order(run, remote)
                 self.env.flush_all()
         except psycopg2.errors.UniqueViolation:
-            data["to_confirm"][:] = queued
-            raced.append(remote)  # imported by another process since our search
+            del run.to_confirm[queued:]
+            run.raced.append(remote)  # imported by another process since our search
             return
         except Exception as exc:  # pylint: disable=broad-except
-            data["to_confirm"][:] = queued
-            self._ecom_import_failed(channel, remote, exc, result, logs)
+            del run.to_confirm[queued:]
+            self._ecom_import_failed(run, remote, exc)
             return
-        self._ecom_created(channel, order, problems, result, logs)
+        self._ecom_created(run, order, problems)
 
     @api.model
-    def _ecom_created(self, channel, order, problems, result, logs):
-        result["created"] |= order
+    def _ecom_created(self, run, order, problems):
+        run.result["created"] |= order
         if problems:
-            result["attention"] |= order
+            run.result["attention"] |= order
             for problem in problems:
-                vals = channel._sync_log_vals("import orders", "warning", problem)
-                vals.update(res_model=self._name, res_id=order.id)
-                logs.append(vals)
+                run.log("warning", problem, record=order)
 
     @api.model
-    def _ecom_confirm_orders(self, channel, orders, result, logs):
-        """Confirm the new orders in chunks: Odoo's procurement and reservation then work on
-        many orders at once. A chunk that fails is confirmed order by order, so that one
-        order that cannot be confirmed is flagged alone."""
-        orders = orders.with_context(**IMPORT_CONTEXT, tracking_disable=True)
+    def _ecom_confirm_orders(self, run, orders):
+        """Confirm the new orders in chunks: Odoo's procurement, pickings and reservation then
+        work on many orders at once (see ``_ecom_confirm_chunk``). A chunk that fails is
+        confirmed order by order, so that one order that cannot be confirmed is flagged
+        alone."""
+        orders = orders.with_context(**IMPORT_CONTEXT)
         for start in range(0, len(orders), CONFIRM_CHUNK):
             chunk = orders[start : start + CONFIRM_CHUNK]
             try:
-                with self.env.cr.savepoint():
-                    chunk.action_confirm()
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    chunk._ecom_confirm_chunk()
                 continue
             except Exception:  # pylint: disable=broad-except
-                _logger.info("channel %s: confirming order by order", channel.id, exc_info=True)
+                _logger.info("channel %s: confirming order by order", run.channel.id, exc_info=True)
             for order in chunk:
                 try:
-                    with self.env.cr.savepoint():
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                         order.action_confirm()
                 except Exception as exc:  # pylint: disable=broad-except
                     message = self.env._(
@@ -241,10 +280,55 @@ class SaleOrder(models.Model):
                         error=exc,
                     )
                     order.write({"ecom_needs_attention": True, "ecom_attention_reason": message})
-                    result["attention"] |= order
-                    vals = channel._sync_log_vals("import orders", "warning", message)
-                    vals.update(res_model=self._name, res_id=order.id)
-                    logs.append(vals)
+                    run.result["attention"] |= order
+                    run.log("warning", message, record=order)
+
+    def _ecom_confirm_chunk(self):
+        """Confirm these new orders together. What Odoo's confirmation would do order by order
+        and allows to do for all is done first, for all of them: their procurement groups are
+        created in one ``create`` (Odoo creates each one while it launches the order's stock
+        rules, and reuses the group an order has); the customers follow their orders (one
+        ``create`` of followers, see ``_ecom_subscribe_customers``). Then one
+        ``action_confirm`` runs the stock rules of all the lines at once: one procurement run,
+        the moves created and confirmed together, reservation in one ``_action_assign``."""
+        need_group = self.filtered(
+            lambda o: (
+                not o.procurement_group_id
+                and any(line.product_id.type == "consu" for line in o.order_line)
+            )
+        )
+        groups = self.env["procurement.group"].create(
+            [order.order_line[:1]._prepare_procurement_group_vals() for order in need_group]
+        )
+        for order, group in zip(need_group, groups, strict=True):
+            order.procurement_group_id = group
+        self.flush_recordset(["procurement_group_id"])
+        self._ecom_subscribe_customers()
+        self.action_confirm()
+        self.env.flush_all()
+
+    def _ecom_subscribe_customers(self):
+        """Make the customers follow their orders, as confirming does order by order (one
+        subscription each: ``message_subscribe`` of ``action_confirm``, which skips an order its
+        customer follows already), with the followers' own default subtypes, in one
+        ``create`` for all the orders."""
+        partners = self.partner_id.filtered("active")  # as message_subscribe: active ones
+        customer_ids = partners.filtered("partner_share").ids
+        Followers = self.env["mail.followers"]
+        vals_list = []
+        for order in self:
+            if order.partner_id not in partners or order.partner_id in order.message_partner_ids:
+                continue
+            new, __ = Followers._add_default_followers(
+                self._name,
+                order.ids,
+                order.partner_id.ids,
+                customer_ids=customer_ids,
+                check_existing=False,  # not a follower yet (message_partner_ids above)
+            )
+            vals_list += [dict(v, res_id=res_id) for res_id, vals in new.items() for v in vals]
+        Followers.sudo().create(vals_list)
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
     @api.model
     def _ecom_drop_unused_customers(self, partners):
@@ -264,40 +348,33 @@ class SaleOrder(models.Model):
                 unused.unlink()
 
     @api.model
-    def _ecom_apply_changes(self, channel, changed, result, logs):
+    def _ecom_apply_changes(self, run, changed):
         """Cancel the orders cancelled on the channel, unless they have shipped already; apply
         the other changes (delivery address, buyer email, ship-by date) to the others."""
-        result.setdefault("updated", self.browse())
         self._ecom_apply_updates(
-            channel,
-            [(o, r) for o, r in changed if not r.cancelled and o.state != "cancel"],
-            result,
-            logs,
+            run, [(o, r) for o, r in changed if not r.cancelled and o.state != "cancel"]
         )
         for order, remote in changed:
             if not remote.cancelled or order.state == "cancel":
                 continue
             label = order.name
             if any(picking.state == "done" for picking in order.picking_ids):
-                vals = channel._sync_log_vals(
-                    "import orders",
+                run.log(
                     "warning",
                     self.env._(
                         "Order %(order)s was cancelled on the channel but has already shipped: "
                         "refund or recall it by hand.",
                         order=label,
                     ),
+                    record=order,
                 )
-                vals.update(res_model=self._name, res_id=order.id)
-                logs.append(vals)
                 continue
             try:
                 with self.env.cr.savepoint():
                     order.with_context(disable_cancel_warning=True).action_cancel()
             except Exception as exc:  # pylint: disable=broad-except
-                _logger.exception("channel %s: order %s not cancelled", channel.id, label)
-                vals = channel._sync_log_vals(
-                    "import orders",
+                _logger.exception("channel %s: order %s not cancelled", run.channel.id, label)
+                run.log(
                     "error",
                     self.env._(
                         "Order %(order)s was cancelled on the channel but could not be "
@@ -305,20 +382,20 @@ class SaleOrder(models.Model):
                         order=label,
                         error=exc,
                     ),
+                    record=order,
                 )
-                vals.update(res_model=self._name, res_id=order.id)
-                logs.append(vals)
                 continue
             order.message_post(body=self.env._("Cancelled on the sales channel."))
-            result["cancelled"] |= order
+            run.result["cancelled"] |= order
 
     @api.model
-    def _ecom_apply_updates(self, channel, changed, result, logs):
+    def _ecom_apply_updates(self, run, changed):
         """Changes made on the channel to orders imported already: a new delivery address is
         applied to the order and its open deliveries (not to what has left: that is logged),
         a buyer email given later is kept, a new ship-by date too."""
         if not changed:
             return
+        channel = run.channel
         addresses = [remote.shipping_address for __, remote in changed]
         countries = self.env["res.country"].search(
             [("code", "in", list({a.country_code.upper() for a in addresses if a.country_code}))]
@@ -337,7 +414,7 @@ class SaleOrder(models.Model):
                     if order._ecom_apply_update(
                         channel, remote, country_by_code, states, order_logs
                     ):
-                        result["updated"] |= order
+                        run.result["updated"] |= order
                     self.env.flush_all()
             except Exception as exc:  # pylint: disable=broad-except
                 _logger.exception("channel %s: order %s not updated", channel.id, order.id)
@@ -357,7 +434,7 @@ class SaleOrder(models.Model):
                         res_id=order.id,
                     )
                 ]
-            logs += order_logs
+            run.logs += order_logs
 
     def _ecom_apply_update(self, channel, remote, country_by_code, states, logs):
         """Apply the channel's changes to this order; True when its address changed."""
@@ -429,10 +506,12 @@ class SaleOrder(models.Model):
         return True
 
     @api.model
-    def _ecom_import_data(self, channel, remote_orders):
-        """Everything the new orders refer to, read (or created) in a few grouped queries:
-        products by listing and SKU, countries, states, pricelists, customers and their
-        delivery addresses, shipping rules."""
+    def _ecom_import_data(self, run, remote_orders):
+        """Everything the new orders refer to, read (or created) in a few grouped queries,
+        once for all of them: products by listing and SKU, countries, states, pricelists,
+        customers and their delivery addresses, shipping rules, the shipping product. The
+        customers created are added to ``run.created_partners``."""
+        channel = run.channel
         listing_refs = {
             line.listing_ref for r in remote_orders for line in r.lines if line.listing_ref
         }
@@ -457,9 +536,7 @@ class SaleOrder(models.Model):
                 ("code", "in", list({a.state for a in addresses if a.state})),
             ]
         )
-        created_partners = []  # ids, filled by _ecom_customers
         return {
-            "to_confirm": [],  # ids of the new orders to confirm once all are created
             "now": fields.Datetime.now(),
             "currency_problems": self._ecom_currency_problems(channel, remote_orders),
             "by_listing": {lst.external_ref: lst.product_id for lst in listings if lst.product_id},
@@ -468,11 +545,17 @@ class SaleOrder(models.Model):
             "states": {(s.country_id.code, s.code): s for s in states},
             "pricelists": self._ecom_pricelists(channel, remote_orders),
             "customers": self._ecom_customers(
-                channel, remote_orders, country_by_code, states, created=created_partners
+                channel, remote_orders, country_by_code, states, created=run.created_partners
             ),
-            "created_partners": created_partners,
             "rules": self.env["ecom.shipping.rule"].search(
                 [("company_id", "in", (channel.company_id.id, False))]
+            ),
+            # what the orders are created with (see sale.order.line's analytic distribution)
+            "create_context": dict(
+                IMPORT_CONTEXT,
+                ecom_no_distribution_model=not self.env["account.analytic.distribution.model"]
+                .sudo()
+                .search_count([], limit=1),
             ),
             "shipping_product": channel.shipping_product_id
             or self.env.ref(
@@ -696,7 +779,7 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_order_line_vals(self, channel, remote, line, product):
+    def _ecom_order_line_vals(self, run, remote, line, product):
         """Values of the sale order line for one matched channel line (hook)."""
         return {
             "product_id": product.id,
@@ -706,7 +789,7 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_shipping_line_vals(self, channel, remote, shipping_product):
+    def _ecom_shipping_line_vals(self, run, remote, shipping_product):
         """Values of the delivery line carrying the channel's shipping charge (hook)."""
         return {
             "product_id": shipping_product.id,
@@ -717,8 +800,9 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_order_vals(self, channel, remote, customer, delivery, pricelist, lines):
+    def _ecom_order_vals(self, run, remote, customer, delivery, pricelist, lines):
         """Values of the sale order created for ``remote`` (hook)."""
+        channel = run.channel
         return {
             "ecom_channel_id": channel.id,
             "ecom_external_ref": remote.external_ref,
@@ -737,13 +821,14 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_prepare_order(self, channel, remote, data):
+    def _ecom_prepare_order(self, run, remote):
         """The values of the sale order of one channel order, and the problems found. Any
         problem keeps the order unconfirmed (so nothing is delivered, invoiced or returned):
         what the client could not read, a date in the future, an address the carrier cannot
         ship to, a currency that cannot be booked, a line that is not a sale (quantity not
         above zero, negative price: kept as a note, never as a product line), a product not
         found."""
+        channel, data = run.channel, run.data
         label = remote.name or remote.external_ref
         problems = [
             self.env._("Order %(order)s: %(problem)s", order=label, problem=problem)
@@ -799,7 +884,7 @@ class SaleOrder(models.Model):
                 )
                 lines.append(self._ecom_line_note(line, unmatched=not invalid))
                 continue
-            lines.append(self._ecom_order_line_vals(channel, remote, line, product))
+            lines.append(self._ecom_order_line_vals(run, remote, line, product))
         shipping_product = data["shipping_product"]
         if not (math.isfinite(remote.shipping_amount) and remote.shipping_amount >= 0):
             problems.append(
@@ -812,7 +897,7 @@ class SaleOrder(models.Model):
             )
         elif remote.shipping_amount:
             if shipping_product:
-                lines.append(self._ecom_shipping_line_vals(channel, remote, shipping_product))
+                lines.append(self._ecom_shipping_line_vals(run, remote, shipping_product))
             else:
                 problems.append(
                     self.env._(
@@ -823,7 +908,7 @@ class SaleOrder(models.Model):
                     )
                 )
         pricelist = data["pricelists"].get(code) or data["pricelists"].get(channel.currency_id.name)
-        vals = self._ecom_order_vals(channel, remote, customer, delivery, pricelist, lines)
+        vals = self._ecom_order_vals(run, remote, customer, delivery, pricelist, lines)
         if future:
             vals["date_order"] = data["now"]  # the channel's date is in the reason
         return vals, problems
@@ -876,15 +961,15 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _ecom_create_order(self, channel, remote, data):
+    def _ecom_create_order(self, run, remote):
         """Create one sale order from a channel order (queued for confirmation if nothing is
         missing). Return the order and the problems that keep it unconfirmed or flagged."""
-        vals, problems = self._ecom_prepare_order(channel, remote, data)
-        order = self.with_context(**IMPORT_CONTEXT).create(vals)
-        return order, self._ecom_finish_orders(channel, [(remote, problems)], order, data)[0]
+        vals, problems = self._ecom_prepare_order(run, remote)
+        order = self.with_context(**run.data["create_context"]).create(vals)
+        return order, self._ecom_finish_orders(run, [(remote, problems)], order)[0]
 
     @api.model
-    def _ecom_finish_orders(self, channel, items, orders, data):
+    def _ecom_finish_orders(self, run, items, orders):
         """After creation: shipping rule and carrier, cancellation, needs-attention flag, and
         the confirmation queue. ``items`` are ``(remote, problems)`` in the order of ``orders``.
         Return the problems of each order."""
@@ -892,7 +977,7 @@ class SaleOrder(models.Model):
         Rule = self.env["ecom.shipping.rule"]
         for (remote, problems), order in zip(items, orders, strict=True):
             label = remote.name or remote.external_ref
-            rule = Rule._select_for_order(order, rules=data["rules"])
+            rule = Rule._select_for_order(order, rules=run.data["rules"])
             if rule:
                 by_rule.setdefault(rule, []).append(order.id)
             else:
@@ -905,7 +990,7 @@ class SaleOrder(models.Model):
                 )
             blocking = len(problems) - (0 if rule else 1)
             if not blocking and not remote.cancelled:
-                data.setdefault("to_confirm", []).append(order.id)
+                run.to_confirm.append(order.id)
             elif remote.cancelled:
                 order.with_context(disable_cancel_warning=True).action_cancel()
             if problems and not remote.cancelled:

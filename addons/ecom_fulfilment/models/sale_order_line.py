@@ -10,3 +10,13 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The channel's id of this order line, used to report partial shipments.",
     )
+
+    def _compute_analytic_distribution(self):
+        # Channel order import, when the database has no analytic distribution model at all
+        # (checked once per import batch): no model can give these lines a distribution, so
+        # the lines keep theirs without a search of the models for each line.
+        if self.env.context.get("ecom_no_distribution_model"):
+            for line in self:
+                line.analytic_distribution = line.analytic_distribution
+            return
+        return super()._compute_analytic_distribution()

@@ -3,3 +3,4 @@ from . import test_order_import
 from . import test_hostile_orders
 from . import test_labels_dispatch
 from . import test_parallel_import
+from . import test_import_batch_equivalence

@@ -1,0 +1,201 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The fast import (orders created and confirmed by chunks) gives each order what Odoo's own
+one-by-one path (create, then ``action_confirm``, order after order) gives it: the same lines,
+procurement group, deliveries (type, locations, partner), moves (product, quantity, state) and
+reservations."""
+
+import json
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import ADDRESS, FulfilmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestImportBatchEquivalence(FulfilmentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.woo = cls.channels.get("woocommerce")
+
+    def seed_orders(self):
+        """Orders of several customers (one of them twice), one or two products, several
+        units, another delivery address."""
+        mug, bottle = self.mug.default_code, self.bottle.default_code
+        specs = [
+            ([(mug, 2), (bottle, 1)], "ann", ADDRESS),
+            ([(bottle, 3)], "bob", ADDRESS),
+            ([(mug, 1)], "ann", dict(ADDRESS, street="9 Park Row", zip="BS1 5LT")),
+            ([(mug, 4), (bottle, 2)], "cat", dict(ADDRESS, name="Cat Shop", city="Bath")),
+            ([(bottle, 1), (mug, 1)], "dan", ADDRESS),
+        ]
+        for lines, who, address in specs:
+            self.seed(
+                "woocommerce",
+                lines=[{"sku": sku, "quantity": qty, "price": 7.5} for sku, qty in lines],
+                customer={"name": who.title(), "email": "%s@example.com" % who},
+                address=address,
+            )
+        return len(specs)
+
+    def one_by_one(self, orders):
+        """Odoo's own path: each order created with the same partners, lines and carrier,
+        then confirmed, one after the other."""
+        copies = self.env["sale.order"]
+        for order in orders:
+            copy = self.env["sale.order"].create(
+                {
+                    "partner_id": order.partner_id.id,
+                    "partner_invoice_id": order.partner_invoice_id.id,
+                    "partner_shipping_id": order.partner_shipping_id.id,
+                    "warehouse_id": order.warehouse_id.id,
+                    "pricelist_id": order.pricelist_id.id,
+                    "carrier_id": order.carrier_id.id,
+                    "client_order_ref": order.client_order_ref,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": line.product_id.id,
+                                "name": line.name,
+                                "product_uom_qty": line.product_uom_qty,
+                                "price_unit": line.price_unit,
+                                "is_delivery": line.is_delivery,
+                                "tax_id": [(6, 0, line.tax_id.ids)],
+                            },
+                        )
+                        for line in order.order_line
+                    ],
+                }
+            )
+            copy.action_confirm()
+            copies |= copy
+        return copies
+
+    def picture(self, order):
+        """What confirming gave ``order``, without its own names and ids."""
+
+        def moves(picking):
+            return sorted(
+                (
+                    move.product_id.id,
+                    move.product_uom_qty,
+                    move.product_uom.id,
+                    move.state,
+                    move.location_id.id,
+                    move.location_dest_id.id,
+                    move.procure_method,
+                    move.sale_line_id.product_id.id,
+                    move.partner_id.id,
+                    move.group_id.sale_id == order,
+                    # reservation: the quantity reserved, from where
+                    move.quantity,
+                    tuple(sorted((ml.location_id.id, ml.quantity) for ml in move.move_line_ids)),
+                )
+                for move in picking.move_ids
+            )
+
+        group = order.procurement_group_id
+        return {
+            "order": (
+                order.state,
+                order.partner_id.id,
+                order.partner_shipping_id.id,
+                order.warehouse_id.id,
+                order.carrier_id.id,
+                order.amount_untaxed,
+                order.amount_total,
+            ),
+            "lines": sorted(
+                (
+                    line.product_id.id,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.qty_to_deliver,
+                    json.dumps(line.analytic_distribution or {}, sort_keys=True),
+                )
+                for line in order.order_line
+            ),
+            "group": (group.name == order.name, group.partner_id.id, group.move_type),
+            # the customer follows the order, the delivery address its delivery
+            "followers": (
+                order.partner_id in order.message_partner_ids,
+                order.message_follower_ids.filtered(
+                    lambda f: f.partner_id == order.partner_id
+                ).subtype_ids.ids,
+                sorted((p.partner_id in p.message_partner_ids) for p in order.picking_ids),
+            ),
+            "pickings": sorted(
+                (
+                    picking.picking_type_id.id,
+                    picking.location_id.id,
+                    picking.location_dest_id.id,
+                    picking.partner_id.id,
+                    picking.state,
+                    picking.move_type,
+                    picking.carrier_id.id,
+                    (picking.origin or "").replace(order.name, "<order>"),
+                    moves(picking),
+                )
+                for picking in order.picking_ids
+            ),
+        }
+
+    def test_fast_import_equals_one_by_one(self):
+        self.check_equivalence()
+
+    def test_fast_import_equals_one_by_one_with_analytic_model(self):
+        """The import leaves out the analytic distribution models only when there is none: with
+        one, the lines get the distribution Odoo gives them."""
+        plan = self.env["account.analytic.plan"].create({"name": "Channels"})
+        account = self.env["account.analytic.account"].create(
+            {"name": "Web shop", "plan_id": plan.id}
+        )
+        self.env["account.analytic.distribution.model"].create(
+            {"product_id": self.bottle.id, "analytic_distribution": {str(account.id): 100}}
+        )
+        orders = self.check_equivalence()
+        lines = orders.order_line.filtered(lambda line: line.product_id == self.bottle)
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertEqual(line.analytic_distribution, {str(account.id): 100.0})
+
+    def check_equivalence(self):
+        if not self.woo:
+            self.skipTest("no WooCommerce client is available")
+        count = self.seed_orders()
+        Order = self.registry["sale.order"]
+        original = Order.action_confirm
+        confirmed = []
+
+        def counting(records):
+            confirmed.append(len(records))
+            return original(records)
+
+        with patch.object(Order, "action_confirm", counting):
+            orders = self.import_orders("woocommerce").sorted("id")
+        # the chunk was confirmed at once, not order by order
+        self.assertEqual(confirmed, [count])
+        self.assertEqual(len(orders), count)
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        self.assertFalse(orders.filtered("ecom_needs_attention"))
+        copies = self.one_by_one(orders)
+        for order, copy in zip(orders, copies, strict=True):
+            with self.subTest(order=order.client_order_ref):
+                ours, odoo = self.picture(order), self.picture(copy)
+                self.assertTrue(ours["pickings"])
+                self.assertEqual(ours, odoo)
+                # each order has its own delivery, fully reserved
+                self.assertEqual(len(order.picking_ids), 1)
+                self.assertEqual(order.picking_ids.state, "assigned")
+                self.assertNotEqual(order.procurement_group_id, copy.procurement_group_id)
+        # no procurement group, delivery or move left without its order
+        self.assertEqual(
+            self.env["procurement.group"].search_count([("sale_id", "in", orders.ids)]), count
+        )
+        self.assertEqual(
+            set(orders.picking_ids.move_ids.sale_line_id.order_id), set(orders), "moves"
+        )
+        return orders
