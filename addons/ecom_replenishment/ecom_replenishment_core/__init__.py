@@ -5,13 +5,25 @@ the results on the reorder rules.
 """
 
 from .demand import (
+    BAYES,
+    CROSTON,
+    MAX_CATEGORY_DISTANCE,
+    MEAN,
+    NONE,
+    ComparablePool,
     DemandEstimate,
     DemandSettings,
     Observation,
+    Prior,
+    Profile,
     cap_spikes,
+    category_distance,
+    croston_sba,
     estimate_demand,
     observe,
-    pooled_rate,
+    observe_days,
+    observe_events,
+    similarity,
 )
 from .leadtime import MEASURED, VENDOR, LeadTime, choose_lead_time
 from .policy import (
@@ -25,22 +37,34 @@ from .policy import (
 )
 
 __all__ = [
+    "BAYES",
+    "CROSTON",
+    "MAX_CATEGORY_DISTANCE",
+    "MEAN",
     "MEASURED",
+    "NONE",
+    "ComparablePool",
     "VENDOR",
     "DemandEstimate",
     "DemandSettings",
     "LeadTime",
     "Observation",
+    "Prior",
+    "Profile",
     "ReorderLevels",
     "cap_spikes",
+    "category_distance",
     "choose_lead_time",
+    "croston_sba",
     "days_of_cover",
     "estimate_demand",
     "observe",
-    "pooled_rate",
+    "observe_days",
+    "observe_events",
     "reorder_levels",
     "round_up",
     "safety_stock",
+    "similarity",
     "stockout_probability",
     "z_score",
 ]

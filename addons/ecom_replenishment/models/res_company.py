@@ -10,11 +10,28 @@ class ResCompany(models.Model):
         default=90,
         help="Days of sales history behind the daily sales of the reordering rules.",
     )
+    ecom_demand_method = fields.Selection(
+        [
+            ("ecom", "Evidence-weighted estimate"),
+            ("naive", "Naive: mean of the days in stock"),
+            ("static", "Static min/max as configured"),
+        ],
+        string="Replenishment Method",
+        default="ecom",
+        required=True,
+        help="How the recompute sets the reordering rules. Evidence-weighted: the mean of the days "
+        "in stock when there are enough of them, Croston's method for products that sell on few "
+        "days, comparable products when the product's own history is too short. Naive: recorded "
+        "sales / days in stock. Static: the minimum and maximum configured by hand are kept "
+        "(the daily sales are still computed, for information). The safety stock of the service "
+        "level applies to the first two. Run the backtest to compare them on your history.",
+    )
     ecom_min_in_stock_days = fields.Integer(
-        string="Minimum In-Stock Days",
+        string="Days in Stock for Full Confidence",
         default=14,
-        help="Below this number of days in stock, the daily sales are shrunk towards the "
-        "product category's rate instead of being extrapolated from a few days.",
+        help="With fewer days in stock, the product's own daily sales are given a weight of "
+        "days / this number, the rest coming from comparable products (category, price, age) and "
+        "from the days since the product was first in stock.",
     )
     ecom_spike_factor = fields.Float(
         string="Spike Factor",
