@@ -17,9 +17,11 @@ from ecom_replenishment_core import (
     Profile,
     choose_lead_time,
     croston_sba,
+    daily_events,
     days_of_cover,
     estimate_demand,
     observe,
+    observe_events,
     reorder_levels,
     round_up,
     safety_stock,
@@ -373,3 +375,16 @@ def test_days_of_cover_and_stockout_risk():
     assert stockout_probability(14, 2, 1, 7) == pytest.approx(0.5)
     assert stockout_probability(30, 2, 1, 7) < 0.01
     assert stockout_probability(5, 0, 0, 7) == 0.0
+
+
+def test_moves_in_any_order_summed_by_day():
+    """The recompute reads move lines per product in any order: several on a day are summed."""
+    days = window(10)
+    sales, delta = history(days, {1: 2.0, 3: 1.0, 4: 5.0}, receipts={0: 4.0, 4: 5.0})
+    expected = observe(days, 0.0, sales, delta)
+    # the same moves, one line each, shuffled: receipts, then the sales
+    moves = [(0, 0.0, 4.0), (4, 0.0, 5.0), (4, 5.0, -5.0), (3, 1.0, -1.0), (1, 2.0, -2.0)]
+    moves.append((12, 0.0, 7.0))  # after the window: only the opening stock would use it
+    obs = observe_events(days, 0.0, daily_events(*zip(*moves, strict=True)))
+    assert obs == expected
+    assert (obs.in_stock_days, obs.sales, obs.listed_days) == (10, 8.0, 10)

@@ -4,6 +4,20 @@ The Odoo models read history with a few grouped queries, hand it to these functi
 the results on the reorder rules.
 """
 
+from .backtest import (
+    ECOM,
+    ECOM_SAFETY,
+    METHODS,
+    NAIVE,
+    STATIC,
+    BacktestSettings,
+    Outcome,
+    ProductHistory,
+    order_quantity,
+    recommend,
+    simulate,
+    totals,
+)
 from .demand import (
     BAYES,
     CROSTON,
@@ -19,6 +33,7 @@ from .demand import (
     cap_spikes,
     category_distance,
     croston_sba,
+    daily_events,
     estimate_demand,
     observe,
     observe_days,
@@ -37,6 +52,18 @@ from .policy import (
 )
 
 __all__ = [
+    "ECOM",
+    "ECOM_SAFETY",
+    "METHODS",
+    "NAIVE",
+    "STATIC",
+    "BacktestSettings",
+    "Outcome",
+    "ProductHistory",
+    "order_quantity",
+    "recommend",
+    "simulate",
+    "totals",
     "BAYES",
     "CROSTON",
     "MAX_CATEGORY_DISTANCE",
@@ -56,6 +83,7 @@ __all__ = [
     "category_distance",
     "choose_lead_time",
     "croston_sba",
+    "daily_events",
     "days_of_cover",
     "estimate_demand",
     "observe",

@@ -29,11 +29,14 @@ Method (documented in readme/DESCRIPTION.md):
      in-stock rate.
 """
 
+import functools
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from statistics import median
 
 EPSILON = 1e-9
+_first = itemgetter(0)
 
 NONE = "none"
 MEAN = "mean"
@@ -51,6 +54,9 @@ class DemandSettings:
     intermittent_adi: float = 1.32  # Syntetos-Boylan cut-off of the average inter-demand interval
 
 
+DEFAULT_SETTINGS = DemandSettings()
+
+
 @dataclass(frozen=True)
 class Observation:
     """What the history of one product in one warehouse shows, before any prior is applied."""
@@ -59,11 +65,16 @@ class Observation:
     raw_sales: float  # net sales on in-stock days, as recorded
     in_stock_days: int
     window_days: int
-    # (index among the days in stock, day, capped net sales) of each day with net sales
-    demands: tuple = ()
+    # the days in stock with net sales: their index among the days in stock, oldest first, and
+    # their net sales, spikes capped
+    demand_index: tuple = ()
+    demand_values: tuple = ()
     spikes: tuple = ()  # (day, recorded sales, capped to)
     listed_days: int = 0  # days from the first day in stock to the end of the window
     raw_squares: float = 0.0  # sum of the squares of the recorded daily sales (naive variance)
+    squares: float = 0.0  # sum of the squares of the capped daily sales
+    selling_days: int = 0  # days in stock with positive net sales
+    last_sale: int = -1  # index among the days in stock of the last of them
 
     @property
     def out_of_stock_days(self):
@@ -74,14 +85,10 @@ class Observation:
         return sum(recorded - capped for _day, recorded, capped in self.spikes)
 
     @property
-    def selling_days(self):
-        return sum(1 for _index, _day, value in self.demands if value > EPSILON)
-
-    @property
     def daily_values(self):
         """Capped net sales of each day in stock, oldest first (zeros included)."""
         values = [0.0] * self.in_stock_days
-        for index, _day, value in self.demands:
+        for index, value in zip(self.demand_index, self.demand_values, strict=True):
             values[index] = value
         return values
 
@@ -104,8 +111,8 @@ class Observation:
         """Sells on few of its days in stock: at least two sales, and an average interval
         between them (the first counted from the first day in stock) above
         ``intermittent_adi`` days in stock."""
-        sales = [index for index, _day, value in self.demands if value > EPSILON]
-        return len(sales) >= 2 and (sales[-1] + 1) / len(sales) > settings.intermittent_adi
+        selling = self.selling_days
+        return selling >= 2 and (self.last_sale + 1) / selling > settings.intermittent_adi
 
 
 @dataclass(frozen=True)
@@ -156,64 +163,104 @@ def observe(days, opening_stock, sales_by_day, delta_by_day, settings=None):
 
 def observe_events(days, opening_stock, events, settings=None):
     """:func:`observe` from the days with moves only: ``events`` are (index of the day in
-    ``days``, net sales, net stock change), by increasing index. Between two of them the stock
-    does not change."""
+    ``days``, net sales, net stock change) by increasing index, several for a day being summed.
+    Between two days with moves the stock does not change."""
+    window = len(days)
     stock = opening_stock
     in_stock = 0
     first = None
-    demands = []
+    index_of, day_of, values = [], [], []
     done = 0  # window days processed
-    for index, sold, delta in (*events, (len(days), 0.0, 0.0)):
-        if index > done and stock > EPSILON:  # days without moves, in stock all day
-            if first is None:
-                first = done
-            in_stock += min(index, len(days)) - done
-        if index >= len(days):
+    day = -1
+    sold = delta = 0.0
+    for index, day_sold, day_delta in (*events, (window, 0.0, 0.0)):
+        if index == day:
+            sold += day_sold
+            delta += day_delta
+            continue
+        if day >= 0:  # the previous day with moves, complete
+            if day > done and stock > EPSILON:  # days without moves, in stock all day
+                if first is None:
+                    first = done
+                in_stock += day - done
+            closing = stock + delta
+            if stock > EPSILON or closing > EPSILON or sold > EPSILON:
+                if first is None:
+                    first = day
+                if sold > EPSILON or sold < -EPSILON:
+                    index_of.append(in_stock)
+                    day_of.append(day)
+                    values.append(sold)
+                in_stock += 1
+            stock = closing
+            done = day + 1
+        if index >= window:
             break
-        closing = stock + delta
-        if stock > EPSILON or closing > EPSILON or sold > EPSILON:
-            if first is None:
-                first = index
-            if abs(sold) > EPSILON:
-                demands.append((in_stock, days[index], sold))
-            in_stock += 1
-        stock = closing
-        done = index + 1
-    return _observation(days, demands, in_stock, first, settings)
+        day, sold, delta = index, day_sold, day_delta
+    if window > done and stock > EPSILON:
+        if first is None:
+            first = done
+        in_stock += window - done
+    return _observation(days, index_of, day_of, values, in_stock, first, settings)
+
+
+def daily_events(days, sales, deltas):
+    """The events of :func:`observe_events` from moves in any order: (day index, net sales, net
+    stock change), by increasing day."""
+    return sorted(zip(days, sales, deltas, strict=True), key=_first)
 
 
 def observe_days(days, in_stock, sales, settings=None):
     """:func:`observe` when the days in stock are known: ``in_stock`` and ``sales`` give, for
     each day of ``days``, whether it counts and its net sales (ignored on days not counted)."""
-    demands = []
+    index_of, day_of, values = [], [], []
     count = 0
     first = None
-    for index, (day, counted, sold) in enumerate(zip(days, in_stock, sales, strict=True)):
+    for index, (counted, sold) in enumerate(zip(in_stock, sales, strict=True)):
         if not counted:
             continue
         if first is None:
             first = index
-        if abs(sold) > EPSILON:
-            demands.append((count, day, sold))
+        if sold > EPSILON or sold < -EPSILON:
+            index_of.append(count)
+            day_of.append(index)
+            values.append(sold)
         count += 1
-    return _observation(days, demands, count, first, settings)
+    return _observation(days, index_of, day_of, values, count, first, settings)
 
 
-def _observation(days, demands, in_stock, first, settings):
-    settings = settings or DemandSettings()
-    values = [value for _index, _day, value in demands]
-    capped, spikes = cap_spikes([day for _index, day, _value in demands], values, settings)
+def _observation(days, index_of, day_of, values, in_stock, first, settings):
+    settings = settings or DEFAULT_SETTINGS
+    raw_squares = sum([value * value for value in values])
+    selling = [value for value in values if value > EPSILON]
+    capped, spikes = values, ()
+    if len(selling) >= settings.spike_min_selling_days:
+        cap = settings.spike_factor * median(selling)
+        if max(selling) > cap + EPSILON:
+            capped = [min(value, cap) for value in values]
+            spikes = tuple(
+                (days[day], value, cap)
+                for day, value in zip(day_of, values, strict=True)
+                if value > cap + EPSILON
+            )
+    last_sale = -1
+    for position in range(len(capped) - 1, -1, -1):
+        if capped[position] > EPSILON:
+            last_sale = index_of[position]
+            break
     return Observation(
         sales=max(sum(capped), 0.0),
         raw_sales=max(sum(values), 0.0),
         in_stock_days=in_stock,
         window_days=len(days),
-        demands=tuple(
-            (index, day, value) for (index, day, _raw), value in zip(demands, capped, strict=True)
-        ),
-        spikes=tuple(spikes),
+        demand_index=tuple(index_of),
+        demand_values=tuple(capped),
+        spikes=spikes,
         listed_days=len(days) - first if first is not None else 0,
-        raw_squares=sum(value * value for value in values),
+        raw_squares=raw_squares,
+        squares=raw_squares if capped is values else sum([value * value for value in capped]),
+        selling_days=len(selling),
+        last_sale=last_sale,
     )
 
 
@@ -242,18 +289,20 @@ def croston_sba(observation, settings=None):
     not notice that a product stopped selling). The rate is (1 - alpha / 2) x size / interval.
     Returns (rate, size, interval), or None with fewer than two selling days.
     """
-    settings = settings or DemandSettings()
-    sales = [(index, value) for index, _day, value in observation.demands if value > EPSILON]
-    if len(sales) < 2:
+    settings = settings or DEFAULT_SETTINGS
+    if observation.selling_days < 2:
         return None
     alpha = settings.sba_alpha
-    size = sum(value for _index, value in sales) / len(sales)
-    interval = observation.in_stock_days / len(sales)
+    keep = 1 - alpha
+    size = sum([value for value in observation.demand_values if value > EPSILON])
+    size /= observation.selling_days
+    interval = observation.in_stock_days / observation.selling_days
     last = -1
-    for index, value in sales:
-        size += alpha * (value - size)
-        interval += alpha * (index - last - interval)
-        last = index
+    for index, value in zip(observation.demand_index, observation.demand_values, strict=True):
+        if value > EPSILON:
+            size = keep * size + alpha * value
+            interval = keep * interval + alpha * (index - last)
+            last = index
     in_progress = observation.in_stock_days - last
     if in_progress > interval:
         interval += alpha * (in_progress - interval)
@@ -262,14 +311,13 @@ def croston_sba(observation, settings=None):
 
 def estimate_demand(observation, settings=None, prior=None):
     """Daily sales and their standard deviation from an observation (see the module doc)."""
-    settings = settings or DemandSettings()
+    settings = settings or DEFAULT_SETTINGS
     prior = prior or Prior()
     days = observation.in_stock_days
     if not days:
         return DemandEstimate(0.0, 0.0, NONE, prior, observation)
     mean = observation.sales / days
-    squares = sum(value * value for _index, _day, value in observation.demands)
-    variance = max(squares / days - mean * mean, 0.0)
+    variance = max(observation.squares / days - mean * mean, 0.0)
     own, method, croston = mean, MEAN, ()
     if observation.is_intermittent(settings):
         rate, size, interval = croston_sba(observation, settings)
@@ -307,7 +355,7 @@ class Profile:
     price: float = 0.0
     age_days: float = 0.0
 
-    @property
+    @functools.cached_property
     def key(self):
         return (self.category, price_band(self.price), age_band(self.age_days))
 

@@ -4,11 +4,12 @@
 One set-based pass per company: a handful of grouped SQL queries read what the rules need (the
 rules with their product, vendor and units; the stock and the moves by product, warehouse and day
 in the company's time zone; the receipts by vendor), the maths is plain Python, and the results
-are written in bulk (one ``UPDATE ... FROM (VALUES ...)`` per batch) on Odoo's own rules, so that
+are written in bulk (one ``UPDATE ... FROM unnest(...)`` per batch) on Odoo's own rules, so that
 the standard replenishment report and procurement create the purchase orders. A record-by-record
 path (ORM reads and writes) computes the same figures; the tests compare the two.
 """
 
+import functools
 import logging
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ..ecom_replenishment_core import (
     Profile,
     category_distance,
     choose_lead_time,
+    daily_events,
     days_of_cover,
     estimate_demand,
     observe_events,
@@ -43,6 +45,8 @@ _logger = logging.getLogger(__name__)
 # products per history query, rules per write batch
 HISTORY_CHUNK = 50000
 WRITE_CHUNK = 2000
+# memory of the history query's grouping by product and day (one query per recompute)
+HISTORY_WORK_MEM = "256MB"
 # purchase history behind a measured lead time
 LEAD_TIME_HISTORY_DAYS = 365
 
@@ -55,6 +59,12 @@ RuleInput = namedtuple(
     "RuleInput",
     "id product_id warehouse_id profile vendor_id vendor_delay min_order_qty interval "
     "interval_source qty_multiple rounding static_min static_max",
+)
+
+# A vendor pricelist line, as the recompute needs it.
+Seller = namedtuple(
+    "Seller",
+    "template_id product_id partner_id delay min_qty date_start date_end active interval",
 )
 
 # The fields the recompute writes, with their SQL type.
@@ -74,6 +84,12 @@ RESULT_COLUMNS = {
     "ecom_explanation": "text",
     "ecom_recompute_date": "timestamp",
 }
+
+
+@functools.lru_cache(maxsize=4096)
+def _category_path(parent_path):
+    """(root id, ..., category id) from a category's parent_path "1/4/7/"."""
+    return tuple(int(categ) for categ in (parent_path or "").strip("/").split("/") if categ)
 
 
 def _num(value):
@@ -365,8 +381,17 @@ class StockWarehouseOrderpoint(models.Model):
         # the bulk path writes in SQL: the ORM's access rights and record rules are checked here
         self.check_access("write")
         now = fields.Datetime.now()
-        for company, orderpoints in self.grouped("company_id").items():
-            orderpoints.with_company(company)._ecom_recompute_company(
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT company_id, array_agg(id ORDER BY id) FROM stock_warehouse_orderpoint"
+                " WHERE id = ANY(%s) GROUP BY company_id",
+                self.ids,
+            )
+        )
+        for company_id, ids in self.env.cr.fetchall():
+            company = self.env["res.company"].browse(company_id)
+            self.browse(ids).with_company(company)._ecom_recompute_company(
                 company, now, raise_errors, bulk
             )
 
@@ -438,10 +463,7 @@ class StockWarehouseOrderpoint(models.Model):
         """Storable products whose category is close enough to one of ``category_ids`` to be a
         comparable (see ecom_replenishment_core.similarity); None for all of them."""
         self.env.cr.execute(SQL("SELECT id, parent_path FROM product_category"))
-        paths = {
-            categ: tuple(int(part) for part in path.strip("/").split("/"))
-            for categ, path in self.env.cr.fetchall()
-        }
+        paths = {categ: _category_path(path) for categ, path in self.env.cr.fetchall()}
         targets = {paths[categ] for categ in category_ids if categ in paths}
         related = [
             categ
@@ -562,8 +584,7 @@ class StockWarehouseOrderpoint(models.Model):
             else product_or_date
         )
         age = max((now - created).days, 0) if created else 0
-        path = tuple(int(categ) for categ in (parent_path or "").strip("/").split("/") if categ)
-        return Profile(path, price or 0.0, age)
+        return Profile(_category_path(parent_path), price or 0.0, age)
 
     def _ecom_order_interval(self, seller, company):
         self.ensure_one()
@@ -584,12 +605,16 @@ class StockWarehouseOrderpoint(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT op.id, op.product_id, op.warehouse_id, op.supplier_id, op.qty_multiple,
-                       op.product_min_qty, op.product_max_qty, op.ecom_static_min_qty,
-                       op.ecom_static_max_qty, op.ecom_recompute_date IS NOT NULL,
-                       pp.product_tmpl_id, pc.parent_path, pt.list_price, pp.create_date,
-                       pt.ecom_order_interval_days, uom.id, uom.rounding, uom.factor,
-                       uom.category_id, po_uom.id, po_uom.factor
+                SELECT op.id, op.product_id, op.warehouse_id, op.supplier_id,
+                       op.qty_multiple::float8, op.product_min_qty::float8,
+                       op.product_max_qty::float8,
+                       COALESCE(op.ecom_static_min_qty, 0)::float8,
+                       COALESCE(op.ecom_static_max_qty, 0)::float8,
+                       op.ecom_recompute_date IS NOT NULL, pp.product_tmpl_id, pc.parent_path,
+                       COALESCE(pt.list_price, 0)::float8, pp.create_date,
+                       COALESCE(pt.ecom_order_interval_days, 0)::float8, uom.rounding::float8,
+                       CASE WHEN po_uom.id = uom.id THEN 1
+                            ELSE uom.factor::float8 / po_uom.factor::float8 END
                   FROM stock_warehouse_orderpoint op
                   JOIN product_product pp ON pp.id = op.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
@@ -603,12 +628,12 @@ class StockWarehouseOrderpoint(models.Model):
             )
         )
         rows = cr.fetchall()
-        sellers = self._ecom_read_sellers(
-            company,
-            {row[10] for row in rows},
-            {row[3] for row in rows if row[3]},
+        by_template, by_id = self._ecom_read_sellers(
+            company, {row[10] for row in rows}, {row[3] for row in rows if row[3]}
         )
         today = fields.Date.context_today(self)
+        default_interval = company.ecom_order_interval_days
+        no_seller = Seller(False, False, False, 0, 0.0, None, None, True, 0.0)
         inputs = []
         for (
             orderpoint_id,
@@ -626,38 +651,27 @@ class StockWarehouseOrderpoint(models.Model):
             list_price,
             create_date,
             product_interval,
-            uom_id,
             rounding,
-            uom_factor,
-            _uom_category,
-            po_uom_id,
-            po_uom_factor,
+            po_to_product,
         ) in rows:
-            seller = sellers["by_id"].get(supplier_id) if supplier_id else None
+            seller = by_id.get(supplier_id) if supplier_id else None
             if seller is None:
-                seller = next(
-                    (
-                        line
-                        for line in sellers["by_template"].get(template_id, ())
-                        if line["active"]
-                        and (not line["product_id"] or line["product_id"] == product_id)
-                        and (not line["date_start"] or line["date_start"] <= today)
-                        and (not line["date_end"] or line["date_end"] >= today)
-                    ),
-                    None,
-                )
-            seller = seller or {"partner_id": False, "delay": 0, "min_qty": 0.0, "interval": 0.0}
-            min_order_qty = 0.0
-            if seller["min_qty"]:
-                min_order_qty = seller["min_qty"]
-                if po_uom_id != uom_id:
-                    min_order_qty = min_order_qty / po_uom_factor * uom_factor
-            if product_interval and product_interval > 0:
+                seller = no_seller
+                for line in by_template.get(template_id, ()):
+                    if (
+                        line.active
+                        and (not line.product_id or line.product_id == product_id)
+                        and (not line.date_start or line.date_start <= today)
+                        and (not line.date_end or line.date_end >= today)
+                    ):
+                        seller = line
+                        break
+            if product_interval > 0:
                 interval, source = product_interval, "product"
-            elif seller["interval"] and seller["interval"] > 0:
-                interval, source = seller["interval"], "vendor"
+            elif seller.interval and seller.interval > 0:
+                interval, source = seller.interval, "vendor"
             else:
-                interval, source = company.ecom_order_interval_days, "company"
+                interval, source = default_interval, "company"
             static = (static_min, static_max) if recomputed else (min_qty, max_qty)
             inputs.append(
                 RuleInput(
@@ -665,9 +679,9 @@ class StockWarehouseOrderpoint(models.Model):
                     product_id,
                     warehouse_id,
                     self._ecom_profile(parent_path, list_price, create_date, now),
-                    seller["partner_id"],
-                    seller["delay"],
-                    min_order_qty,
+                    seller.partner_id,
+                    seller.delay,
+                    seller.min_qty * po_to_product if seller.min_qty else 0.0,
                     interval,
                     source,
                     qty_multiple,
@@ -679,13 +693,14 @@ class StockWarehouseOrderpoint(models.Model):
 
     @api.model
     def _ecom_read_sellers(self, company, template_ids, supplier_ids):
-        """Vendor pricelist lines of the templates valid for the company, in Odoo's order."""
+        """Vendor pricelist lines: ({template: [lines valid for the company, in Odoo's order]},
+        {line id: line})."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT si.id, si.product_tmpl_id, si.product_id, si.partner_id, si.delay,
-                       si.min_qty, si.date_start, si.date_end, rp.active,
-                       rp.ecom_order_interval_days,
+                SELECT si.id, si.product_tmpl_id, si.product_id, si.partner_id,
+                       COALESCE(si.delay, 0), COALESCE(si.min_qty, 0)::float8, si.date_start,
+                       si.date_end, rp.active, COALESCE(rp.ecom_order_interval_days, 0)::float8,
                        (si.company_id IS NULL OR si.company_id = %(company)s)
                   FROM product_supplierinfo si
                   JOIN res_partner rp ON rp.id = si.partner_id
@@ -698,30 +713,11 @@ class StockWarehouseOrderpoint(models.Model):
             )
         )
         by_template, by_id = defaultdict(list), {}
-        for row in self.env.cr.fetchall():
-            line = dict(
-                zip(
-                    (
-                        "id",
-                        "template_id",
-                        "product_id",
-                        "partner_id",
-                        "delay",
-                        "min_qty",
-                        "date_start",
-                        "date_end",
-                        "active",
-                        "interval",
-                        "company_ok",
-                    ),
-                    row,
-                    strict=True,
-                )
-            )
-            by_id[line["id"]] = line
-            if line["company_ok"]:
-                by_template[line["template_id"]].append(line)
-        return {"by_template": by_template, "by_id": by_id}
+        for line_id, template_id, *values, company_ok in self.env.cr.fetchall():
+            line = by_id[line_id] = Seller(template_id, *values)
+            if company_ok:
+                by_template[template_id].append(line)
+        return by_template, by_id
 
     @api.model
     def _ecom_read_profiles(self, product_ids, now):
@@ -748,47 +744,51 @@ class StockWarehouseOrderpoint(models.Model):
     # ------------------------------------------------------------------ bulk write
 
     def _ecom_write_bulk(self, batch):
-        """One UPDATE ... FROM (VALUES ...) for a batch of (rule id, values); the ORM's cache of
-        these rules is invalidated and the fields depending on them are marked as modified."""
+        """One UPDATE ... FROM unnest(<one array per column>) for a batch of (rule id, values);
+        the ORM's cache of these rules is invalidated and the fields depending on them are
+        marked as modified. Floats are rounded to their field's digits by PostgreSQL (half away
+        from zero, as the ORM's float_round on the shortest decimal of the float)."""
         if not batch:
             return
-        names = list(RESULT_COLUMNS)
-        model_fields = [self._fields[name] for name in names]
-        probe = self.browse()
-        rows = [
-            SQL(
-                "(%s)",
-                SQL(", ").join(
-                    [orderpoint_id]
-                    + [field.convert_to_column(vals[field.name], probe) for field in model_fields]
-                ),
-            )
-            for orderpoint_id, vals in batch
-        ]
+        names = [name for name in RESULT_COLUMNS if name != "ecom_recompute_date"]
+        assignments = []
+        for name in names:
+            value = SQL("v.%s", SQL.identifier(name))
+            digits = None
+            if RESULT_COLUMNS[name] == "numeric":
+                digits = self._fields[name].get_digits(self.env)
+            if digits:
+                value = SQL("ROUND(%s, %s)", value, digits[1])
+            assignments.append(SQL("%s = %s", SQL.identifier(name), value))
+        # one array per column: psycopg2 adapts lists in C
+        columns = [[orderpoint_id for orderpoint_id, _vals in batch]]
+        columns += [[vals[name] for _id, vals in batch] for name in names]
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE stock_warehouse_orderpoint op
-                   SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
-                  FROM (VALUES %(rows)s) AS v(id, %(columns)s)
+                   SET %(assignments)s, ecom_recompute_date = %(computed)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                  FROM unnest(%(arrays)s) AS v(id, %(columns)s)
                  WHERE op.id = v.id
                 """,
-                assignments=SQL(", ").join(
-                    SQL(
-                        "%s = v.%s::%s",
-                        SQL.identifier(name),
-                        SQL.identifier(name),
-                        SQL(RESULT_COLUMNS[name]),
-                    )
-                    for name in names
-                ),
+                assignments=SQL(", ").join(assignments),
+                computed=batch[0][1]["ecom_recompute_date"],
                 uid=self.env.uid,
                 now=self.env.cr.now(),
-                rows=SQL(", ").join(rows),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", column, SQL(sql_type))
+                    for column, sql_type in zip(
+                        columns,
+                        ["int4"] + [RESULT_COLUMNS[name] for name in names],
+                        strict=True,
+                    )
+                ),
                 columns=SQL(", ").join(SQL.identifier(name) for name in names),
             )
         )
-        records = self.browse([orderpoint_id for orderpoint_id, _vals in batch])
+        names.append("ecom_recompute_date")
+        records = self.browse(columns[0])
         written = [*names, "write_uid", "write_date"]
         records.invalidate_recordset(written)
         # min and max compute each other: written together, as by write(), neither is recomputed
@@ -960,7 +960,7 @@ class StockWarehouseOrderpoint(models.Model):
     @api.model
     def _ecom_read_history(self, product_ids, warehouse_ids, start, first_day, tz_name):
         """{(product, warehouse): (stock at the opening of ``first_day``, [(day index, net
-        sales, net stock change)] by increasing day)} in one pass over the done moves since
+        sales, net stock change)] by increasing day)} in one pass over the done move lines since
         ``start``, days counted from ``first_day`` in the time zone ``tz_name``; ``product_ids``
         None for every product. Sales are deliveries from the warehouse to customers less returns
         from customers; receipts, transfers and adjustments only change the stock. A move between
@@ -969,81 +969,91 @@ class StockWarehouseOrderpoint(models.Model):
         if not warehouse_ids:
             return {}
         products = SQL("TRUE")
-        if product_ids is not None:
-            products = SQL("ml.product_id = ANY(%s)", product_ids)
         quant_products = SQL("TRUE")
         if product_ids is not None:
+            products = SQL("ml.product_id = ANY(%s)", product_ids)
             quant_products = SQL("q.product_id = ANY(%s)", product_ids)
-        self.env.cr.execute(
+        cr = self.env.cr
+        # One pass over the move lines: each gives the warehouse it enters and the one it leaves
+        # (both for a transfer between warehouses), its day found among the UTC instants of the
+        # local midnights. The grouping by product and day is large: room to hash it in memory.
+        tz = pytz.timezone(tz_name)
+        bounds = [
+            tz.localize(datetime.combine(first_day + timedelta(days=offset), time.min))
+            .astimezone(pytz.utc)
+            .replace(tzinfo=None)
+            for offset in range((fields.Date.today() - first_day).days + 3)
+        ]
+        cr.execute(SQL("SET LOCAL work_mem = %s; SET LOCAL jit = off", HISTORY_WORK_MEM))
+        cr.execute(
             SQL(
                 """
-                WITH flows AS (
-                        SELECT ml.product_id, dest.warehouse_id, ml.date,
-                               ml.quantity_product_uom AS delta,
-                               CASE WHEN src.usage = 'customer'
-                                    THEN -ml.quantity_product_uom ELSE 0 END AS sold
+                SELECT product_id, entered, left_from, customer, array_agg(day), array_agg(qty)
+                  FROM (
+                        SELECT ml.product_id,
+                               CASE WHEN dest.usage = 'internal'
+                                     AND dest.warehouse_id = ANY(%(warehouses)s)
+                                     AND (src.usage != 'internal'
+                                          OR src.warehouse_id IS DISTINCT FROM dest.warehouse_id)
+                                    THEN dest.warehouse_id END AS entered,
+                               CASE WHEN src.usage = 'internal'
+                                     AND src.warehouse_id = ANY(%(warehouses)s)
+                                     AND (dest.usage != 'internal'
+                                          OR dest.warehouse_id IS DISTINCT FROM src.warehouse_id)
+                                    THEN src.warehouse_id END AS left_from,
+                               width_bucket(ml.date, %(bounds)s::timestamp[]) - 1 AS day,
+                               ml.quantity_product_uom::float8 AS qty,
+                               src.usage = 'customer' OR dest.usage = 'customer' AS customer
                           FROM stock_move_line ml
                           JOIN stock_location src ON src.id = ml.location_id
                           JOIN stock_location dest ON dest.id = ml.location_dest_id
                          WHERE ml.state = 'done' AND ml.date >= %(start)s AND %(products)s
-                           AND dest.usage = 'internal' AND dest.warehouse_id = ANY(%(warehouses)s)
-                           AND (src.usage != 'internal'
-                                OR src.warehouse_id IS DISTINCT FROM dest.warehouse_id)
-                     UNION ALL
-                        SELECT ml.product_id, src.warehouse_id, ml.date,
-                               -ml.quantity_product_uom,
-                               CASE WHEN dest.usage = 'customer'
-                                    THEN ml.quantity_product_uom ELSE 0 END
-                          FROM stock_move_line ml
-                          JOIN stock_location src ON src.id = ml.location_id
-                          JOIN stock_location dest ON dest.id = ml.location_dest_id
-                         WHERE ml.state = 'done' AND ml.date >= %(start)s AND %(products)s
-                           AND src.usage = 'internal' AND src.warehouse_id = ANY(%(warehouses)s)
-                           AND (dest.usage != 'internal'
-                                OR dest.warehouse_id IS DISTINCT FROM src.warehouse_id)
-                ), daily AS (
-                        SELECT product_id, warehouse_id,
-                               (date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
-                                 - %(first_day)s::date AS day,
-                               SUM(delta)::float8 AS delta, SUM(sold)::float8 AS sold
-                          FROM flows
-                         GROUP BY 1, 2, 3
-                ), history AS (
-                        SELECT product_id, warehouse_id, array_agg(day ORDER BY day) AS days,
-                               array_agg(sold ORDER BY day) AS sold,
-                               array_agg(delta ORDER BY day) AS delta, SUM(delta) AS change
-                          FROM daily
-                         GROUP BY 1, 2
-                ), stock AS (
-                        SELECT q.product_id, loc.warehouse_id, SUM(q.quantity)::float8 AS qty
-                          FROM stock_quant q
-                          JOIN stock_location loc ON loc.id = q.location_id
-                         WHERE loc.usage = 'internal' AND loc.warehouse_id = ANY(%(warehouses)s)
-                           AND %(quant_products)s
-                         GROUP BY 1, 2
-                )
-                SELECT COALESCE(h.product_id, s.product_id),
-                       COALESCE(h.warehouse_id, s.warehouse_id),
-                       COALESCE(s.qty, 0) - COALESCE(h.change, 0), h.days, h.sold, h.delta
-                  FROM history h
-                  FULL JOIN stock s ON s.product_id = h.product_id
-                                   AND s.warehouse_id = h.warehouse_id
+                           AND (src.usage = 'internal' OR dest.usage = 'internal')
+                       ) moves
+                 WHERE entered IS NOT NULL OR left_from IS NOT NULL
+                 GROUP BY product_id, entered, left_from, customer
                 """,
                 start=start,
+                bounds=bounds,
                 products=products,
-                quant_products=quant_products,
                 warehouses=warehouse_ids,
-                tz=tz_name,
-                first_day=first_day,
             )
         )
-        return {
-            (product, warehouse): (
-                opening,
-                list(zip(days, sold, delta, strict=True)) if days else [],
+        # a move entering a warehouse adds to its stock and, from a customer, is a return; a
+        # move leaving it takes from its stock and, to a customer, is a sale
+        sides = defaultdict(lambda: ([], [], []))
+        for product, entered, left_from, customer, days, quantities in cr.fetchall():
+            negated = [-quantity for quantity in quantities]
+            if entered:
+                side = sides[product, entered]
+                side[0].extend(days)
+                side[1].extend(negated if customer else [0.0] * len(days))
+                side[2].extend(quantities)
+            if left_from:
+                side = sides[product, left_from]
+                side[0].extend(days)
+                side[1].extend(quantities if customer else [0.0] * len(days))
+                side[2].extend(negated)
+        cr.execute(SQL("SET LOCAL work_mem TO DEFAULT; SET LOCAL jit TO DEFAULT"))
+        cr.execute(
+            SQL(
+                """
+                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity)::float8
+                  FROM stock_quant q
+                  JOIN stock_location loc ON loc.id = q.location_id
+                 WHERE loc.usage = 'internal' AND loc.warehouse_id = ANY(%s) AND %s
+                 GROUP BY q.product_id, loc.warehouse_id
+                """,
+                warehouse_ids,
+                quant_products,
             )
-            for product, warehouse, opening, days, sold, delta in self.env.cr.fetchall()
-        }
+        )
+        stock = {(product, warehouse): qty for product, warehouse, qty in cr.fetchall()}
+        history = {}
+        for key in stock.keys() | sides.keys():
+            days, sold, delta = sides.get(key, ((), (), ()))
+            history[key] = (stock.get(key, 0.0) - sum(delta), daily_events(days, sold, delta))
+        return history
 
     @api.model
     def _ecom_read_lead_times(self, company, now):
