@@ -305,6 +305,19 @@ def load_average():
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def backend_cpu(cr):
+    """CPU seconds used so far by the PostgreSQL backend of ``cr`` (None when it cannot be read:
+    another host, or no /proc). Its parallel workers are not counted."""
+    cr.execute("SELECT pg_backend_pid()")
+    (pid,) = cr.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields_ = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     addons_path = os.environ["ECOM_ADDONS_PATH"]
     conf = os.environ["ECOM_ODOO_CONF"]
@@ -320,13 +333,18 @@ def main():
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             queries = cr.sql_log_count
+            backend = backend_cpu(cr)
+            cpu = time.process_time()
             started = time.perf_counter()
             result = function(env)
             env.flush_all()
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+            if backend is not None:
+                backend = f", PostgreSQL backend {backend_cpu(cr) - backend:.1f} s"
             say(
                 f"{label}: {elapsed:.1f} s, {cr.sql_log_count - queries} queries"
-                f" (load average {load_average()})"
+                f" (CPU: Odoo {cpu:.1f} s{backend or ''}; load average {load_average()})"
             )
             if not keep:
                 cr.rollback()

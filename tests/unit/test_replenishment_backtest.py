@@ -13,6 +13,9 @@ from ecom_replenishment_core import (
     DemandSettings,
     Outcome,
     ProductHistory,
+    daily_history,
+    observe_days,
+    observe_events,
     order_quantity,
     recommend,
     simulate,
@@ -150,3 +153,15 @@ def test_histories_must_cover_window_and_replay():
     )
     with pytest.raises(ValueError):
         simulate([short], SETTINGS)
+
+
+def test_daily_history_agrees_with_the_observation():
+    """The replay's days in stock are those of observe_events (the recompute's)."""
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(12)]
+    events = [(1, 0.0, 3.0), (2, 1.0, -1.0), (4, 2.0, -2.0), (4, 0.0, 0.0), (8, 1.0, 4.0)]
+    in_stock, sales, openings = daily_history(12, 0.0, events)
+    assert in_stock == [False] + [True] * 4 + [False] * 3 + [True] * 4
+    assert sales == [0, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0]
+    assert openings[:5] == [0, 0, 3, 2, 2] and openings[9] == 4
+    expected = observe_events(days, 0.0, events)
+    assert observe_days(days, in_stock, sales) == expected

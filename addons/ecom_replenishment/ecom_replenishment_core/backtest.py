@@ -232,3 +232,27 @@ def recommend(summary, tolerance=0.005):
     best = max(outcome.fill_rate for outcome in summary.values())
     close = [method for method, outcome in summary.items() if outcome.fill_rate >= best - tolerance]
     return min(close, key=lambda method: (summary[method].average_stock_value, method))
+
+
+def daily_history(window_days, opening_stock, events):
+    """Day by day over ``window_days`` days from the stock at the opening of the first one and
+    the days with moves (``events`` as for :func:`observe_events`): (in stock, net sales,
+    stock at the opening) of each day; the net sales of a day out of stock count as none."""
+    in_stock, sales, openings = [], [], []
+    stock = opening_stock
+    events = iter(events)
+    pending = next(events, None)
+    for day in range(window_days):
+        sold = delta = 0.0
+        while pending is not None and pending[0] <= day:
+            if pending[0] == day:
+                sold += pending[1]
+                delta += pending[2]
+            pending = next(events, None)
+        closing = stock + delta
+        counted = stock > EPSILON or closing > EPSILON or sold > EPSILON
+        in_stock.append(counted)
+        sales.append(sold if counted else 0.0)
+        openings.append(stock)
+        stock = closing
+    return in_stock, sales, openings

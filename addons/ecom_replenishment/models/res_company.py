@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -71,3 +71,58 @@ class ResCompany(models.Model):
         required=True,
         help="Trigger of the reordering rules created for products that sell and have none.",
     )
+    ecom_backtest_days = fields.Integer(
+        string="Backtest Period (days)",
+        default=90,
+        help="Days of history the backtest replays (after a sales window of history before them).",
+    )
+    ecom_backtest_recommendation = fields.Char(
+        string="Backtest Recommendation",
+        compute="_compute_ecom_backtest_recommendation",
+        help="What the last backtest recommends: the best fill rate at the lowest stock value.",
+    )
+
+    @api.depends_context("company")
+    def _compute_ecom_backtest_recommendation(self):
+        Backtest = self.env["ecom.replenishment.backtest"].sudo()
+        for company in self:
+            last = Backtest.search([("company_id", "=", company.id)], limit=1)
+            if not last or not last.recommended_method:
+                company.ecom_backtest_recommendation = self.env._("No backtest run yet")
+                continue
+            method = last.recommended_method
+            line = last.line_ids.filtered(lambda result, method=method: result.method == method)
+            demanded = sum(line.mapped("units_demanded"))
+            fill = sum(line.mapped("units_sold")) / demanded * 100 if demanded else 100.0
+            label = dict(last._fields["recommended_method"]._description_selection(self.env))
+            company.ecom_backtest_recommendation = self.env._(
+                "%(method)s: fill rate %(fill).1f%% at an average stock value of %(value).2f "
+                "(%(name)s)",
+                method=label[method],
+                fill=fill,
+                value=sum(line.mapped("average_stock_value")),
+                name=last.name,
+            )
+
+    def action_ecom_backtest(self):
+        """Replay the last days of history with each method (see ecom.replenishment.backtest)
+        and open the results."""
+        self.ensure_one()
+        Backtest = self.env["ecom.replenishment.backtest"]
+        Backtest.check_access("create")
+        return Backtest._ecom_run(self).action_view_lines()
+
+    @api.model
+    def action_ecom_replenishment_settings(self):
+        """The replenishment settings of the current company."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Replenishment Settings"),
+            "res_model": "res.company",
+            "res_id": self.env.company.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("ecom_replenishment.res_company_view_form_ecom_settings").id, "form")
+            ],
+            "target": "current",
+        }

@@ -988,7 +988,8 @@ class StockWarehouseOrderpoint(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT product_id, entered, left_from, customer, array_agg(day), array_agg(qty)
+                SELECT product_id, entered, left_from, customer,
+                       array_agg(day ORDER BY day), array_agg(qty ORDER BY day)
                   FROM (
                         SELECT ml.product_id,
                                CASE WHEN dest.usage = 'internal'
