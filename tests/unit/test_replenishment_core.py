@@ -15,11 +15,13 @@ from ecom_replenishment_core import (
     DemandSettings,
     Prior,
     Profile,
+    category_distance,
     choose_lead_time,
     croston_sba,
     daily_events,
     days_of_cover,
     estimate_demand,
+    near_categories,
     observe,
     observe_events,
     reorder_levels,
@@ -388,3 +390,18 @@ def test_moves_in_any_order_summed_by_day():
     obs = observe_events(days, 0.0, daily_events(*zip(*moves, strict=True)))
     assert obs == expected
     assert (obs.in_stock_days, obs.sales, obs.listed_days) == (10, 8.0, 10)
+
+
+def test_near_categories_are_those_within_two_steps():
+    """The pool looks only at the categories similarity() does not rule out."""
+    paths = [(1,), (1, 2), (1, 2, 3), (1, 2, 3, 4), (1, 2, 5), (1, 6), (1, 6, 7), (8,)]
+    for target in paths:
+        expected = {path for path in paths if category_distance(target, path) <= 2}
+        assert near_categories(target, set(paths)) == expected, target
+    assert near_categories((1, 2, 3), set(paths)) == {
+        (1,),
+        (1, 2),
+        (1, 2, 3),
+        (1, 2, 3, 4),
+        (1, 2, 5),
+    }

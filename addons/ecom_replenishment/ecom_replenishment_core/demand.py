@@ -373,12 +373,17 @@ def age_band(age_days):
 
 
 def category_distance(first, second):
-    """Steps from one category to the other through their closest common ancestor."""
+    """Steps from one category to the other through their closest common ancestor (unrelated
+    without one, as two root categories: infinite)."""
+    if first == second:
+        return 0
     common = 0
     for left, right in zip(first, second, strict=False):
         if left != right:
             break
         common += 1
+    if not common:
+        return math.inf
     return len(first) - common + len(second) - common
 
 
@@ -399,6 +404,43 @@ def similarity(first_key, second_key):
     return 0.5**steps
 
 
+def near_categories(category, known):
+    """The categories of ``known`` (a set of paths) within MAX_CATEGORY_DISTANCE (2) of
+    ``category``: itself, its parent and grandparent, its children and grandchildren, its
+    siblings. ``known`` is indexed on the way (see :func:`index_categories`)."""
+    index = known if isinstance(known, CategoryIndex) else index_categories(known)
+    ancestors = [category[:-up] for up in (1, 2) if len(category) > up]
+    found = {path for path in (category, *ancestors) if path in index.paths}
+    found.update(index.children.get(category, ()))
+    found.update(index.grandchildren.get(category, ()))
+    if ancestors:
+        found.update(index.children.get(ancestors[0], ()))
+    return found
+
+
+@dataclass
+class CategoryIndex:
+    paths: set = field(default_factory=set)
+    children: dict = field(default_factory=dict)  # parent path -> child paths
+    grandchildren: dict = field(default_factory=dict)  # grandparent path -> paths
+
+    def add(self, path):
+        if path in self.paths:
+            return
+        self.paths.add(path)
+        if len(path) > 1:
+            self.children.setdefault(path[:-1], set()).add(path)
+        if len(path) > 2:
+            self.grandchildren.setdefault(path[:-2], set()).add(path)
+
+
+def index_categories(paths):
+    index = CategoryIndex()
+    for path in paths:
+        index.add(path)
+    return index
+
+
 class ComparablePool:
     """Products observed long enough to be trusted, grouped by profile key, from which the prior
     of any other product is drawn (its comparables weighted by similarity)."""
@@ -407,6 +449,7 @@ class ComparablePool:
         self.settings = settings or DemandSettings()
         self.buckets = {}  # key -> [sales, days, products]
         self.by_category = {}  # category -> [keys]
+        self.categories = CategoryIndex()
         self._priors = {}
 
     def add(self, profile, observation):
@@ -417,6 +460,7 @@ class ComparablePool:
         if bucket is None:
             bucket = self.buckets[key] = [0.0, 0, 0]
             self.by_category.setdefault(key[0], []).append(key)
+            self.categories.add(key[0])
         bucket[0] += observation.sales
         bucket[1] += observation.in_stock_days
         bucket[2] += 1
@@ -426,10 +470,8 @@ class ComparablePool:
         key = profile.key
         if key not in self._priors:
             sales = days = count = 0.0
-            for category, keys in self.by_category.items():
-                if category_distance(key[0], category) > MAX_CATEGORY_DISTANCE:
-                    continue
-                for other in keys:
+            for category in near_categories(key[0], self.categories):
+                for other in self.by_category[category]:
                     weight = similarity(key, other)
                     bucket = self.buckets[other]
                     sales += weight * bucket[0]

@@ -23,17 +23,17 @@ from odoo.tools import SQL, split_every
 from ..ecom_replenishment_core import (
     BAYES,
     CROSTON,
-    MAX_CATEGORY_DISTANCE,
     MEAN,
     MEASURED,
     ComparablePool,
     DemandSettings,
     Profile,
-    category_distance,
     choose_lead_time,
     daily_events,
     days_of_cover,
     estimate_demand,
+    index_categories,
+    near_categories,
     observe_events,
     reorder_levels,
     safety_stock,
@@ -464,12 +464,12 @@ class StockWarehouseOrderpoint(models.Model):
         comparable (see ecom_replenishment_core.similarity); None for all of them."""
         self.env.cr.execute(SQL("SELECT id, parent_path FROM product_category"))
         paths = {categ: _category_path(path) for categ, path in self.env.cr.fetchall()}
-        targets = {paths[categ] for categ in category_ids if categ in paths}
-        related = [
-            categ
-            for categ, path in paths.items()
-            if any(category_distance(path, target) <= MAX_CATEGORY_DISTANCE for target in targets)
-        ]
+        index = index_categories(paths.values())
+        near = set()
+        for categ in category_ids:
+            if categ in paths:
+                near |= near_categories(paths[categ], index)
+        related = [categ for categ, path in paths.items() if path in near]
         if len(related) == len(paths):
             return None
         self.env.cr.execute(
