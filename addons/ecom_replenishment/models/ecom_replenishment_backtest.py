@@ -56,6 +56,10 @@ class EcomReplenishmentBacktest(models.Model):
         help="Best fill rate; among the methods within half a point of it, the lowest average "
         "stock value.",
     )
+    recommended_fill_rate = fields.Float(string="Fill Rate of the Recommendation (%)")
+    recommended_stock_value = fields.Monetary(
+        string="Average Stock Value of the Recommendation", currency_field="currency_id"
+    )
     summary = fields.Text(readonly=True)
     line_ids = fields.One2many("ecom.replenishment.backtest.line", "backtest_id")
 
@@ -149,6 +153,7 @@ class EcomReplenishmentBacktest(models.Model):
         )
         results = simulate(histories, settings)
         summary = totals(results)
+        recommended = recommend(summary)
         backtest = self.create(
             {
                 "company_id": company.id,
@@ -157,7 +162,9 @@ class EcomReplenishmentBacktest(models.Model):
                 "window_days": window,
                 "service_level": service_level,
                 "product_count": len(histories),
-                "recommended_method": recommend(summary),
+                "recommended_method": recommended,
+                "recommended_fill_rate": summary[recommended].fill_rate * 100,
+                "recommended_stock_value": summary[recommended].average_stock_value,
                 "summary": self._ecom_summary(summary, service_level),
             }
         )

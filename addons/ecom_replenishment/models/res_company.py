@@ -90,17 +90,13 @@ class ResCompany(models.Model):
             if not last or not last.recommended_method:
                 company.ecom_backtest_recommendation = self.env._("No backtest run yet")
                 continue
-            method = last.recommended_method
-            line = last.line_ids.filtered(lambda result, method=method: result.method == method)
-            demanded = sum(line.mapped("units_demanded"))
-            fill = sum(line.mapped("units_sold")) / demanded * 100 if demanded else 100.0
             label = dict(last._fields["recommended_method"]._description_selection(self.env))
             company.ecom_backtest_recommendation = self.env._(
                 "%(method)s: fill rate %(fill).1f%% at an average stock value of %(value).2f "
                 "(%(name)s)",
-                method=label[method],
-                fill=fill,
-                value=sum(line.mapped("average_stock_value")),
+                method=label[last.recommended_method],
+                fill=last.recommended_fill_rate,
+                value=last.recommended_stock_value,
                 name=last.name,
             )
 

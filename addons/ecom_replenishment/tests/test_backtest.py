@@ -67,7 +67,11 @@ class TestBacktest(ReplenishmentCase):
         # the slow mover: no known demand in the replay (out of stock all along in reality)
         self.assertEqual(by["ecom", self.slow].units_demanded, 0.0)
         self.assertLess(by["ecom", self.slow].units_bought, by["naive", self.slow].units_bought)
-        self.assertTrue(backtest.recommended_method)
+        recommended = lines.filtered(lambda line: line.method == backtest.recommended_method)
+        self.assertAlmostEqual(
+            backtest.recommended_fill_rate,
+            sum(recommended.mapped("units_sold")) / sum(recommended.mapped("units_demanded")) * 100,
+        )
         self.assertIn("fill rate", backtest.summary)
         self.assertIn("fill rate", self.company.ecom_backtest_recommendation)
         # grouped, the fill rate is units sold / units demanded
