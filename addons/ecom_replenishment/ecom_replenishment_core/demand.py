@@ -29,6 +29,7 @@ Method (documented in readme/DESCRIPTION.md):
      in-stock rate.
 """
 
+import bisect
 import functools
 import math
 from dataclasses import dataclass, field
@@ -369,7 +370,7 @@ AGE_BANDS = (30, 90, 365)  # new, recent, established, old
 
 
 def age_band(age_days):
-    return sum(1 for limit in AGE_BANDS if age_days >= limit)
+    return bisect.bisect_right(AGE_BANDS, age_days)
 
 
 def category_distance(first, second):

@@ -108,6 +108,11 @@ class RecomputeContext:
     pools: dict  # warehouse -> ComparablePool
     measured: dict  # vendor -> (receipts, mean days, std days)
     vendor_names: dict = field(default_factory=dict)
+    # the company's settings, read once
+    method: str = ECOM
+    service_level: float = 0.0
+    lead_time_mode: str = "vendor"
+    lead_time_min_samples: int = 3
     texts: dict = field(default_factory=dict)
     empty: object = None
 
@@ -456,6 +461,10 @@ class StockWarehouseOrderpoint(models.Model):
             vendor_names={vendor.id: vendor.display_name for vendor in vendors},
             texts=self._ecom_texts(),
             empty=observe_events(days, 0.0, (), settings),
+            method=company.ecom_demand_method or ECOM,
+            service_level=company.ecom_service_level,
+            lead_time_mode=company.ecom_lead_time_mode,
+            lead_time_min_samples=company.ecom_lead_time_min_samples,
         )
 
     @api.model
@@ -486,7 +495,6 @@ class StockWarehouseOrderpoint(models.Model):
 
     def _ecom_rule_values(self, rule, context):
         """The values written on one rule (plain Python over the context)."""
-        company = context.company
         settings = context.settings
         observation = context.observations.get((rule.product_id, rule.warehouse_id), context.empty)
         pool = context.pools.get(rule.warehouse_id)
@@ -495,18 +503,18 @@ class StockWarehouseOrderpoint(models.Model):
         samples, mean, std = context.measured.get(rule.vendor_id, (0, 0.0, 0.0))
         lead = choose_lead_time(
             rule.vendor_delay,
-            company.ecom_lead_time_mode,
+            context.lead_time_mode,
             samples,
             mean,
             std,
-            company.ecom_lead_time_min_samples,
+            context.lead_time_min_samples,
         )
-        method = company.ecom_demand_method or ECOM
+        method = context.method
         if method == NAIVE:
             daily, std_daily = observation.naive_rate, observation.naive_std
         else:
             daily, std_daily = estimate.daily_sales, estimate.std_daily
-        safety = safety_stock(daily, std_daily, lead.days, lead.std, company.ecom_service_level)
+        safety = safety_stock(daily, std_daily, lead.days, lead.std, context.service_level)
         levels = reorder_levels(
             daily,
             lead.days,
