@@ -22,8 +22,14 @@ It creates a database with every addon and the generated demo data, with a longe
     ECOM_BENCH_SCALE          fraction of the demo catalogue (default 1.0)
 
 Building the database takes a while (the demo history goes through Odoo's sales, purchase and
-stock flows: about 20 minutes for 180 days on 2 shared cores); the backtest itself takes seconds.
-The backtest runs in a transaction that is rolled back. Figures are printed, never judged.
+stock flows: about 10 minutes for 180 days on 2 shared cores); the backtest itself takes about a
+second. It runs in a transaction that is rolled back. Figures are printed, never judged.
+
+Measured 2026-11-30 (194 products, 90 days replayed, 1,613 units demanded): Odoo's static rules
+94.2 % fill rate, 1,197 stock-out days, average stock value 16,429; naive 89.8 %, 1,622, 15,119;
+ours 89.7 %, 1,648, 14,671; ours + safety stock (95 %) 95.7 %, 602, 20,789 (recommended);
+RATIO stock_value_vs_odoo=0.89, RATIO fill_rate_vs_odoo=0.953. The buyer's static rules carry a
+week of planned sales as a buffer; ours without safety stock carries none.
 """
 
 import importlib.util

@@ -824,8 +824,8 @@ class StockWarehouseOrderpoint(models.Model):
             ),
             CROSTON: _(
                 "Method: sells on few days (%(selling)s of %(days)s days in stock), so Croston's "
-                "method for intermittent demand (Syntetos-Boylan correction): %(size)s units a "
-                "sale, a sale every %(interval)s days in stock: %(rate)s a day."
+                "method for intermittent demand (Syntetos-Boylan correction): %(size)s per "
+                "sale, one sale every %(interval)s days in stock: %(rate)s a day."
             ),
             BAYES: _(
                 "Method: too little evidence to rely on the product's own sales (%(days)s days "
