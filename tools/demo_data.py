@@ -15,7 +15,10 @@ The same seed gives the same retailer every time; dates are relative to the day 
   images;
 - five suppliers with lead times from 3 to 35 days, minimum order quantities and order intervals;
 - 120 days of sales on four channels (and some direct sales), with stock-outs where a supplier was
-  late or forgotten, one-off bulk orders (spikes) and a few customer returns;
+  late or forgotten, one-off bulk orders (spikes) and a few customer returns; slow movers (one
+  unit on the shelf), seasonal items (summer and winter gear) and intermittent sellers (bought in
+  lumps by groups now and then);
+- the buyer's hand-set Odoo reordering rules, then the rules computed from the history;
 - purchase orders still open (ordered, not yet received) and channel orders waiting to ship;
 - four channels (Shopify, WooCommerce, eBay, Amazon) pointing at the local emulator, listings,
   carrier services and shipping rules;
@@ -317,7 +320,36 @@ CATALOGUE = [
     ("Sleeping", "Foam Sit Mat", "SLP-SITMAT", 1, 0.06, 9.0, None, [], 0.3),
     ("Tents", "Spare Tent Pegs (10)", "TNT-PEGS10", 1, 0.15, 12.0, None, [], 0.2),
     ("Tents", "Tent Repair Kit", "TNT-REPAIR", 1, 0.08, 10.0, None, [], 0.06),
+    # Sold in lumps to clubs and groups, a few days a month (see INTERMITTENT).
+    ("Tents", "Group Shelter 8P", "TNT-GRP8", 4, 2.40, 179.0, None, [], 0.12),
+    ("Cooking", "Gas Canister 12-Pack", "CKG-GAS12", 0, 4.60, 69.0, None, [], 0.15),
+    ("Accessories", "Avalanche Probe", "ACC-PROBE", 1, 0.30, 65.0, None, [], 0.05),
+    ("Accessories", "Bothy Bag 4P", "ACC-BOTHY4", 0, 0.60, 59.0, None, [], 0.03),
 ]
+
+# Seasonal items: the catalogue's rate is the yearly mean, multiplied by 1 + 0.8 x cos(2 pi x
+# (day of year - peak) / 365): summer gear peaks in July, winter gear in January.
+SEASONAL = {
+    "ACC-SUNSPF": 195,
+    "ACC-REPEL": 200,
+    "ACC-MIDGE": 190,
+    "SLP-SUMMER": 180,
+    "FTW-CAMP": 190,
+    "ACC-GLOVE": 15,
+    "ACC-BEANIE": 20,
+    "JKT-RIDGE": 25,
+    "BLL-THERM": 20,
+    "ACC-PROBE": 35,
+}
+SEASON_AMPLITUDE = 0.8
+# Intermittent sellers: on a day with demand (probability rate / mean lump) a customer buys a
+# lump of lo..hi units in one order line.
+INTERMITTENT = {
+    "TNT-GRP8": (2, 5),
+    "CKG-GAS12": (1, 6),
+    "TNT-BASE4": (1, 3),
+    "ACC-BOTHY4": (1, 2),
+}
 
 CHANNELS = [
     # name, type, share of orders, service levels with weights, account reference
@@ -643,6 +675,9 @@ class DemoGenerator:
         item = 0
         self.products = env["product.product"]
         self.rate = {}
+        self.planned_rate = {}  # product id -> units a day the buyer planned for
+        self.season_peak = {}  # product id -> day of the year its sales peak (SEASONAL)
+        self.lumps = {}  # product id -> (lo, hi) units a sale (INTERMITTENT)
         for categ, name, stem, sup_idx, weight, price, sizes, colours, rate in catalogue:
             parent = all_goods
             for part in categ.split(" / "):
@@ -734,6 +769,12 @@ class DemoGenerator:
             total = sum(popularity.values())
             for variant_id, share in popularity.items():
                 self.rate[variant_id] = RATE_FACTOR * rate * share / total
+                # the buyer's plan: the style's sales shared evenly between its variants
+                self.planned_rate[variant_id] = RATE_FACTOR * rate / len(popularity)
+                if stem in SEASONAL:
+                    self.season_peak[variant_id] = SEASONAL[stem]
+                if stem in INTERMITTENT:
+                    self.lumps[variant_id] = INTERMITTENT[stem]
             self.products |= variants
         # Home bins and putaway rules: every product lives in one bin of its aisle.
         bins = list(self.bins)
@@ -1132,10 +1173,13 @@ class DemoGenerator:
         factor = 1.25 if weekday in (5, 6) else 0.95
         items = []
         for product in self.products:
-            sold = min(self._poisson(self.rate[product.id] * factor), self.simulated[product.id])
+            sold = min(self._demand(product, day, factor), self.simulated[product.id])
             if sold:
                 self.simulated[product.id] -= sold
-                items.extend([(product, 1)] * sold)
+                if product.id in self.lumps:
+                    items.append((product, sold))  # one order line for the lump
+                else:
+                    items.extend([(product, 1)] * sold)
         self.counts["stock_out_days"] = self.counts.get("stock_out_days", 0) + sum(
             1 for product in self.products if not self.simulated[product.id]
         )
@@ -1143,6 +1187,25 @@ class DemoGenerator:
             orders = self._new_orders(day, items)
             if self.rng.random() < 0.15 and day > 3:
                 self.returns_due.append((day - self.rng.randint(2, 3), orders[0]))
+
+    def season(self, product_id, day):
+        """Multiplier of the yearly mean rate ``day`` days before today (1 out of SEASONAL)."""
+        peak = self.season_peak.get(product_id)
+        if peak is None:
+            return 1.0
+        day_of_year = (self.today - timedelta(days=day)).timetuple().tm_yday
+        return 1 + SEASON_AMPLITUDE * math.cos(2 * math.pi * (day_of_year - peak) / 365.0)
+
+    def _demand(self, product, day, factor):
+        """Units customers want ``day`` days before today: Poisson at the product's rate (with
+        its season), or a lump now and then for the intermittent sellers."""
+        rate = self.rate[product.id] * factor * self.season(product.id, day)
+        if product.id in self.lumps:
+            low, high = self.lumps[product.id]
+            if self.rng.random() < rate / ((low + high) / 2):
+                return self.rng.randint(low, high)
+            return 0
+        return self._poisson(rate)
 
     def _history_spike(self, day, quantity):
         """A one-off bulk order: a scout group buys the best-stocked product in one go."""
@@ -1226,6 +1289,38 @@ class DemoGenerator:
         orders = self._new_orders(0, items, deliver=False)
         self.counts["orders_to_ship"] = len(orders)
 
+    def reordering_rules(self):
+        """Odoo reordering rules as the buyer set them by hand before computing them from sales
+        (when ecom_replenishment is installed), from their plan (the style's yearly sales shared
+        evenly between its sizes and colours): minimum = the planned sales of the lead time and
+        a week, maximum = minimum + the order interval's sales, in packs; each supplier's order
+        interval on the vendor. The recompute keeps the levels as the rules' configured ones,
+        which the backtest replays as Odoo's static rules."""
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        if "ecom_static_min_qty" not in Orderpoint._fields:
+            return
+        vals = []
+        for supplier in self.suppliers:
+            supplier["partner"].ecom_order_interval_days = supplier["interval"]
+            for product, pack in supplier["products"]:
+                rate = self.planned_rate[product.id]
+                minimum = max(1, math.ceil(rate * (supplier["lead"] + 7)))
+                order = max(pack, math.ceil(rate * supplier["interval"] / pack) * pack)
+                vals.append(
+                    {
+                        "product_id": product.id,
+                        "warehouse_id": self.warehouse.id,
+                        "location_id": self.stock.id,
+                        "product_min_qty": minimum,
+                        "product_max_qty": minimum + order,
+                        "qty_multiple": pack,
+                        "trigger": "manual",
+                    }
+                )
+        rules = Orderpoint.create(vals)
+        rules._set_default_route_id()
+        self.counts["configured_rules"] = len(rules)
+
     def replenishment(self):
         """Reorder suggestions from the history, when ecom_replenishment is installed."""
         Orderpoint = self.env["stock.warehouse.orderpoint"]
@@ -1280,6 +1375,7 @@ class DemoGenerator:
             self.initial_stock,
             self.history,
             self.waiting_orders,
+            self.reordering_rules,
             self.replenishment,
             self.extensions,
         ]

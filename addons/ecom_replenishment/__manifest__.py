@@ -19,6 +19,7 @@
         "views/res_company_views.xml",
         "views/res_partner_views.xml",
         "views/product_template_views.xml",
+        "views/ecom_replenishment_backtest_views.xml",
         "views/ecom_replenishment_menus.xml",
     ],
 }

@@ -41,6 +41,15 @@ def safety_stock(daily, std_daily, lead_days, std_lead, service_level):
     return z * math.sqrt(variance)
 
 
+def regular_order(daily, interval_days, min_order_qty=0.0, multiple=0.0, rounding=0.0):
+    """The regular order of :func:`reorder_levels`: the sales of the order interval, at least
+    the supplier's minimum, in whole packs."""
+    order_qty = max(daily * max(interval_days, 0.0), min_order_qty or 0.0)
+    if multiple and multiple > 0:
+        order_qty = max(math.ceil(order_qty / multiple - EPSILON), 1) * multiple
+    return round_up(order_qty, rounding)
+
+
 def reorder_levels(
     daily,
     lead_days,
@@ -58,10 +67,7 @@ def reorder_levels(
     if daily <= EPSILON:
         return ReorderLevels(0.0, 0.0, 0.0, 0.0)
     min_qty = round_up(daily * max(lead_days, 0.0) + max(safety, 0.0), rounding)
-    order_qty = max(daily * max(interval_days, 0.0), min_order_qty or 0.0)
-    if multiple and multiple > 0:
-        order_qty = max(math.ceil(order_qty / multiple - EPSILON), 1) * multiple
-    order_qty = round_up(order_qty, rounding)
+    order_qty = regular_order(daily, interval_days, min_order_qty, multiple, rounding)
     return ReorderLevels(min_qty, round_up(min_qty + order_qty, rounding), safety, order_qty)
 
 

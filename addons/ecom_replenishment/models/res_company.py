@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -10,11 +10,28 @@ class ResCompany(models.Model):
         default=90,
         help="Days of sales history behind the daily sales of the reordering rules.",
     )
+    ecom_demand_method = fields.Selection(
+        [
+            ("ecom", "Evidence-weighted estimate"),
+            ("naive", "Naive: mean of the days in stock"),
+            ("static", "Static min/max as configured"),
+        ],
+        string="Replenishment Method",
+        default="ecom",
+        required=True,
+        help="How the recompute sets the reordering rules. Evidence-weighted: the mean of the days "
+        "in stock when there are enough of them, Croston's method for products that sell on few "
+        "days, comparable products when the product's own history is too short. Naive: recorded "
+        "sales / days in stock. Static: the minimum and maximum configured by hand are kept "
+        "(the daily sales are still computed, for information). The safety stock of the service "
+        "level applies to the first two. Run the backtest to compare them on your history.",
+    )
     ecom_min_in_stock_days = fields.Integer(
-        string="Minimum In-Stock Days",
+        string="Days in Stock for Full Confidence",
         default=14,
-        help="Below this number of days in stock, the daily sales are shrunk towards the "
-        "product category's rate instead of being extrapolated from a few days.",
+        help="With fewer days in stock, the product's own daily sales are given a weight of "
+        "days / this number, the rest coming from comparable products (category, price, age) and "
+        "from the days since the product was first in stock.",
     )
     ecom_spike_factor = fields.Float(
         string="Spike Factor",
@@ -54,3 +71,54 @@ class ResCompany(models.Model):
         required=True,
         help="Trigger of the reordering rules created for products that sell and have none.",
     )
+    ecom_backtest_days = fields.Integer(
+        string="Backtest Period (days)",
+        default=90,
+        help="Days of history the backtest replays (after a sales window of history before them).",
+    )
+    ecom_backtest_recommendation = fields.Char(
+        string="Backtest Recommendation",
+        compute="_compute_ecom_backtest_recommendation",
+        help="What the last backtest recommends: the best fill rate at the lowest stock value.",
+    )
+
+    @api.depends_context("company")
+    def _compute_ecom_backtest_recommendation(self):
+        Backtest = self.env["ecom.replenishment.backtest"].sudo()
+        for company in self:
+            last = Backtest.search([("company_id", "=", company.id)], limit=1)
+            if not last or not last.recommended_method:
+                company.ecom_backtest_recommendation = self.env._("No backtest run yet")
+                continue
+            label = dict(last._fields["recommended_method"]._description_selection(self.env))
+            company.ecom_backtest_recommendation = self.env._(
+                "%(method)s: fill rate %(fill).1f%% at an average stock value of %(value).2f "
+                "(%(name)s)",
+                method=label[last.recommended_method],
+                fill=last.recommended_fill_rate,
+                value=last.recommended_stock_value,
+                name=last.name,
+            )
+
+    def action_ecom_backtest(self):
+        """Replay the last days of history with each method (see ecom.replenishment.backtest)
+        and open the results."""
+        self.ensure_one()
+        Backtest = self.env["ecom.replenishment.backtest"]
+        Backtest.check_access("create")
+        return Backtest._ecom_run(self).action_view_lines()
+
+    @api.model
+    def action_ecom_replenishment_settings(self):
+        """The replenishment settings of the current company."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Replenishment Settings"),
+            "res_model": "res.company",
+            "res_id": self.env.company.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("ecom_replenishment.res_company_view_form_ecom_settings").id, "form")
+            ],
+            "target": "current",
+        }

@@ -1,1 +1,1 @@
-from . import test_orderpoint_recompute
+from . import test_backtest, test_orderpoint_recompute

@@ -5,97 +5,15 @@ from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-# "today" of the tests: the sales window ends the day before
-NOW = datetime(2026, 3, 1, 12, 0, 0)
-DAY0 = NOW - timedelta(days=30)  # 30 days ago, at noon
+from odoo.addons.ecom_replenishment.models.stock_warehouse_orderpoint import RESULT_COLUMNS
+
+from .common import DAY0, NOW, ReplenishmentCase
 
 
 @tagged("post_install", "-at_install")
-class TestOrderpointRecompute(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company = cls.env.company
-        cls.company.partner_id.tz = "UTC"
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
-        cls.stock = cls.warehouse.lot_stock_id
-        cls.shelf = cls.env["stock.location"].create(
-            {"name": "Shelf 1", "usage": "internal", "location_id": cls.stock.id}
-        )
-        cls.customers = cls.env.ref("stock.stock_location_customers")
-        cls.suppliers = cls.env.ref("stock.stock_location_suppliers")
-        cls.buy_route = cls.env.ref("purchase_stock.route_warehouse0_buy")
-        cls.vendor = cls.env["res.partner"].create(
-            {"name": "Acme Supplies", "ecom_order_interval_days": 14.0}
-        )
-        cls.category = cls.env["product.category"].create({"name": "Replenishment tests"})
-        cls.planner = new_test_user(
-            cls.env,
-            login="ecom_planner",
-            groups="base.group_user,ecom_replenishment.ecom_replenishment_group_manager",
-        )
-
-    # ------------------------------------------------------------------ helpers
-
-    @classmethod
-    def _product(cls, name, delay=7, min_qty=0.0):
-        return cls.env["product.product"].create(
-            {
-                "name": name,
-                "is_storable": True,
-                "categ_id": cls.category.id,
-                "route_ids": [Command.link(cls.buy_route.id)],
-                "seller_ids": [
-                    Command.create(
-                        {"partner_id": cls.vendor.id, "delay": delay, "min_qty": min_qty}
-                    )
-                ],
-            }
-        )
-
-    @classmethod
-    def _done(cls, product, qty, src, dest, when):
-        """A done stock move of ``qty`` from ``src`` to ``dest`` at ``when`` (UTC)."""
-        with freeze_time(when):
-            move = cls.env["stock.move"].create(
-                {
-                    "name": product.name,
-                    "product_id": product.id,
-                    "product_uom_qty": qty,
-                    "product_uom": product.uom_id.id,
-                    "location_id": src.id,
-                    "location_dest_id": dest.id,
-                }
-            )
-            move._action_confirm()
-            move.quantity = qty
-            move.picked = True
-            move._action_done()
-        return move
-
-    @classmethod
-    def _sell_daily(cls, product, qty, days, start=DAY0):
-        for day in range(days):
-            cls._done(product, qty, cls.stock, cls.customers, start + timedelta(days=day))
-
-    def _rule(self, product):
-        return self.env["stock.warehouse.orderpoint"].create(
-            {
-                "product_id": product.id,
-                "warehouse_id": self.warehouse.id,
-                "location_id": self.stock.id,
-                "trigger": "manual",
-            }
-        )
-
-    def _recompute(self, orderpoints):
-        with freeze_time(NOW):
-            orderpoints.with_user(self.planner).action_ecom_recompute()
-
+class TestOrderpointRecompute(ReplenishmentCase):
     # ------------------------------------------------------------------ acceptance
 
     def test_out_of_stock_days_are_excluded(self):
@@ -123,22 +41,45 @@ class TestOrderpointRecompute(TransactionCase):
         rule = self._rule(product)
         self._recompute(rule)
         self.assertEqual(rule.ecom_in_stock_days, 1)
-        self.assertLess(rule.ecom_daily_sales, 0.1)
-        self.assertAlmostEqual(rule.ecom_daily_sales, 1 / 14, places=3)
+        self.assertEqual(rule.ecom_estimate_method, "bayes")
+        # no comparable product: 1/14 x 1 a day + 13/14 x 1 sold in the 30 days since
+        self.assertAlmostEqual(rule.ecom_daily_sales, 43 / 420, places=3)
         self.assertLess(rule.product_min_qty, 1.0)
-        self.assertIn("shrunk towards the category's rate", rule.ecom_explanation)
+        self.assertIn("too little evidence", rule.ecom_explanation)
+        self.assertIn("no comparable product", rule.ecom_explanation)
 
-    def test_slow_mover_shrinks_towards_category_rate(self):
-        steady = self._product("Steady seller")
-        self._done(steady, 100, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
-        self._sell_daily(steady, 1, 30)
-        newcomer = self._product("Newcomer")
-        self._done(newcomer, 1, self.suppliers, self.stock, DAY0 - timedelta(hours=3))
-        self._done(newcomer, 1, self.stock, self.customers, DAY0)
-        rule = self._rule(newcomer)
-        self._recompute(rule)
-        # steady: 30 sold on 30 days in stock -> prior 1 a day; (1 + 1 x 13) / 14 = 1
-        self.assertAlmostEqual(rule.ecom_daily_sales, 1.0, places=3)
+    def test_brief_case_one_sale_among_fast_sellers(self):
+        """Issue 17: received once (1 unit), sold the same day, then out of stock for 59 days,
+        in the category of two products selling 2 and 1 a day. The shrinkage towards the
+        category's rate gave 1.359 a day (minimum 6.8); the estimate stays below 0.5 and the
+        minimum at 1-2 units, while the two sellers keep their own rates."""
+        self.company.ecom_sales_window_days = 60
+        start = NOW - timedelta(days=60)
+        sellers = self.env["product.product"]
+        for name, rate in (("Two a day", 2), ("One a day", 1)):
+            seller = self._product(name, delay=5)
+            self._done(seller, 200, self.suppliers, self.stock, start - timedelta(hours=2))
+            self._sell_daily(seller, rate, 60, start=start)
+            sellers |= seller
+        product = self._product("Received once", delay=5)
+        self._done(product, 1, self.suppliers, self.stock, start + timedelta(hours=1))
+        self._done(product, 1, self.stock, self.customers, start + timedelta(hours=3))
+        rules = self._rule(product) | self._rule(sellers[0]) | self._rule(sellers[1])
+        self._recompute(rules)
+        rule = rules[0]
+        self.assertEqual((rule.ecom_in_stock_days, rules[1].ecom_in_stock_days), (1, 60))
+        # prior 1.5 a day from 2 comparables (14 x 2/3 days), weighed against 1 sold in 60 days:
+        # 45/208; the product's own 1 a day counts 1/14: 793/2912 = 0.272
+        self.assertAlmostEqual(rule.ecom_daily_sales, 793 / 2912, places=3)
+        self.assertLess(rule.ecom_daily_sales, 0.5)
+        self.assertLessEqual(rule.product_min_qty, 2.0)
+        self.assertAlmostEqual(rule.product_min_qty, 1.37)  # 0.272 x 5 days, rounded up
+        self.assertIn(
+            "comparable products (2, similar category, price and age)", rule.ecom_explanation
+        )
+        self.assertEqual(rules[1].ecom_daily_sales, 2.0)
+        self.assertEqual(rules[2].ecom_daily_sales, 1.0)
+        self.assertEqual(rules[1].ecom_estimate_method, "mean")
 
     def test_returns_transfers_and_receipts_are_not_sales(self):
         product = self._product("Returned")
@@ -359,3 +300,112 @@ class TestOrderpointRecompute(TransactionCase):
         self.assertAlmostEqual(figures["ecom_daily_sales"], 2.0)
         with self.assertRaises(AccessError):
             rule.with_user(auditor).action_ecom_recompute()
+
+    # ------------------------------------------------------------------ bulk path
+
+    def _figures(self, rules):
+        rules.invalidate_recordset()
+        names = [name for name in RESULT_COLUMNS if name != "ecom_recompute_date"]
+        return {rule.id: rule.read(names)[0] for rule in rules}
+
+    def test_bulk_path_matches_record_by_record(self):
+        """The set-based recompute (SQL reads, one UPDATE per batch) and the ORM one (vendor from
+        _get_filtered_sellers, unit conversion, write per rule) give the same figures."""
+        self.company.ecom_service_level = 90.0
+        dozen = self.env.ref("uom.product_uom_dozen")
+        products = self.env["product.product"]
+        # a regular seller whose vendor sells by the dozen, minimum 2 dozens
+        regular = self._product("Regular")
+        regular.uom_po_id = dozen
+        regular.seller_ids.min_qty = 2.0
+        self._done(regular, 100, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(regular, 2, 20)
+        products |= regular
+        # an intermittent seller with an expired pricelist line before the valid one
+        intermittent = self._product("Intermittent", delay=12)
+        other = self.env["res.partner"].create({"name": "Old Vendor"})
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": other.id,
+                "product_tmpl_id": intermittent.product_tmpl_id.id,
+                "delay": 2,
+                "sequence": 0,
+                "date_end": DAY0.date() - timedelta(days=1),
+            }
+        )
+        self._done(intermittent, 30, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        for day in range(0, 30, 6):
+            self._done(intermittent, 3, self.stock, self.customers, DAY0 + timedelta(days=day))
+        products |= intermittent
+        # a slow mover with a product order interval, a spike seller, a product never in stock
+        slow = self._product("Slow")
+        slow.product_tmpl_id.ecom_order_interval_days = 30.0
+        self._done(slow, 1, self.suppliers, self.stock, DAY0 - timedelta(hours=3))
+        self._done(slow, 1, self.stock, self.customers, DAY0)
+        spiky = self._product("Spiky")
+        self._done(spiky, 300, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(spiky, 2, 20)
+        self._done(spiky, 100, self.stock, self.customers, DAY0 + timedelta(days=10, hours=1))
+        products |= slow | spiky | self._product("Never in stock")
+        rules = self.env["stock.warehouse.orderpoint"]
+        for product in products:
+            rules |= self._rule(product)
+        # a rule with its own vendor line, and a pack multiple
+        rules[0].supplier_id = self.env["product.supplierinfo"].create(
+            {"partner_id": other.id, "product_tmpl_id": regular.product_tmpl_id.id, "delay": 9}
+        )
+        rules[3].qty_multiple = 12.0
+        with freeze_time(NOW):
+            rules.with_user(self.planner)._ecom_recompute(bulk=True)
+            bulk = self._figures(rules)
+            rules.with_user(self.planner)._ecom_recompute(bulk=False)
+            orm = self._figures(rules)
+        self.assertEqual(bulk, orm)
+        self.assertEqual(rules[0].ecom_lead_days, 9.0)
+        self.assertEqual(rules[1].ecom_lead_days, 12.0)
+        self.assertEqual(rules[1].ecom_estimate_method, "croston")
+        self.assertEqual(rules[2].ecom_order_interval_days, 30.0)
+        self.assertEqual(rules[4].ecom_estimate_method, "none")
+
+    def test_figures_read_before_the_bulk_recompute_are_refreshed(self):
+        """The bulk UPDATE bypasses the ORM: the cache of the rules read before is invalidated,
+        and Odoo's own computed quantity to order follows the new levels."""
+        product = self._product("Cached")
+        self._done(product, 40, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        rule = self._rule(product).with_user(self.planner)
+        with freeze_time(NOW):
+            self.assertEqual((rule.product_min_qty, rule.ecom_daily_sales), (0.0, 0.0))
+            self.assertEqual(rule.qty_to_order, 0.0)
+            rule.action_ecom_recompute()
+            self.assertEqual((rule.product_min_qty, rule.product_max_qty), (14.0, 42.0))
+            self.assertEqual(rule.ecom_daily_sales, 2.0)
+            self.assertEqual(rule.qty_to_order, 42.0)
+
+    # ------------------------------------------------------------------ company method
+
+    def test_method_setting_naive_and_static(self):
+        product = self._product("Method")
+        self._done(product, 300, self.suppliers, self.stock, DAY0 - timedelta(hours=2))
+        self._sell_daily(product, 2, 20)
+        self._done(product, 100, self.stock, self.customers, DAY0 + timedelta(days=10, hours=1))
+        rule = self._rule(product)
+        rule.write({"product_min_qty": 5.0, "product_max_qty": 50.0})
+        self.company.ecom_demand_method = "static"
+        self._recompute(rule)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (5.0, 50.0))
+        self.assertEqual((rule.ecom_static_min_qty, rule.ecom_static_max_qty), (5.0, 50.0))
+        self.assertAlmostEqual(rule.ecom_daily_sales, 48 / 30, places=3)
+        self.assertIn("static min/max", rule.ecom_explanation)
+        self.company.ecom_demand_method = "naive"
+        self._recompute(rule)
+        # naive: 140 recorded on 30 days in stock, the bulk order counted
+        self.assertAlmostEqual(rule.ecom_daily_sales, 140 / 30, places=3)
+        self.assertEqual(rule.ecom_estimate_method, "naive")
+        self.company.ecom_demand_method = "ecom"
+        self._recompute(rule)
+        self.assertAlmostEqual(rule.ecom_daily_sales, 48 / 30, places=3)
+        self.assertAlmostEqual(rule.product_min_qty, 11.2)
+        self.company.ecom_demand_method = "static"
+        self._recompute(rule)
+        self.assertEqual((rule.product_min_qty, rule.product_max_qty), (5.0, 50.0))
