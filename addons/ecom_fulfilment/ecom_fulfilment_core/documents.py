@@ -148,32 +148,51 @@ class PrintFile:
         self.writer = PdfWriter()
         self.degraded = []
         self.pool = None
+        self.sharing = None
         #: per section: the chunks to append, in order, as (kind, parts or None, pending)
         self.queue = {section: [] for section in self.sections}
         self.position = 0  # index of the section being appended
 
     def __enter__(self):
+        if self.processes:
+            self._start()
+            # labels drawn meanwhile (labels.render_many) go to the same workers
+            self.sharing = pool.shared(self.pool)
+            self.sharing.__enter__()
         return self
 
     def __exit__(self, *exc):
         self.close()
 
-    def close(self):
+    def _stop(self, graceful):
+        if self.sharing is not None:
+            self.sharing.__exit__(None, None, None)
+            self.sharing = None
         if self.pool is not None:
-            self.pool.terminate()
+            if graceful:
+                self.pool.close()
+            else:
+                self.pool.terminate()
             self.pool.join()
             self.pool = None
+
+    def close(self):
+        """Stop the workers (if still there) and remove the chunks."""
+        self._stop(graceful=False)
         if os.path.isdir(self.folder):
             for name in os.listdir(self.folder):
                 os.unlink(os.path.join(self.folder, name))
             os.rmdir(self.folder)
 
+    def _start(self):
+        _unicode_fonts_installed()  # registered once here: the workers inherit it
+        self.pool = pool.start(self.processes)
+
     def _submit(self, job):
         if not self.processes:
             return None
         if self.pool is None:
-            _unicode_fonts_installed()  # registered once here: the workers inherit it
-            self.pool = pool.start(self.processes)
+            self._start()
         return self.pool.apply_async(_chunk_job, (job,))
 
     def add(self, section, parts):
@@ -235,10 +254,7 @@ class PrintFile:
             while self.queue[current]:
                 self._append_next(current, wait=True)
             self.position += 1
-        if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
-            self.pool = None
+        self._stop(graceful=True)
         if not self.writer.pages:
             raise CarrierError("nothing to print")
         handle, path = tempfile.mkstemp(prefix="ecom-print-", suffix=".pdf", dir=self.parent_folder)

@@ -3,15 +3,21 @@
 The workers are forked, so they start at once with the caller's modules and registered fonts;
 each one resets the signal handlers a server installs (a worker must stop quietly when the pool
 ends it). With one job, one CPU, or inside a worker already, the jobs run here, in order.
+
+A print run keeps its workers for everything it draws: while ``shared(pool)`` is active in a
+thread, ``parallel_map`` there hands its jobs to that pool instead of starting another one.
 """
 
 import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 
 #: Upper bound of worker processes, whatever the machine has.
 MAX_PROCESSES = 8
+
+_local = threading.local()
 
 
 def cpu_count():
@@ -49,6 +55,17 @@ def start(processes):
     return multiprocessing.get_context("fork").Pool(processes, initializer=_init_worker)
 
 
+@contextlib.contextmanager
+def shared(pool):
+    """Within this block, ``parallel_map`` in this thread uses ``pool``."""
+    previous = getattr(_local, "pool", None)
+    _local.pool = pool
+    try:
+        yield pool
+    finally:
+        _local.pool = previous
+
+
 def parallel_map(func, jobs, processes=None):
     """Yield ``func(job)`` for each of ``jobs``, in order, computed by worker processes.
 
@@ -57,6 +74,10 @@ def parallel_map(func, jobs, processes=None):
     An exception in a job stops the others and is raised here.
     """
     jobs = list(jobs)
+    current = getattr(_local, "pool", None)
+    if current is not None and len(jobs) > 1 and processes != 1:
+        yield from current.imap(func, jobs)
+        return
     count = processes_for(len(jobs), processes)
     if not count:
         for job in jobs:

@@ -243,12 +243,11 @@ class EcomLabelBatch(models.Model):
                 results = carrier._ecom_create_labels(group_lines.picking_id)
             except (CarrierError, UserError) as exc:
                 results = {p.id: str(exc) for p in group_lines.picking_id}
-            for line in group_lines:
+            labelled = group_lines.filtered(lambda line: line.picking_id.ecom_label_attachment_id)
+            labelled.write({"state": "done", "message": False})
+            for line in group_lines - labelled:
                 result = results.get(line.picking_id.id)
-                if line.picking_id.ecom_label_attachment_id:
-                    line.write({"state": "done", "message": False})
-                else:
-                    self._line_failed(line, result or self.env._("No label was returned."))
+                self._line_failed(line, result or self.env._("No label was returned."))
 
     @staticmethod
     def _line_failed(line, message):
