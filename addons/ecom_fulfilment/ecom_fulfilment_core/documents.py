@@ -1,13 +1,16 @@
 """One print file out of labels, packing slips and other PDFs (pypdf), made in parallel.
 
-``build_print_file`` takes the parts of a print run in order: PDF files taken as they are (the
-labels made by a carrier or by us, invoices) and packing slips to draw. Worker processes turn
-chunks of them into PDF files in a temporary folder, the slips drawn with reportlab, the small
-files merged; here the chunks are appended to the print file as they come, in order, each one
-deleted once added: memory holds the print file being written, never every document at once.
+A print file takes the parts of a print run in order: PDF files taken as they are (the labels
+made by a carrier or by us, invoices) and packing slips to draw. Worker processes turn chunks
+of them into PDF files in a temporary folder (the slips drawn with reportlab, the small files
+merged), and one more process, the merger, appends the chunks to the print file as they come,
+in order, deleting each once added: memory holds the print file being written, never every
+document at once, and the caller's process is free for its own work meanwhile (e.g. making
+the next labels).
 """
 
 import io
+import multiprocessing
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -125,46 +128,150 @@ def _prepare_fonts(parts):
     return degraded
 
 
+class _LocalMerger:
+    """Appends the files here (small runs)."""
+
+    def __init__(self, output):
+        self.output = output
+        self.writer = PdfWriter()
+        self.sent = 0
+
+    def send(self, path, name, owned):
+        self.sent += 1
+        try:
+            _append(self.writer, path, name)
+        finally:
+            if owned:
+                os.unlink(path)
+
+    def finish(self):
+        with open(self.output, "wb") as output:
+            self.writer.write(output)
+        return len(self.writer.pages)
+
+    def close(self):
+        self.writer = None
+
+
+def _merge_loop(connection, output):
+    """The merger process: append the files sent, in order, until None; then write ``output``
+    and answer ("ok", pages) or ("error", message). After an error it only deletes what it is
+    sent (the sender learns of it at the end)."""
+    writer, error = PdfWriter(), None
+    while True:
+        item = connection.recv()
+        if item is None:
+            break
+        path, name, owned = item
+        try:
+            if error is None:
+                _append(writer, path, name)
+        except CarrierError as exc:
+            error = exc.message
+        except Exception as exc:  # pylint: disable=broad-except
+            error = "%s: %s" % (type(exc).__name__, exc)
+        finally:
+            if owned:
+                os.unlink(path)
+    if error is None:
+        try:
+            with open(output, "wb") as handle:
+                writer.write(handle)
+        except Exception as exc:  # pylint: disable=broad-except
+            error = "%s: %s" % (type(exc).__name__, exc)
+    connection.send(("error", error) if error else ("ok", len(writer.pages)))
+    connection.close()
+
+
+class _ProcessMerger:
+    """Appends the files in a process of its own."""
+
+    def __init__(self, output):
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_merge_process, args=(theirs, output), name="ecom-print-merger", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.sent = 0
+
+    def send(self, path, name, owned):
+        self.sent += 1
+        self.connection.send((path, name, owned))
+
+    def finish(self):
+        self.connection.send(None)
+        try:
+            status, value = self.connection.recv()
+        except EOFError as exc:
+            raise CarrierError("the process merging the print file stopped") from exc
+        self.process.join()
+        self.process = None
+        if status != "ok":
+            raise CarrierError(value)
+        return value
+
+    def close(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.process = None
+        self.connection.close()
+
+
+def _merge_process(connection, output):
+    pool.init_worker()
+    _merge_loop(connection, output)
+
+
 class PrintFile:
     """A print file made of sections (e.g. labels, slips, invoices) in a fixed order, fed as
     their parts become known: each ``add`` cuts the parts into chunks that worker processes
     start on at once, while the caller goes on (e.g. labelling the next deliveries); ``pump``
-    appends the chunks that are ready and due; ``finish`` appends the rest and writes the file.
+    passes the chunks that are ready and due to the merger; ``finish`` passes the rest and
+    returns the file.
 
         with PrintFile(["labels", "slips"]) as printer:
             printer.add("labels", files)
             printer.add("slips", slips)
             result = printer.finish()
 
-    ``processes=0`` does every chunk here, when it is appended (small runs).
+    ``processes=0`` does everything here, in order (small runs).
     """
 
     def __init__(self, sections, folder=None, chunk=CHUNK, processes=None):
         self.sections = list(sections)
         self.chunk = chunk
         self.processes = pool.processes_for(10**6, processes) if processes != 0 else 0
-        self.folder = tempfile.mkdtemp(prefix="ecom-print-", dir=folder)
         self.parent_folder = folder
-        self.writer = PdfWriter()
+        self.folder = tempfile.mkdtemp(prefix="ecom-print-", dir=folder)
+        handle, self.output = tempfile.mkstemp(prefix="ecom-print-", suffix=".pdf", dir=folder)
+        os.close(handle)
         self.degraded = []
         self.pool = None
         self.sharing = None
-        #: per section: the chunks to append, in order, as (kind, parts or None, pending)
+        self.merger = None
+        #: per section: the chunks to pass on, in order, as (kind, item, pending result)
         self.queue = {section: [] for section in self.sections}
-        self.position = 0  # index of the section being appended
+        self.position = 0  # index of the section being passed on
 
     def __enter__(self):
+        _unicode_fonts_installed()  # registered once here: the workers inherit it
         if self.processes:
-            self._start()
+            self.merger = _ProcessMerger(self.output)
+            self.pool = pool.start(self.processes)
             # labels drawn meanwhile (labels.render_many) go to the same workers
             self.sharing = pool.shared(self.pool)
             self.sharing.__enter__()
+        else:
+            self.merger = _LocalMerger(self.output)
         return self
 
     def __exit__(self, *exc):
         self.close()
 
-    def _stop(self, graceful):
+    def _stop_workers(self, graceful):
         if self.sharing is not None:
             self.sharing.__exit__(None, None, None)
             self.sharing = None
@@ -177,29 +284,24 @@ class PrintFile:
             self.pool = None
 
     def close(self):
-        """Stop the workers (if still there) and remove the chunks."""
-        self._stop(graceful=False)
+        """Stop the processes (if still there) and remove the chunks; the print file stays
+        (``finish`` returned it) or goes (it was not finished)."""
+        self._stop_workers(graceful=False)
+        if self.merger is not None:
+            self.merger.close()
+            self.merger = None
+            if os.path.exists(self.output):
+                os.unlink(self.output)
         if os.path.isdir(self.folder):
             for name in os.listdir(self.folder):
                 os.unlink(os.path.join(self.folder, name))
             os.rmdir(self.folder)
 
-    def _start(self):
-        _unicode_fonts_installed()  # registered once here: the workers inherit it
-        self.pool = pool.start(self.processes)
-
-    def _submit(self, job):
-        if not self.processes:
-            return None
-        if self.pool is None:
-            self._start()
-        return self.pool.apply_async(_chunk_job, (job,))
-
     def add(self, section, parts):
         """Parts (``PdfFile`` and ``SlipData``, in print order) at the end of ``section``."""
-        queue = self.queue[section]
         if self.sections.index(section) < self.position:
             raise ValueError("section %s is printed already" % section)
+        queue = self.queue[section]
         parts = list(parts)
         self.degraded += _prepare_fonts(parts)
         run = []
@@ -208,59 +310,57 @@ class PrintFile:
             if run and (part is None or kind != run[0][0] or len(run) == self.chunk):
                 items = [p for _k, p in run]
                 if run[0][0] == "files" and len(items) == 1:
-                    queue.append(("file", items[0], None))  # appended as it is
+                    queue.append(("file", items[0], None))  # passed on as it is
                 else:
                     job = (run[0][0], items, self.folder)
-                    queue.append(("job", job, self._submit(job)))
+                    pending = self.pool.apply_async(_chunk_job, (job,)) if self.pool else None
+                    queue.append(("job", job, pending))
                 run = []
             if part is not None:
                 run.append((kind, part))
 
     def is_empty(self):
-        """Whether nothing was added (or everything added was empty)."""
-        return not self.writer.pages and not any(self.queue.values())
+        """Whether nothing was added."""
+        return not self.merger.sent and not any(self.queue.values())
 
-    def _append_next(self, section, wait):
-        """Append the next chunk of ``section``; False when it is not ready."""
+    def _pass_next(self, section, wait):
+        """Pass the next chunk of ``section`` to the merger; False when it is not ready."""
         kind, item, pending = self.queue[section][0]
         if kind == "file":
-            _append(self.writer, item.path, item.name)
+            self.merger.send(item.path, item.name, owned=False)
         else:
             if pending is not None and not wait and not pending.ready():
                 return False
             path = pending.get() if pending is not None else _chunk_job(item)
-            try:
-                _append(self.writer, path, "")
-            finally:
-                os.unlink(path)
+            self.merger.send(path, "", owned=True)
         self.queue[section].pop(0)
         return True
 
     def pump(self, section=None):
-        """Append what is ready of the section being printed (``section``: only if it is
-        that one). Returns the number of chunks appended."""
+        """Pass on what is ready of the section being printed (``section``: only if it is
+        that one). Returns the number of chunks passed on."""
         done = 0
         if self.position < len(self.sections):
             current = self.sections[self.position]
             if section in (None, current):
-                while self.queue[current] and self._append_next(current, wait=False):
+                while self.queue[current] and self._pass_next(current, wait=False):
                     done += 1
         return done
 
     def finish(self):
-        """Append every chunk, in order, write the file; returns a PrintResult."""
+        """Pass on every chunk, in order, and wait for the file; returns a PrintResult whose
+        file the caller deletes."""
         while self.position < len(self.sections):
             current = self.sections[self.position]
             while self.queue[current]:
-                self._append_next(current, wait=True)
+                self._pass_next(current, wait=True)
             self.position += 1
-        self._stop(graceful=True)
-        if not self.writer.pages:
+        self._stop_workers(graceful=True)
+        if not self.merger.sent:
             raise CarrierError("nothing to print")
-        handle, path = tempfile.mkstemp(prefix="ecom-print-", suffix=".pdf", dir=self.parent_folder)
-        with os.fdopen(handle, "wb") as output:
-            self.writer.write(output)
-        return PrintResult(path=path, pages=len(self.writer.pages), degraded=self.degraded)
+        pages = self.merger.finish()
+        self.merger = None  # the file is the caller's now
+        return PrintResult(path=self.output, pages=pages, degraded=self.degraded)
 
 
 def build_print_file(parts, folder=None, chunk=CHUNK, processes=None):

@@ -9,15 +9,18 @@ thread, ``parallel_map`` there hands its jobs to that pool instead of starting a
 """
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 
 #: Upper bound of worker processes, whatever the machine has.
 MAX_PROCESSES = 8
 
 _local = threading.local()
+PR_SET_PDEATHSIG = 1
 
 
 def cpu_count():
@@ -28,7 +31,15 @@ def cpu_count():
         return os.cpu_count() or 1
 
 
-def _init_worker():
+def _die_with_parent():
+    """Linux: this worker gets SIGTERM when the thread that started it ends (e.g. a server
+    process killed in the middle of a print run), so that no worker is left waiting."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def init_worker():
+    """Run first in a forked worker: the signal handlers of a worker, not of a server."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -36,6 +47,8 @@ def _init_worker():
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)  # a server's wake-up pipe belongs to the server
+    if sys.platform.startswith("linux"):
+        _die_with_parent()
 
 
 def processes_for(job_count, processes=None):
@@ -52,7 +65,7 @@ def processes_for(job_count, processes=None):
 
 def start(processes):
     """A pool of ``processes`` forked workers (see ``processes_for``); the caller closes it."""
-    return multiprocessing.get_context("fork").Pool(processes, initializer=_init_worker)
+    return multiprocessing.get_context("fork").Pool(processes, initializer=init_worker)
 
 
 @contextlib.contextmanager
