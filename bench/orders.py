@@ -302,7 +302,8 @@ def main():
             )
             say(
                 f"print run CPU: {cpu_after[0] - cpu_before[0]:.2f} s in Odoo's process, "
-                f"{cpu_after[1] - cpu_before[1]:.2f} s in its worker processes"
+                f"{cpu_after[1] - cpu_before[1]:.2f} s in its worker processes; load average "
+                "then: %.2f %.2f %.2f" % os.getloadavg()
             )
             say(
                 f"peak memory: Odoo process {peak_mb():.0f} MB (was {rss_before:.0f} MB before the "
