@@ -265,6 +265,12 @@ def test_slip_in_other_scripts_and_languages():
     assert "?" not in text
 
 
+def test_slip_of_a_reference_code128_cannot_carry_prints_without_bars():
+    pdf = slip_pdf(slip(reference="Склад/OUT/00001"))
+    assert "Склад/OUT/00001" in text_of(pdf)
+    assert not rectangles(pdf)
+
+
 def test_long_slip_continues_on_more_pages():
     many = [
         slips.SlipLine("SKU-%03d" % i, "Product %d" % i, "B-01-1", "1 Units") for i in range(90)
@@ -314,6 +320,18 @@ def test_print_file_names_a_broken_file(tmp_path):
     with pytest.raises(CarrierError, match="WH-OUT-00007.pdf is not a readable PDF"):
         documents.build_print_file([good, bad, good], folder=str(tmp_path), processes=2)
     assert sorted(os.listdir(tmp_path)) == ["WH-OUT-00007.pdf", "good.pdf"]
+
+
+def test_looks_like_pdf(tmp_path):
+    good = write(tmp_path, "good.pdf", labels.render_pdf([label()]))
+    assert documents.looks_like_pdf(good.path)
+    for name, data in (("empty", b""), ("html", b"<html>502</html>"), ("cut", good_bytes()[:900])):
+        assert not documents.looks_like_pdf(write(tmp_path, name, data).path), name
+    assert not documents.looks_like_pdf(str(tmp_path / "missing.pdf"))
+
+
+def good_bytes():
+    return labels.render_pdf([label()])
 
 
 def test_print_file_without_the_font_prints_question_marks(monkeypatch, tmp_path):

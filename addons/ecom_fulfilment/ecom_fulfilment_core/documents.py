@@ -65,6 +65,20 @@ class PrintResult:
     degraded: list[str] = field(default_factory=list)
 
 
+def looks_like_pdf(path):
+    """Whether the file at ``path`` begins and ends as a PDF does: False for an empty file, one
+    cut short or no PDF at all. Cheap (nothing is parsed): for files merged later."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 2048))
+            tail = handle.read()
+    except OSError:
+        return False
+    return b"%PDF-" in head and b"%%EOF" in tail
+
+
 def _append(writer, path, name):
     try:
         writer.append(PdfReader(path))
@@ -368,6 +382,8 @@ def build_print_file(parts, folder=None, chunk=CHUNK, processes=None):
     ``folder`` (a new temporary file there, which the caller deletes). Returns a PrintResult."""
     if not parts:
         raise CarrierError("nothing to print")
+    if processes is None and len(parts) <= chunk:
+        processes = 0  # one chunk: no worker would help
     with PrintFile(["all"], folder=folder, chunk=chunk, processes=processes) as printer:
         printer.add("all", parts)
         return printer.finish()

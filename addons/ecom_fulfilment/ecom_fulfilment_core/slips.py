@@ -8,6 +8,7 @@ with many lines continues on more pages, with the table header repeated. The cap
 translated with the data (``SlipTexts``): this module never guesses a language.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 from reportlab.lib.pagesizes import A4
@@ -16,6 +17,7 @@ from reportlab.pdfgen import canvas
 
 from .drawing import draw_barcode, fit_size, wrap_rows, wrap_text
 from .fonts import fonts_for
+from .parcels import CarrierError
 
 MARGIN = 42.0
 GREY = 0.4
@@ -128,7 +130,11 @@ class _SlipPainter:
         y = self.block(MARGIN, y - 2, slip.sender_lines, left_width, 9, 11)
         code_width = min(200.0, self.inner * 0.4)
         right = self.width - MARGIN
-        draw_barcode(self.pdf, slip.reference, right - code_width, top - 44, code_width, 44, 1.2)
+        # a reference Code128 cannot carry (not ASCII) gets no bars: the slip still prints
+        with contextlib.suppress(CarrierError):
+            draw_barcode(
+                self.pdf, slip.reference, right - code_width, top - 44, code_width, 44, 1.2
+            )
         self.pdf.setFont(fonts.bold, 10)
         self.pdf.drawRightString(right, top - 58, slip.reference)
         y = min(y, top - 58) - 30

@@ -14,7 +14,12 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, html2plaintext, is_html_empty
 from odoo.tools.float_utils import float_repr, float_round
 
-from ..ecom_fulfilment_core.documents import PdfFile, PrintFile, build_print_file
+from ..ecom_fulfilment_core.documents import (
+    PdfFile,
+    PrintFile,
+    build_print_file,
+    looks_like_pdf,
+)
 from ..ecom_fulfilment_core.parcels import CarrierError
 from ..ecom_fulfilment_core.slips import SlipData, SlipLine, SlipTexts
 from .delivery_carrier import ECOM_DELIVERY_TYPES
@@ -208,7 +213,17 @@ class EcomLabelBatch(models.Model):
             position += 1
         ready = lines.browse([line.id for line in settled if line.state == "done"])
         if ready:
-            parts, codes = self._label_parts(ready.picking_id, folder)
+            parts, codes, broken = self._label_parts(ready.picking_id, folder)
+            for line in ready.filtered(lambda line: line.picking_id in broken):
+                self._line_failed(
+                    line,
+                    self.env._(
+                        "%(picking)s: its label file is not a readable PDF: cancel the label "
+                        "and print it again.",
+                        picking=line.picking_id.name,
+                    ),
+                )
+                ready -= line
             zpl += codes
             printer.add("labels", parts)
             if self.include_packing_slips:
@@ -322,8 +337,9 @@ class EcomLabelBatch(models.Model):
     @api.model
     def _label_parts(self, pickings, folder):
         """The PDF labels of ``pickings`` as files (their attachments' files, read by the
-        workers as they are), and the ZPL ones as bytes."""
-        parts, zpl = [], []
+        workers as they are), the ZPL ones as bytes, and the pickings whose label file is no
+        PDF (e.g. a carrier's answer cut short)."""
+        parts, zpl, broken = [], [], self.env["stock.picking"]
         for picking in pickings:
             attachment = picking.ecom_label_attachment_id
             if attachment.mimetype != "application/pdf":
@@ -332,9 +348,12 @@ class EcomLabelBatch(models.Model):
             path = attachment.store_fname and attachment._full_path(attachment.store_fname)
             if not path or not os.path.isfile(path):  # kept in the database
                 path = os.path.join(folder, "label-%s.pdf" % attachment.id)
-                Path(path).write_bytes(attachment.raw)
-            parts.append(PdfFile(path, name=attachment.name))
-        return parts, zpl
+                Path(path).write_bytes(attachment.raw or b"")
+            if looks_like_pdf(path):
+                parts.append(PdfFile(path, name="%s (%s)" % (attachment.name, picking.name)))
+            else:
+                broken |= picking
+        return parts, zpl, broken
 
     @api.model
     def _invoice_part(self, invoices, folder):

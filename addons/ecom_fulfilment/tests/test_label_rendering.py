@@ -212,6 +212,21 @@ class TestLabelRendering(FulfilmentCase):
         self.assertEqual(len(texts), 4)
         self.assertFalse(any(bad.name in t for t in texts))
 
+    def test_a_label_file_that_is_no_pdf_fails_alone(self):
+        pickings = self.deliveries(*[dict(ADDRESS, name="Buyer %d" % i) for i in range(3)])
+        self.print_labels(pickings, include_packing_slips=False)
+        broken = pickings[1]
+        broken.ecom_label_attachment_id.raw = b"<html>502 Bad Gateway</html>"
+        run = self.print_labels(pickings, include_packing_slips=True)
+        self.assertEqual((run.done_count, run.failed_count), (2, 1))
+        failed = run.line_ids.filtered(lambda line: line.state == "failed")
+        self.assertEqual(failed.picking_id, broken)
+        self.assertIn("not a readable PDF", failed.message)
+        self.assertIn("not a readable PDF", broken.ecom_label_error)
+        texts = page_texts(run.document_id.raw)
+        self.assertEqual(len(texts), 4)  # the labels and slips of the two others
+        self.assertFalse(any(broken.name in text for text in texts))
+
     def test_print_menu_packing_slip(self):
         picking = self.deliveries(ADDRESS)
         action = self.env.ref("ecom_fulfilment.action_print_packing_slip")
