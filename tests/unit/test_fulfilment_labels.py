@@ -193,20 +193,6 @@ def test_zpl_text_cannot_inject_commands():
     assert zpl.count("^XA") == 1 and zpl.count("^XZ") == 1 and "~" not in zpl
 
 
-def test_render_many_in_workers_keeps_order_and_isolates_a_bad_label():
-    incomplete = Party(name="Jane Doe", city="Bristol", country_code="GB")
-    sets = [[label("EC%09dGB" % i)] for i in range(60)]
-    sets[7] = [label("EC000000007GB", recipient=incomplete)]
-    results = labels.render_many(sets, "pdf", processes=2)
-    assert len(results) == 60
-    assert isinstance(results[7], CarrierError) and "lacks street" in results[7].message
-    for i, result in enumerate(results):
-        if i != 7:
-            assert "EC%09dGB" % i in text_of(result)
-    zpl = labels.render_many(sets[:3], "zpl", processes=1)
-    assert [z.decode().count("^XA") for z in zpl] == [1, 1, 1]
-
-
 def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(fonts, "_fontconfig_file", lambda pattern: None)
     assert fonts.find_font_file("DejaVuSans.ttf", dirs=[str(tmp_path)]) is None
@@ -215,9 +201,9 @@ def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
         fonts.unicode_fonts.__wrapped__()
     monkeypatch.setattr(fonts, "unicode_fonts", fonts.unicode_fonts.__wrapped__)
     polish = Party(name=NAMES[0], street="1 St", city="X", zip="1", country_code="PL")
-    results = labels.render_many([[label(recipient=polish)], [label()]], "pdf", processes=1)
-    assert isinstance(results[0], CarrierError) and "DejaVu Sans" in results[0].message
-    assert "Jane Doe" in text_of(results[1])
+    with pytest.raises(CarrierError, match="DejaVu Sans"):
+        labels.render_pdf([label(recipient=polish)])
+    assert "Jane Doe" in text_of(labels.render_pdf([label()]))  # Helvetica needs no font file
 
 
 def test_dejavu_is_found_on_this_machine():

@@ -1,18 +1,18 @@
 """One print file out of labels, packing slips and other PDFs (pypdf), made in parallel.
 
 A print file takes the parts of a print run in order: PDF files taken as they are (the labels
-made by a carrier or by us, invoices) and packing slips to draw. Worker processes turn chunks
-of them into PDF files in a temporary folder (the slips drawn with reportlab, the small files
-merged), and one more process, the merger, appends the chunks to the print file as they come,
-in order, deleting each once added: memory holds the print file being written, never every
-document at once, and the caller's process is free for its own work meanwhile (e.g. making
-the next labels).
+made by a carrier or by us, invoices) and packing slips to draw. Worker processes draw chunks
+of slips into PDF files in a temporary folder, and one more process, the merger, appends the
+files to the print file as they come, in order, deleting each chunk once added: memory holds
+the print file being written, never every document at once, and the caller's process is free
+for its own work meanwhile (e.g. making the next labels).
 """
 
 import io
 import multiprocessing
 import os
 import tempfile
+from collections import deque
 from dataclasses import dataclass, field
 
 from pypdf import PdfReader, PdfWriter
@@ -86,18 +86,12 @@ def _append(writer, path, name):
         raise CarrierError("%s is not a readable PDF: %s" % (name or path, exc)) from exc
 
 
-def _chunk_job(job):
-    """Worker: one PDF file of a chunk of parts (all slips, or all files); returns its path."""
-    kind, parts, folder = job
+def _slips_job(job):
+    """Worker: one PDF file of a chunk of packing slips; returns its path."""
+    slips, folder = job
     handle, path = tempfile.mkstemp(suffix=".pdf", dir=folder)
     with os.fdopen(handle, "wb") as output:
-        if kind == "slips":
-            render_slips(parts, output)
-        else:
-            writer = PdfWriter()
-            for part in parts:
-                _append(writer, part.path, part.name)
-            writer.write(output)
+        render_slips(slips, output)
     return path
 
 
@@ -241,33 +235,33 @@ def _merge_process(connection, output):
 
 class PrintFile:
     """A print file made of sections (e.g. labels, slips, invoices) in a fixed order, fed as
-    their parts become known: each ``add`` cuts the parts into chunks that worker processes
-    start on at once, while the caller goes on (e.g. labelling the next deliveries); ``pump``
-    passes the chunks that are ready and due to the merger; ``finish`` passes the rest and
-    returns the file.
+    their parts become known: each ``add`` cuts the slips into chunks that worker processes
+    start drawing at once, while the caller goes on (e.g. labelling the next deliveries);
+    ``pump`` passes the files and chunks that are ready and due to the merger; ``finish``
+    passes the rest and returns the file.
 
         with PrintFile(["labels", "slips"]) as printer:
             printer.add("labels", files)
             printer.add("slips", slips)
             result = printer.finish()
 
-    ``processes=0`` does everything here, in order (small runs).
+    ``processes``: how many workers (default: one less than the CPUs, see pool.py); ``0`` does
+    everything here, in order (small runs).
     """
 
     def __init__(self, sections, folder=None, chunk=CHUNK, processes=None):
         self.sections = list(sections)
         self.chunk = chunk
-        self.processes = pool.processes_for(10**6, processes) if processes != 0 else 0
+        self.processes = pool.processes_for(processes)
         self.parent_folder = folder
         self.folder = tempfile.mkdtemp(prefix="ecom-print-", dir=folder)
         handle, self.output = tempfile.mkstemp(prefix="ecom-print-", suffix=".pdf", dir=folder)
         os.close(handle)
         self.degraded = []
         self.pool = None
-        self.sharing = None
         self.merger = None
         #: per section: the chunks to pass on, in order, as (kind, item, pending result)
-        self.queue = {section: [] for section in self.sections}
+        self.queue = {section: deque() for section in self.sections}
         self.position = 0  # index of the section being passed on
 
     def __enter__(self):
@@ -275,9 +269,6 @@ class PrintFile:
         if self.processes:
             self.merger = _ProcessMerger(self.output)
             self.pool = pool.start(self.processes)
-            # labels drawn meanwhile (labels.render_many) go to the same workers
-            self.sharing = pool.shared(self.pool)
-            self.sharing.__enter__()
         else:
             self.merger = _LocalMerger(self.output)
         return self
@@ -286,9 +277,6 @@ class PrintFile:
         self.close()
 
     def _stop_workers(self, graceful):
-        if self.sharing is not None:
-            self.sharing.__exit__(None, None, None)
-            self.sharing = None
         if self.pool is not None:
             if graceful:
                 self.pool.close()
@@ -320,18 +308,15 @@ class PrintFile:
         self.degraded += _prepare_fonts(parts)
         run = []
         for part in [*parts, None]:
-            kind = "slips" if isinstance(part, SlipData) else "files"
-            if run and (part is None or kind != run[0][0] or len(run) == self.chunk):
-                items = [p for _k, p in run]
-                if run[0][0] == "files" and len(items) == 1:
-                    queue.append(("file", items[0], None))  # passed on as it is
-                else:
-                    job = (run[0][0], items, self.folder)
-                    pending = self.pool.apply_async(_chunk_job, (job,)) if self.pool else None
-                    queue.append(("job", job, pending))
+            if run and (not isinstance(part, SlipData) or len(run) == self.chunk):
+                job = (run, self.folder)
+                pending = self.pool.apply_async(_slips_job, (job,)) if self.pool else None
+                queue.append(("slips", job, pending))
                 run = []
-            if part is not None:
-                run.append((kind, part))
+            if isinstance(part, SlipData):
+                run.append(part)
+            elif part is not None:
+                queue.append(("file", part, None))  # passed on as it is
 
     def is_empty(self):
         """Whether nothing was added."""
@@ -345,9 +330,9 @@ class PrintFile:
         else:
             if pending is not None and not wait and not pending.ready():
                 return False
-            path = pending.get() if pending is not None else _chunk_job(item)
+            path = pending.get() if pending is not None else _slips_job(item)
             self.merger.send(path, "", owned=True)
-        self.queue[section].pop(0)
+        self.queue[section].popleft()
         return True
 
     def pump(self, section=None):

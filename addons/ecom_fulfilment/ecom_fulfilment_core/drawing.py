@@ -10,8 +10,12 @@ from .parcels import CarrierError
 def wrap_text(text, font, size, width):
     """``text`` cut into lines of at most ``width`` points, at spaces, or inside a word that
     is longer than a line by itself. Never drops a character (but runs of spaces)."""
+    words = (text or "").split()
+    whole = " ".join(words)
+    if not words or stringWidth(whole, font, size) <= width:
+        return [whole] if words else []
     lines, current = [], ""
-    for word in (text or "").split():
+    for word in words:
         candidate = "%s %s" % (current, word) if current else word
         if stringWidth(candidate, font, size) <= width:
             current = candidate
@@ -38,9 +42,11 @@ def wrap_rows(rows, font, size, width):
 def fit_size(text, font, size, width, smallest):
     """The largest size from ``size`` down to ``smallest`` at which ``text`` fits on one line
     of ``width`` points (``smallest`` when none does)."""
-    while size > smallest and stringWidth(text or "", font, size) > width:
-        size -= 0.5
-    return max(size, smallest)
+    used = stringWidth(text or "", font, size)
+    if used <= width:
+        return size
+    # widths grow with the size: the fitting size, down to the half point
+    return max(int(size * width / used * 2) / 2.0, smallest)
 
 
 def barcode_modules(text):

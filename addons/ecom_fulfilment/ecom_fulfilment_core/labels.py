@@ -5,8 +5,6 @@ barcode of the tracking number (bars computed by python-barcode and drawn as rec
 the PDF and the ZPL carry the very same barcode), the weight, the parcel count and the order
 reference. Addresses are wrapped, never cut: the recipient's lines get smaller when there are
 many. PDF text in any script DejaVu Sans has (see fonts.py); ZPL is UTF-8 (``^CI28``).
-
-Many labels at once (a print run) are drawn by worker processes: ``render_many``.
 """
 
 import io
@@ -17,7 +15,6 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from . import pool
 from .drawing import bar_runs, barcode_modules, draw_barcode, fit_size, wrap_rows, wrap_text
 from .fonts import fonts_for
 from .parcels import CarrierError, Party
@@ -29,7 +26,6 @@ __all__ = [
     "barcode_modules",
     "check_address",
     "render",
-    "render_many",
     "render_pdf",
     "render_zpl",
 ]
@@ -42,8 +38,6 @@ BARCODE_HEIGHT = 0.9 * inch
 #: ZPL at 203 dpi: a 4x6 inch label is 812 x 1218 dots.
 ZPL_DPI = 203
 ZPL_WIDTH = 812
-#: Labels per job of a worker process in ``render_many``.
-CHUNK = 25
 
 
 @dataclass
@@ -251,35 +245,3 @@ def render(labels, label_format="pdf"):
     if label_format == "pdf":
         return render_pdf(labels)
     raise CarrierError("unknown label format %r (pdf or zpl)" % label_format)
-
-
-def _render_job(job):
-    """Worker: the documents of a chunk; a CarrierError becomes its message."""
-    label_sets, label_format = job
-    results = []
-    for labels in label_sets:
-        try:
-            results.append(render(labels, label_format))
-        except CarrierError as exc:
-            results.append(exc.message)
-    return results
-
-
-def render_many(label_sets, label_format="pdf", processes=None):
-    """One document per list of labels of ``label_sets`` (e.g. the labels of each delivery),
-    drawn by worker processes when there are many. Returns, in order, the document (bytes) or
-    the CarrierError that kept it from being made: one bad label never stops the others."""
-    label_sets = list(label_sets)
-    jobs = [
-        (label_sets[start : start + CHUNK], label_format)
-        for start in range(0, len(label_sets), CHUNK)
-    ]
-    results = []
-    for chunk in pool.parallel_map(_render_job, jobs, processes):
-        results.extend(chunk)
-    return [
-        CarrierError(result, reference=labels[0].reference if labels else "")
-        if isinstance(result, str)
-        else result
-        for labels, result in zip(label_sets, results, strict=True)
-    ]

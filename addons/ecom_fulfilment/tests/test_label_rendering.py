@@ -216,7 +216,11 @@ class TestLabelRendering(FulfilmentCase):
         pickings = self.deliveries(*[dict(ADDRESS, name="Buyer %d" % i) for i in range(3)])
         self.print_labels(pickings, include_packing_slips=False)
         broken = pickings[1]
-        broken.ecom_label_attachment_id.raw = b"<html>502 Bad Gateway</html>"
+        # a carrier's answer stored as its PDF label, which it is not
+        broken.ecom_label_attachment_id.write(
+            {"raw": b"<html>502 Bad Gateway</html>", "mimetype": "application/pdf"}
+        )
+        self.assertEqual(broken.ecom_label_attachment_id.mimetype, "application/pdf")
         run = self.print_labels(pickings, include_packing_slips=True)
         self.assertEqual((run.done_count, run.failed_count), (2, 1))
         failed = run.line_ids.filtered(lambda line: line.state == "failed")
