@@ -180,8 +180,9 @@ class EcomLabelBatch(models.Model):
     def _run(self, limit=None):
         """Label up to ``limit`` pending deliveries (all when None); once none is left, build
         the print file. The last step makes the print file while it labels: as each chunk of
-        deliveries gets its labels, worker processes start on their part of the file (merging
-        the labels, drawing the slips) and the finished parts are appended."""
+        deliveries gets its labels, they go to the print file's merger process and their
+        packing slips to worker processes that draw them (ecom_fulfilment_core.documents);
+        this process goes on labelling meanwhile."""
         self.ensure_one()
         pending = self.line_ids.filtered(lambda line: line.state == "pending")
         todo = pending[:limit] if limit else pending
@@ -205,8 +206,9 @@ class EcomLabelBatch(models.Model):
 
     def _feed(self, printer, lines, position, folder, zpl):
         """Give the printer the labels (and slips) of the deliveries settled since
-        ``lines[position]``, in pick sequence, up to the first one still to label, and append
-        what the workers have finished; ZPL labels go to ``zpl``. Returns the new position."""
+        ``lines[position]``, in pick sequence, up to the first one still to label, and pass
+        on what is ready; ZPL labels go to ``zpl``. A delivery whose label file is no PDF
+        fails here, alone. Returns the new position."""
         settled = []
         while position < len(lines) and lines[position].state != "pending":
             settled.append(lines[position])
