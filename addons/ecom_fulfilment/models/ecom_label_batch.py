@@ -1,13 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import base64
 import logging
+import math
+import os
+import tempfile
 from itertools import groupby
+from pathlib import Path
+
+from reportlab.lib import pagesizes
+from reportlab.lib.units import mm
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date, html2plaintext, is_html_empty
+from odoo.tools.float_utils import float_repr, float_round
 
-from ..ecom_fulfilment_core.documents import merge_pdfs, page_count
+from ..ecom_fulfilment_core.documents import (
+    PdfFile,
+    PrintFile,
+    build_print_file,
+    looks_like_pdf,
+)
 from ..ecom_fulfilment_core.parcels import CarrierError
+from ..ecom_fulfilment_core.slips import SlipData, SlipLine, SlipTexts
 from .delivery_carrier import ECOM_DELIVERY_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +30,8 @@ _logger = logging.getLogger(__name__)
 CHUNK = 100
 #: Larger runs go to the background job, which reports its progress on the record.
 SYNC_LIMIT = 200
+#: Runs of this many deliveries or more make their print file in worker processes.
+PARALLEL_MIN = 40
 
 
 class EcomLabelBatch(models.Model):
@@ -163,15 +179,59 @@ class EcomLabelBatch(models.Model):
 
     def _run(self, limit=None):
         """Label up to ``limit`` pending deliveries (all when None); once none is left, build
-        the print file."""
+        the print file. The last step makes the print file while it labels: as each chunk of
+        deliveries gets its labels, they go to the print file's merger process and their
+        packing slips to worker processes that draw them (ecom_fulfilment_core.documents);
+        this process goes on labelling meanwhile."""
         self.ensure_one()
         pending = self.line_ids.filtered(lambda line: line.state == "pending")
         todo = pending[:limit] if limit else pending
-        for start in range(0, len(todo), CHUNK):
-            self._label_lines(todo[start : start + CHUNK])
-        if len(todo) == len(pending):
-            self._build_documents()
-            self.state = "done"
+        if len(todo) < len(pending):  # a step of a background run: labels only
+            for start in range(0, len(todo), CHUNK):
+                self._label_lines(todo[start : start + CHUNK])
+            return
+        processes = 0 if len(self.line_ids) < PARALLEL_MIN else None
+        lines = self.line_ids.sorted(lambda line: (line.sequence, line.id))
+        zpl = []
+        with tempfile.TemporaryDirectory(prefix="ecom-labels-") as folder:
+            with PrintFile(
+                ["labels", "slips", "invoices"], folder=folder, processes=processes
+            ) as printer:
+                position = self._feed(printer, lines, 0, folder, zpl)
+                for start in range(0, len(todo), CHUNK):
+                    self._label_lines(todo[start : start + CHUNK])
+                    position = self._feed(printer, lines, position, folder, zpl)
+                self._build_documents(printer, folder, zpl)
+        self.state = "done"
+
+    def _feed(self, printer, lines, position, folder, zpl):
+        """Give the printer the labels (and slips) of the deliveries settled since
+        ``lines[position]``, in pick sequence, up to the first one still to label, and pass
+        on what is ready; ZPL labels go to ``zpl``. A delivery whose label file is no PDF
+        fails here, alone. Returns the new position."""
+        settled = []
+        while position < len(lines) and lines[position].state != "pending":
+            settled.append(lines[position])
+            position += 1
+        ready = lines.browse([line.id for line in settled if line.state == "done"])
+        if ready:
+            parts, codes, broken = self._label_parts(ready.picking_id, folder)
+            for line in ready.filtered(lambda line: line.picking_id in broken):
+                self._line_failed(
+                    line,
+                    self.env._(
+                        "%(picking)s: its label file is not a readable PDF: cancel the label "
+                        "and print it again.",
+                        picking=line.picking_id.name,
+                    ),
+                )
+                ready -= line
+            zpl += codes
+            printer.add("labels", parts)
+            if self.include_packing_slips:
+                printer.add("slips", self._packing_slips(ready.picking_id))
+            printer.pump("labels")
+        return position
 
     def _label_lines(self, lines):
         """Create the missing labels of ``lines``; a delivery that fails is marked, with the
@@ -200,31 +260,24 @@ class EcomLabelBatch(models.Model):
                 results = carrier._ecom_create_labels(group_lines.picking_id)
             except (CarrierError, UserError) as exc:
                 results = {p.id: str(exc) for p in group_lines.picking_id}
-            for line in group_lines:
+            labelled = group_lines.filtered(lambda line: line.picking_id.ecom_label_attachment_id)
+            labelled.write({"state": "done", "message": False})
+            for line in group_lines - labelled:
                 result = results.get(line.picking_id.id)
-                if line.picking_id.ecom_label_attachment_id:
-                    line.write({"state": "done", "message": False})
-                else:
-                    self._line_failed(line, result or self.env._("No label was returned."))
+                self._line_failed(line, result or self.env._("No label was returned."))
 
     @staticmethod
     def _line_failed(line, message):
         line.write({"state": "failed", "message": message})
         line.picking_id._ecom_label_failed(message)
 
-    def _build_documents(self):
-        """One PDF: every label in pick sequence, then the packing slips, then the invoices;
-        ZPL labels go to a separate file for the label printer."""
+    def _build_documents(self, printer, folder, zpl):
+        """The print file: every label in pick sequence, then the packing slips, then the
+        invoices (Odoo's invoice report); ZPL labels go to a separate file for the label
+        printer."""
         self.ensure_one()
-        done = self.line_ids.filtered(lambda line: line.state == "done").sorted("sequence")
+        done = self.line_ids.filtered(lambda line: line.state == "done")
         pickings = done.picking_id
-        pdfs, zpl = [], []
-        for picking in pickings:
-            attachment = picking.ecom_label_attachment_id
-            if attachment.mimetype == "application/pdf":
-                pdfs.append(attachment.raw)
-            else:
-                zpl.append(attachment.raw)
         summary = [
             self.env._(
                 "%(done)s labels printed, %(failed)s failed.",
@@ -232,44 +285,210 @@ class EcomLabelBatch(models.Model):
                 failed=len(self.line_ids) - len(done),
             )
         ]
-        # a real PDF, also under tests (Odoo renders HTML there unless told otherwise)
-        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        if self.include_packing_slips and pickings:
-            slips, _kind = Report._render_qweb_pdf(
-                "ecom_fulfilment.action_report_packing_slip", pickings.ids
-            )
-            pdfs.append(slips)
+        vals = {"page_count": 0}
         if self.include_invoices and pickings:
             invoices = pickings.sale_id.invoice_ids.filtered(
                 lambda m: m.state == "posted" and m.move_type == "out_invoice"
             )
             if invoices:
-                document, _kind = Report._render_qweb_pdf("account.account_invoices", invoices.ids)
-                pdfs.append(document)
+                printer.add("invoices", [self._invoice_part(invoices, folder)])
             else:
                 summary.append(self.env._("No posted invoice to add."))
-        Attachment = self.env["ir.attachment"]
-        vals = {"summary": "\n".join(summary), "page_count": 0}
-        if pdfs:
-            merged = merge_pdfs(pdfs)
-            vals["document_id"] = Attachment.create(
-                {
-                    "name": "%s.pdf" % self.name.replace("/", "-"),
-                    "raw": merged,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            ).id
-            vals["page_count"] = page_count(merged)
+        if not printer.is_empty():
+            try:
+                result = printer.finish()
+            except CarrierError as exc:
+                raise UserError(exc.message) from exc
+            if result.degraded:
+                summary.append(
+                    self.env._(
+                        "The font DejaVu Sans is not installed (package fonts-dejavu-core): "
+                        "characters Helvetica lacks are printed as '?' on the packing slips of "
+                        "%(pickings)s.",
+                        pickings=", ".join(result.degraded),
+                    )
+                )
+            vals["document_id"] = self._attach(
+                "%s.pdf" % self.name.replace("/", "-"),
+                Path(result.path).read_bytes(),
+                "application/pdf",
+            )
+            vals["page_count"] = result.pages
         if zpl:
-            vals["zpl_document_id"] = Attachment.create(
+            vals["zpl_document_id"] = self._attach(
+                "%s.zpl" % self.name.replace("/", "-"), b"".join(zpl), "text/plain"
+            )
+        vals["summary"] = "\n".join(summary)
+        self.write(vals)
+
+    def _attach(self, name, raw, mimetype):
+        return (
+            self.env["ir.attachment"]
+            .create(
                 {
-                    "name": "%s.zpl" % self.name.replace("/", "-"),
-                    "datas": base64.b64encode(b"".join(zpl)),
-                    "mimetype": "text/plain",
+                    "name": name,
+                    "raw": raw,
+                    "mimetype": mimetype,
                     "res_model": self._name,
                     "res_id": self.id,
                 }
-            ).id
-        self.write(vals)
+            )
+            .id
+        )
+
+    @api.model
+    def _label_parts(self, pickings, folder):
+        """The PDF labels of ``pickings`` as files (their attachments' files, read by the
+        workers as they are), the ZPL ones as bytes, and the pickings whose label file is no
+        PDF (e.g. a carrier's answer cut short)."""
+        parts, zpl, broken = [], [], self.env["stock.picking"]
+        for picking in pickings:
+            attachment = picking.ecom_label_attachment_id
+            if attachment.mimetype != "application/pdf":
+                zpl.append(attachment.raw)
+                continue
+            path = attachment.store_fname and attachment._full_path(attachment.store_fname)
+            if not path or not os.path.isfile(path):  # kept in the database
+                path = os.path.join(folder, "label-%s.pdf" % attachment.id)
+                Path(path).write_bytes(attachment.raw or b"")
+            if looks_like_pdf(path):
+                parts.append(PdfFile(path, name="%s (%s)" % (attachment.name, picking.name)))
+            else:
+                broken |= picking
+        return parts, zpl, broken
+
+    @api.model
+    def _invoice_part(self, invoices, folder):
+        """The invoices through Odoo's own invoice report, as a file."""
+        # a real PDF, also under tests (Odoo renders HTML there unless told otherwise)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        document, _kind = Report._render_qweb_pdf("account.account_invoices", invoices.ids)
+        path = os.path.join(folder, "invoices.pdf")
+        Path(path).write_bytes(document)
+        return PdfFile(path, name=self.env._("Invoices"))
+
+    # ------------------------------------------------------------------
+    # Packing slips
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _slip_texts(self):
+        _ = self.env._
+        return SlipTexts(
+            title=_("Packing Slip"),
+            deliver_to=_("Deliver to"),
+            order=_("Order:"),
+            channel=_("Channel:"),
+            order_date=_("Order date:"),
+            carrier=_("Carrier:"),
+            tracking=_("Tracking:"),
+            parcels=_("Parcels:"),
+            sku=_("SKU"),
+            product=_("Product"),
+            bins=_("Bin"),
+            quantity=_("Quantity"),
+            thanks=_("Thank you for your order."),
+            continued=_("(continued)"),
+        )
+
+    @api.model
+    def _page_size(self, company):
+        """The page size of the company's paper format (A4 when it names none we know)."""
+        paper = company.paperformat_id
+        if paper.format == "custom" and paper.page_width and paper.page_height:
+            return (paper.page_width * mm, paper.page_height * mm)
+        return getattr(pagesizes, (paper.format or "A4").upper(), pagesizes.A4)
+
+    @staticmethod
+    def _address_lines(partner, with_name=True):
+        """The partner as Odoo's contact widget prints it: name, then the address in the
+        format of its country."""
+        if not partner:
+            return []
+        rows = partner.with_context(show_address=True).display_name.split("\n")
+        rows = [row.strip() for row in rows]
+        return [row for row in (rows if with_name else rows[1:]) if row]
+
+    @staticmethod
+    def _quantity(quantity, uom):
+        digits = max(0, -int(math.floor(math.log10(uom.rounding)))) if uom.rounding < 1 else 0
+        text = float_repr(float_round(quantity, precision_rounding=uom.rounding), digits)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "%s %s" % (text, uom.name)
+
+    @api.model
+    def _packing_slips(self, pickings):
+        """What the packing slips of ``pickings`` print, read in a few queries (the ORM
+        prefetches each field for all of them), as plain data for the workers."""
+        texts = self._slip_texts()
+        page_sizes = {}
+        slips = []
+        for picking in pickings:
+            order = picking.sale_id
+            company = picking.company_id
+            if company not in page_sizes:
+                page_sizes[company] = self._page_size(company)
+            lines = [
+                SlipLine(
+                    sku=move.product_id.default_code or "",
+                    product=move.product_id.with_context(display_default_code=False).display_name,
+                    bins=", ".join(move.move_line_ids.location_id.mapped("name")),
+                    quantity=self._quantity(move.product_uom_qty, move.product_uom),
+                )
+                for move in picking.move_ids
+                if move.state != "cancel"
+            ]
+            order_date = ""
+            if order.date_order:
+                order_date = format_date(
+                    self.env, fields.Datetime.context_timestamp(self, order.date_order)
+                )
+            slips.append(
+                SlipData(
+                    reference=picking.name,
+                    company=company.name or "",
+                    sender_lines=self._address_lines(
+                        picking.picking_type_id.warehouse_id.partner_id, with_name=False
+                    ),
+                    recipient_lines=self._address_lines(picking.partner_id),
+                    order=order.client_order_ref or order.name or "",
+                    channel=order.ecom_channel_id.name or "",
+                    order_date=order_date,
+                    carrier=picking.carrier_id.name or "",
+                    tracking=picking.carrier_tracking_ref or "",
+                    parcels=picking.ecom_parcel_count,
+                    lines=lines,
+                    note="" if is_html_empty(order.note) else html2plaintext(order.note),
+                    texts=texts,
+                    page_size=page_sizes[company],
+                )
+            )
+        return slips
+
+    @api.model
+    def _action_print_packing_slips(self, pickings):
+        """The packing slips of ``pickings`` as one PDF to download (Print menu)."""
+        if not pickings:
+            raise UserError(self.env._("Select the deliveries whose packing slips to print."))
+        with tempfile.TemporaryDirectory(prefix="ecom-slips-") as folder:
+            result = build_print_file(self._packing_slips(pickings), folder=folder)
+            raw = Path(result.path).read_bytes()
+        name = self.env._("Packing Slips")
+        if len(pickings) == 1:
+            name = "%s - %s" % (name, pickings.name)
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "%s.pdf" % name.replace("/", "-"),
+                "raw": raw,
+                "mimetype": "application/pdf",
+                # one delivery: kept on it; several: only for the user who printed them
+                "res_model": "stock.picking" if len(pickings) == 1 else False,
+                "res_id": pickings.id if len(pickings) == 1 else False,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/%s?download=true" % attachment.id,
+            "target": "self",
+        }
