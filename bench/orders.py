@@ -94,6 +94,18 @@ def generate(env, emulator):
     gbp = env.ref("base.GBP")
     gbp.active = True
     company = env.company
+    # channel orders are booked only in a currency with a rate for the company
+    if company.currency_id != gbp and not env["res.currency.rate"].search_count(
+        [("currency_id", "=", gbp.id)]
+    ):
+        env["res.currency.rate"].create(
+            {
+                "currency_id": gbp.id,
+                "company_id": company.root_id.id,
+                "name": "2024-01-01",
+                "rate": 1.0,
+            }
+        )
     company.partner_id.write(
         {"street": "1 Dock Road", "city": "Leeds", "zip": "LS1 4AP", "country_id": uk.id}
     )

@@ -1,11 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
-import io
 import logging
 from itertools import groupby
 
-from barcode import Code128
-from barcode.writer import ImageWriter
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -484,20 +481,3 @@ class StockPicking(models.Model):
             "complete_name"
         ) or self.move_ids.location_id.mapped("complete_name")
         return (min(locations) if locations else "", self.name)
-
-    def _ecom_barcode_data_uri(self, value=None):
-        """A Code128 barcode of ``value`` (default: the delivery's name) as a PNG data URI,
-        embedded in reports so that wkhtmltopdf needs no HTTP call."""
-        self.ensure_one()
-        buffer = io.BytesIO()
-        Code128(value or self.name, writer=ImageWriter()).write(
-            buffer,
-            options={
-                "module_height": 8.0,
-                "module_width": 0.25,
-                "write_text": False,
-                "quiet_zone": 2.0,
-                "dpi": 200,
-            },
-        )
-        return "data:image/png;base64,%s" % base64.b64encode(buffer.getvalue()).decode()
