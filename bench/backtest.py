@@ -35,9 +35,10 @@ week of planned sales as a buffer; ours without safety stock carries none.
 import importlib.util
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from _odoo import odoo_run
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -75,33 +76,15 @@ def built():
     return found.returncode == 0 and found.stdout.strip() == f"{HISTORY_DAYS}x{SCALE}"
 
 
-def odoo_run(addons_path, conf, *args):
-    odoo_bin = Path(sys.executable).parent / "odoo"
-    subprocess.run(
-        [
-            str(odoo_bin),
-            "-c",
-            conf,
-            f"--addons-path={addons_path}",
-            f"--database={DB}",
-            *args,
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
-
-
 def create_database(addons_path, conf):
     if REUSE and built():
         say(f"reusing database {DB}; updating ecom_replenishment")
-        odoo_run(addons_path, conf, "--update=ecom_replenishment")
+        odoo_run(addons_path, conf, DB, "--update=ecom_replenishment")
         return False
     modules = sorted(path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py"))
     subprocess.run(["dropdb", "--if-exists", DB], check=True)
     say(f"creating database {DB} with {', '.join(modules)}")
-    odoo_run(addons_path, conf, f"--init={','.join(modules)}")
+    odoo_run(addons_path, conf, DB, f"--init={','.join(modules)}")
     return True
 
 

@@ -30,11 +30,10 @@ never judged: a benchmark does not pass or fail.
 
 import os
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
+from _odoo import odoo_run
 from psycopg2 import sql
 
 import odoo
@@ -55,24 +54,6 @@ def say(message):
     print(f"[bench replenishment] {message}", flush=True)
 
 
-def odoo_run(addons_path, conf, *args):
-    odoo_bin = Path(sys.executable).parent / "odoo"
-    subprocess.run(
-        [
-            str(odoo_bin),
-            "-c",
-            conf,
-            f"--addons-path={addons_path}",
-            f"--database={DB}",
-            *args,
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
-
-
 def built():
     """The database exists and its data were generated to the end."""
     found = subprocess.run(
@@ -87,11 +68,11 @@ def built():
 def create_database(addons_path, conf):
     if REUSE and built():
         say(f"reusing database {DB}; updating ecom_replenishment")
-        odoo_run(addons_path, conf, "--update=ecom_replenishment")
+        odoo_run(addons_path, conf, DB, "--update=ecom_replenishment")
         return False
     subprocess.run(["dropdb", "--if-exists", DB], check=True)
     say(f"creating database {DB} with ecom_replenishment")
-    odoo_run(addons_path, conf, "--init=ecom_replenishment")
+    odoo_run(addons_path, conf, DB, "--init=ecom_replenishment")
     return True
 
 
