@@ -34,11 +34,11 @@ week of planned sales as a buffer; ours without safety stock carries none.
 
 import importlib.util
 import os
-import subprocess
 import time
 from pathlib import Path
 
-from _odoo import odoo_run
+from _odoo import create_database as _create_database
+from _odoo import marker_value
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -67,25 +67,13 @@ def load_average():
 
 
 def built():
-    found = subprocess.run(
-        ["psql", "-XtAc", f"SELECT value FROM ir_config_parameter WHERE key = '{MARKER}'", DB],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return found.returncode == 0 and found.stdout.strip() == f"{HISTORY_DAYS}x{SCALE}"
+    """The database exists and its data were generated to the end."""
+    return marker_value(DB, MARKER) == f"{HISTORY_DAYS}x{SCALE}"
 
 
 def create_database(addons_path, conf):
-    if REUSE and built():
-        say(f"reusing database {DB}; updating ecom_replenishment")
-        odoo_run(addons_path, conf, DB, "--update=ecom_replenishment")
-        return False
     modules = sorted(path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py"))
-    subprocess.run(["dropdb", "--if-exists", DB], check=True)
-    say(f"creating database {DB} with {', '.join(modules)}")
-    odoo_run(addons_path, conf, DB, f"--init={','.join(modules)}")
-    return True
+    return _create_database(addons_path, conf, DB, modules, REUSE and built(), say)
 
 
 def generate(env):

@@ -29,11 +29,11 @@ never judged: a benchmark does not pass or fail.
 """
 
 import os
-import subprocess
 import time
 from datetime import timedelta
 
-from _odoo import odoo_run
+from _odoo import create_database as _create_database
+from _odoo import marker_value
 from psycopg2 import sql
 
 import odoo
@@ -56,24 +56,12 @@ def say(message):
 
 def built():
     """The database exists and its data were generated to the end."""
-    found = subprocess.run(
-        ["psql", "-XtAc", f"SELECT value FROM ir_config_parameter WHERE key = '{MARKER}'", DB],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return found.returncode == 0 and found.stdout.strip() == f"{PRODUCTS}x{DAYS}"
+    return marker_value(DB, MARKER) == f"{PRODUCTS}x{DAYS}"
 
 
 def create_database(addons_path, conf):
-    if REUSE and built():
-        say(f"reusing database {DB}; updating ecom_replenishment")
-        odoo_run(addons_path, conf, DB, "--update=ecom_replenishment")
-        return False
-    subprocess.run(["dropdb", "--if-exists", DB], check=True)
-    say(f"creating database {DB} with ecom_replenishment")
-    odoo_run(addons_path, conf, DB, "--init=ecom_replenishment")
-    return True
+    modules = ["ecom_replenishment"]
+    return _create_database(addons_path, conf, DB, modules, REUSE and built(), say)
 
 
 def columns(cr, table):
