@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["sale_stock", "mail"],
+    "depends": ["sale_stock", "mail", "queue_job"],
     "external_dependencies": {"python": ["requests", "xmltodict"]},
     "data": [
         "security/ecom_channels_security.xml",
@@ -21,6 +21,7 @@
         "views/ecom_channel_category_map_views.xml",
         "views/ecom_sync_log_views.xml",
         "views/ecom_stock_outbox_views.xml",
+        "views/queue_job_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/ecom_channels_menus.xml",

@@ -1,4 +1,6 @@
 from . import ecom_channel
+from . import ecom_channel_jobs
+from . import queue_job
 from . import ecom_channel_category_map
 from . import ecom_channel_listing
 from . import ecom_channel_listing_image

@@ -1,0 +1,89 @@
+"""How background work goes on when a channel call fails, and how much of it runs at once.
+
+Plain Python, no ORM: the ORM side (``ecom.channel._ecom_job_error``) turns a decision into
+queue_job's exceptions. One rule for every flow (stock pushes, publishing, order import,
+shipment pushes, payouts, reconcile):
+
+- the channel asked us to slow down (HTTP 429, or a quota error that names a delay): try again
+  after the delay it named, without counting an attempt, so that quota never parks a job;
+- a server error, a timeout, a lost connection, an expired token (HTTP 401: the client
+  refreshes tokens itself, a second 401 is worth one more later try): try again with an
+  exponential backoff, counting the attempt; after the job's attempts it is a dead letter;
+- any other refusal (4xx, data the channel rejects, a listing missing what the channel
+  requires): trying again cannot help, the job fails at once with the reason.
+"""
+
+from dataclasses import dataclass
+
+from .stock_sync import backoff_seconds
+
+#: Shortest and longest wait between two attempts of a job (seconds).
+MIN_RETRY_SECONDS = 10
+MAX_RETRY_SECONDS = 3600
+#: Attempts of a job before it is a dead letter (failed, shown with Retry / Discard).
+MAX_ATTEMPTS = 8
+
+#: Jobs of one channel that may run at once, per channel type: what its API quota allows
+#: without throttling itself (Shopify: a leaky bucket of 40 requests / 1,000 cost points per
+#: store; WooCommerce: the shop's own web server; eBay: Trading calls per application and
+#: seller; Amazon SP-API: per-operation rate limits of 0.5-5 requests/s per seller).
+CHANNEL_CAPACITY = {
+    "shopify": 2,
+    "woocommerce": 2,
+    "ebay": 1,
+    "amazon": 1,
+}
+#: Job channel of the work that calls no channel API (order chunks, label rendering): as
+#: many at once as there are job workers.
+LOCAL_JOB_CHANNEL = "root.ecom.local"
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    """``retry``: whether to try again; ``seconds``: when; ``counts``: whether this failure
+    uses up one of the job's attempts."""
+
+    retry: bool
+    seconds: int = 0
+    counts: bool = True
+
+
+def retry_decision(error, attempt=1):
+    """How a job goes on after ``error`` (a ChannelError, or anything with its attributes)
+    on its ``attempt``-th try (1 for the first)."""
+    status = getattr(error, "status", None)
+    retry_after = getattr(error, "retry_after", None)
+    retryable = bool(getattr(error, "retryable", False))
+    quota = retryable and retry_after is not None and (status is None or status < 500)
+    if status == 429 or quota:
+        seconds = max(float(retry_after or 0), MIN_RETRY_SECONDS)
+        return RetryDecision(True, int(min(seconds, MAX_RETRY_SECONDS)), counts=False)
+    if status == 401:
+        retryable = True
+    elif status is not None and 400 <= status < 500:
+        return RetryDecision(False)
+    if not retryable:
+        return RetryDecision(False)
+    seconds = backoff_seconds(max(attempt, 1), base=MIN_RETRY_SECONDS, cap=MAX_RETRY_SECONDS)
+    return RetryDecision(True, int(seconds), counts=True)
+
+
+def job_channel(channel_type, channel_id):
+    """The queue_job channel of the work that calls one sales channel's API: its own, so that
+    one slow channel never delays another, under the type's channel whose capacity default is
+    ``CHANNEL_CAPACITY``."""
+    return "root.ecom.%s.%s" % (channel_type, channel_id)
+
+
+def runner_channels(workers=2, capacities=None):
+    """The job runner's ``channels`` setting for ``workers`` job workers: every sales channel
+    of a type gets its type's capacity (``capacities`` overrides ``CHANNEL_CAPACITY``), the
+    local work as much as there are workers."""
+    caps = dict(CHANNEL_CAPACITY, **(capacities or {}))
+    parts = ["root:%d" % workers, "%s:%d" % (LOCAL_JOB_CHANNEL, workers)]
+    for channel_type in sorted(caps):
+        parts.append(
+            "root.ecom.%s:%d:capacity_default=%d"
+            % (channel_type, workers, max(caps[channel_type], 1))
+        )
+    return ",".join(parts)
