@@ -10,7 +10,7 @@ BENCH ?=
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-## make run                  set up everything, create the demo database once, serve http://127.0.0.1:8069
+## make run [WORKERS=n]      set up everything, create the demo database once, serve http://127.0.0.1:8069
 run:
 	@tools/ecom run $(DB)
 
