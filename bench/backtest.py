@@ -1,5 +1,7 @@
 """Benchmark of the replenishment methods on the demo retailer's history (ecom_replenishment's
-backtest, the one behind *Run Backtest*: ``res.company.action_ecom_backtest``).
+backtest, the one behind *Run Backtest*: ``res.company.action_ecom_backtest`` queues it as a
+queue_job job; the benchmark runs ``ecom.replenishment.backtest._ecom_run`` directly, as the job
+does, to time it).
 
 The last days of the demo's history are replayed day by day: each method sets the reordering
 rules as it would have (recomputed weekly, orders arriving after the vendor's lead time) and meets

@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["purchase_stock"],
+    "depends": ["purchase_stock", "queue_job"],
     "external_dependencies": {"python": []},
     "data": [
         "security/ecom_replenishment_security.xml",

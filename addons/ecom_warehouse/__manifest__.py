@@ -11,8 +11,7 @@
     "application": True,
     "installable": True,
     "depends": [
-        "ecom_channels",
-        "ecom_replenishment",
+        "ecom_fulfilment",
         "stock_picking_batch",
         "stock_delivery",
         "purchase_stock",
@@ -20,6 +19,7 @@
         "web",
     ],
     "external_dependencies": {"python": []},
+    "post_init_hook": "post_init_hook",
     "data": [
         "security/ecom_warehouse_security.xml",
         "security/ir.model.access.csv",

@@ -130,13 +130,41 @@ class StockPicking(models.Model):
     # Dispatch: validation, email, channel update
     # ------------------------------------------------------------------
 
+    @api.model
+    def _ecom_find_scanned(self, code, domain):
+        """The transfer matching ``domain`` whose reference, else source document (the sales
+        order or purchase order), else carrier tracking number is the scanned ``code``: what
+        the dispatch bench and the warehouse screens find from a packing slip, an order or a
+        label."""
+        code = (code or "").strip()
+        if not code:
+            return self.browse()
+        return (
+            self.search(domain + [("name", "=", code)], limit=1)
+            or self.search(domain + [("origin", "=", code)], order="id desc", limit=1)
+            or self.search(
+                domain + [("carrier_tracking_ref", "ilike", code)], order="id desc", limit=1
+            )
+        )
+
     def _ecom_dispatch(self):
-        """Validate this delivery as it is packed (what is reserved leaves; the rest goes to
-        a backorder), as a scan at the dispatch bench does."""
+        """Validate this delivery as it is packed, as a scan at the dispatch bench or the
+        pack screen does: the units reserved or picked leave, the rest goes to a backorder,
+        with Odoo's validation (the carrier's label is made when none was printed)."""
         self.ensure_one()
-        moves = self.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
-        moves.filtered(lambda m: m.quantity).picked = True
-        result = self.with_context(skip_backorder=True).button_validate()
+        if self.picking_type_code != "outgoing" or self.state in ("draft", "cancel"):
+            raise UserError(
+                self.env._("%(picking)s is not a delivery to dispatch.", picking=self.name)
+            )
+        if self.state == "done":
+            raise UserError(
+                self.env._("%(picking)s has been dispatched already.", picking=self.name)
+            )
+        for move in self.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+            move.picked = bool(move.quantity)
+        result = self.with_context(
+            skip_backorder=True, picking_ids_not_to_backorder=[]
+        ).button_validate()
         if self.state != "done":
             raise UserError(
                 self.env._("%(picking)s could not be validated: open it.", picking=self.name)

@@ -16,14 +16,9 @@ class EcomDispatchScan(models.TransientModel):
     dispatched_count = fields.Integer(readonly=True)
 
     def _find_picking(self, code):
-        Picking = self.env["stock.picking"]
-        domain = [("picking_type_code", "=", "outgoing"), ("state", "not in", ("cancel",))]
-        picking = Picking.search(domain + [("name", "=", code)], limit=1)
-        if not picking:
-            picking = Picking.search(
-                domain + [("carrier_tracking_ref", "ilike", code)], order="id desc", limit=1
-            )
-        return picking
+        return self.env["stock.picking"]._ecom_find_scanned(
+            code, [("picking_type_code", "=", "outgoing"), ("state", "!=", "cancel")]
+        )
 
     def action_scan(self):
         self.ensure_one()
@@ -35,10 +30,6 @@ class EcomDispatchScan(models.TransientModel):
             picking = self._find_picking(code)
             if not picking:
                 raise UserError(self.env._("No delivery found for %(code)s.", code=code))
-            if picking.state == "done":
-                raise UserError(
-                    self.env._("%(picking)s has been dispatched already.", picking=picking.name)
-                )
             picking._ecom_dispatch()
             values.update(
                 last_ok=True,

@@ -5,11 +5,6 @@ the results on the reorder rules.
 """
 
 from .backtest import (
-    ECOM,
-    ECOM_SAFETY,
-    METHODS,
-    NAIVE,
-    STATIC,
     BacktestSettings,
     Outcome,
     ProductHistory,
@@ -43,7 +38,16 @@ from .demand import (
     observe_events,
     similarity,
 )
-from .leadtime import MEASURED, VENDOR, LeadTime, choose_lead_time
+from .leadtime import MEASURED, VENDOR, LeadTime, choose_lead_time, measure_lead_times
+from .methods import (
+    ECOM,
+    ECOM_SAFETY,
+    METHODS,
+    NAIVE,
+    STATIC,
+    method_daily_rate,
+    method_levels,
+)
 from .policy import (
     ReorderLevels,
     days_of_cover,
@@ -87,6 +91,9 @@ __all__ = [
     "cap_spikes",
     "category_distance",
     "choose_lead_time",
+    "measure_lead_times",
+    "method_daily_rate",
+    "method_levels",
     "croston_sba",
     "daily_events",
     "days_of_cover",

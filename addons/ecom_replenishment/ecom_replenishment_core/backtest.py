@@ -19,16 +19,10 @@ from the same replay) and ``ecom_safety`` (the same with a safety stock at the s
 import math
 from dataclasses import dataclass, field
 
-from .demand import ComparablePool, DemandSettings, Profile, estimate_demand, observe_days
-from .policy import reorder_levels, safety_stock
+from .demand import ComparablePool, DemandSettings, Profile, observe_days
+from .methods import ECOM_SAFETY, METHODS, NAIVE, STATIC, method_daily_rate, method_levels
 
 EPSILON = 1e-9
-
-STATIC = "static"
-NAIVE = "naive"
-ECOM = "ecom"
-ECOM_SAFETY = "ecom_safety"
-METHODS = (STATIC, NAIVE, ECOM, ECOM_SAFETY)
 
 
 @dataclass(frozen=True)
@@ -120,24 +114,21 @@ def _levels(simulated, method, observation, pool, settings):
     history = simulated.history
     if method == STATIC:
         return history.static_min, history.static_max
-    if method == NAIVE:
-        daily, std = observation.naive_rate, observation.naive_std
-    else:
-        estimate = estimate_demand(observation, settings.demand, pool.prior(history.profile))
-        daily, std = estimate.daily_sales, estimate.std_daily
-    safety = 0.0
-    if method == ECOM_SAFETY:
-        safety = safety_stock(daily, std, history.lead_days, 0.0, settings.service_level)
-    levels = reorder_levels(
+    daily, std, _estimate = method_daily_rate(
+        method, observation, settings.demand, pool.prior(history.profile)
+    )
+    min_qty, max_qty, _levels = method_levels(
+        method,
         daily,
+        std,
         history.lead_days,
         history.interval_days,
-        safety=safety,
+        service_level=settings.service_level if method == ECOM_SAFETY else 0.0,
         min_order_qty=history.min_order_qty,
         multiple=history.multiple,
         rounding=history.rounding,
     )
-    return levels.min_qty, levels.max_qty
+    return min_qty, max_qty
 
 
 def order_quantity(forecast, min_qty, max_qty, multiple=0.0):

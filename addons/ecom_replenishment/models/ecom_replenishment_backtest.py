@@ -14,12 +14,12 @@ from odoo.tools import SQL
 from ..ecom_replenishment_core import (
     ECOM,
     ECOM_SAFETY,
+    MEASURED,
     METHODS,
     NAIVE,
     STATIC,
     BacktestSettings,
     ProductHistory,
-    choose_lead_time,
     daily_history,
     recommend,
     simulate,
@@ -105,8 +105,8 @@ class EcomReplenishmentBacktest(models.Model):
             tz.zone,
         )
         measured = {}
-        if company.ecom_lead_time_mode == "measured":
-            measured = Orderpoint._ecom_read_lead_times(company, now)
+        if company.ecom_lead_time_mode == MEASURED:
+            measured = self.env["res.partner"]._ecom_read_lead_times(company, now)
         products = (
             self.env["product.product"]
             .with_company(company)
@@ -117,14 +117,8 @@ class EcomReplenishmentBacktest(models.Model):
         for rule in rules:
             opening, events = history.get((rule.product_id, rule.warehouse_id), (0.0, ()))
             in_stock, sales, openings = daily_history(len(days), opening, events)
-            samples, mean, std = measured.get(rule.vendor_id, (0, 0.0, 0.0))
-            lead = choose_lead_time(
-                rule.vendor_delay,
-                company.ecom_lead_time_mode,
-                samples,
-                mean,
-                std,
-                company.ecom_lead_time_min_samples,
+            lead = Orderpoint._ecom_lead_time(
+                rule, measured, company.ecom_lead_time_mode, company.ecom_lead_time_min_samples
             )
             histories.append(
                 ProductHistory(

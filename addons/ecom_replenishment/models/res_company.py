@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+#: queue_job channel of the backtests (long, CPU-bound: one at a time when the job runner
+#: configures it with a capacity of 1; otherwise they run in the root channel)
+BACKTEST_JOB_CHANNEL = "root.ecom.replenishment"
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -86,6 +90,11 @@ class ResCompany(models.Model):
     def _compute_ecom_backtest_recommendation(self):
         Backtest = self.env["ecom.replenishment.backtest"].sudo()
         for company in self:
+            if company.id and company._ecom_backtest_pending():
+                company.ecom_backtest_recommendation = self.env._(
+                    "A backtest is queued or running; its results appear when it is done."
+                )
+                continue
             last = Backtest.search([("company_id", "=", company.id)], limit=1)
             if not last or not last.recommended_method:
                 company.ecom_backtest_recommendation = self.env._("No backtest run yet")
@@ -100,13 +109,76 @@ class ResCompany(models.Model):
                 name=last.name,
             )
 
+    def _ecom_backtest_identity(self):
+        """The identity key of this company's backtest job: one queued at a time."""
+        self.ensure_one()
+        return f"ecom_replenishment.backtest:{self.id}"
+
+    def _ecom_backtest_pending(self):
+        """The backtest job of this company waiting or running, if any."""
+        self.ensure_one()
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "=", self._ecom_backtest_identity()),
+                    ("state", "in", ("wait_dependencies", "pending", "enqueued", "started")),
+                ],
+                limit=1,
+            )
+        )
+
     def action_ecom_backtest(self):
-        """Replay the last days of history with each method (see ecom.replenishment.backtest)
-        and open the results."""
+        """Queue the backtest of this company (a job: it replays months of history with each
+        method, see ecom.replenishment.backtest); the user is told it is queued, and notified
+        with the recommendation when it is done. A backtest already waiting is not queued
+        twice."""
         self.ensure_one()
         Backtest = self.env["ecom.replenishment.backtest"]
         Backtest.check_access("create")
-        return Backtest._ecom_run(self).action_view_lines()
+        self.with_delay(
+            channel=BACKTEST_JOB_CHANNEL,
+            description=self.env._("Replenishment backtest of %(company)s", company=self.name),
+            identity_key=self._ecom_backtest_identity(),
+        )._ecom_run_backtest()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Backtest queued"),
+                "message": self.env._(
+                    "The backtest runs in the background; you will be notified when it is "
+                    "done. Its results are under Replenishment > Reporting > Backtests."
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _ecom_run_backtest(self):
+        """The job of :meth:`action_ecom_backtest`, run as the user who queued it: the backtest,
+        then a notification to that user with the recommendation. Returns the job's result."""
+        self.ensure_one()
+        backtest = self.env["ecom.replenishment.backtest"]._ecom_run(self)
+        self.invalidate_recordset(["ecom_backtest_recommendation"])
+        message = self.env._(
+            "%(name)s of %(company)s: %(recommendation)s",
+            name=backtest.name,
+            company=self.name,
+            recommendation=self.ecom_backtest_recommendation,
+        )
+        self.env.user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self.env._("Backtest done"),
+                "message": message,
+                "sticky": True,
+            },
+        )
+        return message
 
     @api.model
     def action_ecom_replenishment_settings(self):

@@ -23,8 +23,11 @@ from odoo.tools import SQL, split_every
 from ..ecom_replenishment_core import (
     BAYES,
     CROSTON,
+    ECOM,
     MEAN,
     MEASURED,
+    NAIVE,
+    STATIC,
     ComparablePool,
     DemandSettings,
     Profile,
@@ -33,10 +36,10 @@ from ..ecom_replenishment_core import (
     days_of_cover,
     estimate_demand,
     index_categories,
+    method_daily_rate,
+    method_levels,
     near_categories,
     observe_events,
-    reorder_levels,
-    safety_stock,
     stockout_probability,
 )
 
@@ -47,12 +50,6 @@ HISTORY_CHUNK = 50000
 WRITE_CHUNK = 2000
 # memory of the history query's grouping by product and day (one query per recompute)
 HISTORY_WORK_MEM = "256MB"
-# purchase history behind a measured lead time
-LEAD_TIME_HISTORY_DAYS = 365
-
-STATIC = "static"
-NAIVE = "naive"
-ECOM = "ecom"
 
 # What the recompute needs to know of one rule: read in bulk (SQL) or record by record (ORM).
 RuleInput = namedtuple(
@@ -448,7 +445,7 @@ class StockWarehouseOrderpoint(models.Model):
                 pools[warehouse_id].add(profiles[product_id], observation)
         measured = {}
         if company.ecom_lead_time_mode == MEASURED:
-            measured = self._ecom_read_lead_times(company, now)
+            measured = self.env["res.partner"]._ecom_read_lead_times(company, now)
         vendors = self.env["res.partner"].browse({rule.vendor_id for rule in rules} - {False})
         return RecomputeContext(
             company=company,
@@ -500,35 +497,25 @@ class StockWarehouseOrderpoint(models.Model):
         pool = context.pools.get(rule.warehouse_id)
         prior = pool.prior(rule.profile) if pool else None
         estimate = estimate_demand(observation, settings, prior)
-        samples, mean, std = context.measured.get(rule.vendor_id, (0, 0.0, 0.0))
-        lead = choose_lead_time(
-            rule.vendor_delay,
-            context.lead_time_mode,
-            samples,
-            mean,
-            std,
-            context.lead_time_min_samples,
+        lead = self._ecom_lead_time(
+            rule, context.measured, context.lead_time_mode, context.lead_time_min_samples
         )
         method = context.method
-        if method == NAIVE:
-            daily, std_daily = observation.naive_rate, observation.naive_std
-        else:
-            daily, std_daily = estimate.daily_sales, estimate.std_daily
-        safety = safety_stock(daily, std_daily, lead.days, lead.std, context.service_level)
-        levels = reorder_levels(
+        daily, std_daily, _estimate = method_daily_rate(method, observation, estimate=estimate)
+        min_qty, max_qty, levels = method_levels(
+            method,
             daily,
+            std_daily,
             lead.days,
             rule.interval,
-            safety=safety,
+            lead_std=lead.std,
+            service_level=context.service_level,
             min_order_qty=rule.min_order_qty,
             multiple=rule.qty_multiple,
             rounding=rule.rounding,
+            static=(rule.static_min, rule.static_max),
         )
-        min_qty, max_qty = levels.min_qty, levels.max_qty
-        if method == STATIC:
-            min_qty, max_qty, safety = rule.static_min, rule.static_max, 0.0
-        else:
-            safety = levels.safety_stock
+        safety = 0.0 if method == STATIC else levels.safety_stock
         explanation = self._ecom_explain(
             context, rule, method, estimate, daily, lead, levels, (min_qty, max_qty)
         )
@@ -548,6 +535,14 @@ class StockWarehouseOrderpoint(models.Model):
             "ecom_recompute_date": context.now,
             "ecom_explanation": explanation,
         }
+
+    @api.model
+    def _ecom_lead_time(self, rule, measured, mode, min_samples):
+        """The lead time of a rule: its vendor's measured one (``measured``, from
+        res.partner._ecom_read_lead_times) when ``mode`` asks for it and enough receipts were
+        measured, else the vendor pricelist's."""
+        samples, mean, std = measured.get(rule.vendor_id, (0, 0.0, 0.0))
+        return choose_lead_time(rule.vendor_delay, mode, samples, mean, std, min_samples)
 
     # ------------------------------------------------------------------ rule inputs
 
@@ -1063,33 +1058,3 @@ class StockWarehouseOrderpoint(models.Model):
             days, sold, delta = sides.get(key, ((), (), ()))
             history[key] = (stock.get(key, 0.0) - sum(delta), daily_events(days, sold, delta))
         return history
-
-    @api.model
-    def _ecom_read_lead_times(self, company, now):
-        """{vendor: (receipts measured, mean days, std days)}: purchase order confirmation to
-        first receipt of each line, over the last year."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, COUNT(*), AVG(days)::float, COALESCE(STDDEV_SAMP(days), 0)::float
-                  FROM (
-                        SELECT po.partner_id,
-                               EXTRACT(EPOCH FROM MIN(m.date) - po.date_approve) / 86400.0 AS days
-                          FROM purchase_order_line pol
-                          JOIN purchase_order po ON po.id = pol.order_id
-                          JOIN stock_move m ON m.purchase_line_id = pol.id AND m.state = 'done'
-                          JOIN stock_location dest ON dest.id = m.location_dest_id
-                         WHERE po.company_id = %(company)s AND po.date_approve >= %(since)s
-                           AND dest.usage = 'internal'
-                         GROUP BY pol.id, po.partner_id, po.date_approve
-                       ) receipts
-                 GROUP BY partner_id
-                """,
-                company=company.id,
-                since=now - timedelta(days=LEAD_TIME_HISTORY_DAYS),
-            )
-        )
-        return {
-            partner: (count, float(mean), float(std))
-            for partner, count, mean, std in self.env.cr.fetchall()
-        }

@@ -1,1 +1,1 @@
-from . import test_backtest, test_orderpoint_recompute
+from . import test_backtest, test_core_owners, test_orderpoint_recompute

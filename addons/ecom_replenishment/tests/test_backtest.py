@@ -6,6 +6,9 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.ecom_replenishment.models.res_company import BACKTEST_JOB_CHANNEL
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from .common import NOW, ReplenishmentCase
 
 START = NOW - timedelta(days=60)  # the 30-day sales window, then the 30 days replayed
@@ -38,9 +41,37 @@ class TestBacktest(ReplenishmentCase):
 
     def test_backtest_per_method_and_recommendation(self):
         rules = self._rules()
-        with freeze_time(NOW):
-            action = self.company.with_user(self.planner).action_ecom_backtest()
-        backtest = self.env["ecom.replenishment.backtest"].search([], limit=1)
+        company = self.company.with_user(self.planner)
+        Backtest = self.env["ecom.replenishment.backtest"]
+        with trap_jobs() as trap, freeze_time(NOW):
+            action = company.action_ecom_backtest()
+            # queued, not run in the web request: the user is told so
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertIn("background", action["params"]["message"])
+            trap.assert_jobs_count(1)
+            trap.assert_enqueued_job(
+                company._ecom_run_backtest,
+                args=(),
+                kwargs={},
+                properties={
+                    "channel": BACKTEST_JOB_CHANNEL,
+                    "identity_key": company._ecom_backtest_identity(),
+                },
+            )
+            self.assertFalse(Backtest.search([]))
+            trap.perform_enqueued_jobs()
+        backtest = Backtest.search([], limit=1)
+        self.assertTrue(backtest)
+        # the user who queued it is notified with the recommendation
+        notifications = self.env.cr.precommit.data.get("bus.bus.values", [])
+        self.assertTrue(
+            any(
+                "Backtest done" in value["message"] and backtest.name in value["message"]
+                for value in notifications
+            ),
+            notifications,
+        )
+        action = backtest.action_view_lines()
         self.assertEqual(action["domain"], [("backtest_id", "=", backtest.id)])
         self.assertEqual((backtest.replay_days, backtest.product_count), (30, 2))
         lines = backtest.line_ids
@@ -104,7 +135,25 @@ class TestBacktest(ReplenishmentCase):
         )
         with self.assertRaises(AccessError), freeze_time(NOW):
             self.company.with_user(auditor).action_ecom_backtest()
-        with freeze_time(NOW):
+        with trap_jobs() as trap, freeze_time(NOW):
             self.company.with_user(self.planner).action_ecom_backtest()
+            trap.perform_enqueued_jobs()
         lines = self.env["ecom.replenishment.backtest.line"].with_user(auditor).search([])
         self.assertEqual(len(lines), 8)
+
+    def test_backtest_queued_once_and_shown_as_queued(self):
+        self._rules()
+        company = self.company.with_user(self.planner)
+        with freeze_time(NOW):
+            company.action_ecom_backtest()
+            company.action_ecom_backtest()
+        jobs = self.env["queue.job"].search(
+            [("identity_key", "=", self.company._ecom_backtest_identity())]
+        )
+        self.assertEqual(len(jobs), 1, "a backtest waiting is not queued twice")
+        self.assertEqual(jobs.state, "pending")
+        self.assertEqual(jobs.channel, BACKTEST_JOB_CHANNEL)
+        self.assertEqual(jobs.user_id, self.planner)
+        company.invalidate_recordset(["ecom_backtest_recommendation"])
+        self.assertIn("queued", company.ecom_backtest_recommendation)
+        self.assertFalse(self.env["ecom.replenishment.backtest"].search([]))

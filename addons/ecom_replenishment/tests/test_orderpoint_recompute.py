@@ -173,6 +173,11 @@ class TestOrderpointRecompute(ReplenishmentCase):
         self._recompute(rule)
         self.assertAlmostEqual(rule.ecom_lead_days, 4.0, places=2)
         self.assertIn("measured on 3 receipts", rule.ecom_explanation)
+        # the same measure on the vendor form, as the planner sees it
+        with freeze_time(NOW):
+            vendor = self.vendor.with_user(self.planner)
+            self.assertEqual(vendor.ecom_lead_time_receipts, 3)
+            self.assertAlmostEqual(vendor.ecom_measured_lead_time, 4.0, places=2)
         self.company.ecom_lead_time_min_samples = 4
         self._recompute(rule)
         self.assertEqual(rule.ecom_lead_days, 10.0)

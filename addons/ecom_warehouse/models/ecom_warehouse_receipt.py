@@ -19,7 +19,6 @@ class EcomWarehouseReceipt(models.Model):
     user_id = fields.Many2one("res.users", string="Received By")
     date_order = fields.Datetime(string="Ordered On", help="Confirmation of the purchase order.")
     date_done = fields.Datetime(string="Received On")
-    lead_time_days = fields.Float(string="Lead Time (days)", digits=(16, 1), aggregator="avg")
     line_ids = fields.One2many("ecom.warehouse.receipt.line", "receipt_id", string="Lines")
     expected_qty = fields.Float(compute="_compute_totals", store=True)
     received_qty = fields.Float(compute="_compute_totals", store=True)

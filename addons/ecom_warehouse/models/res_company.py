@@ -63,6 +63,34 @@ class ResCompany(models.Model):
                     self.env._("Count intervals and the ABC window must be positive.")
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        chosen = companies.browse(
+            company.id
+            for company, vals in zip(companies, vals_list, strict=True)
+            if "stock_move_sms_validation" in vals
+        )
+        (companies - chosen)._ecom_settle_sms_confirmation()
+        chosen._ecom_settle_sms_confirmation(keep_choice=True)
+        return companies
+
+    def _ecom_settle_sms_confirmation(self, keep_choice=False):
+        """Settle Odoo's SMS confirmation of deliveries (stock_sms, when installed) so that its
+        dialog never interrupts a warehouse operator's validation: customers are told by the
+        channel and the dispatch e-mail, so the SMS (paid IAP credits) is off unless the
+        company chose it (``keep_choice``); either way the question counts as answered. It
+        stays a setting of Inventory."""
+        if "has_received_warning_stock_sms" not in self._fields:
+            return
+        todo = self.filtered(lambda company: not company.has_received_warning_stock_sms)
+        if not todo:
+            return
+        vals = {"has_received_warning_stock_sms": True}
+        if not keep_choice:
+            vals["stock_move_sms_validation"] = False
+        todo.sudo().write(vals)
+
     def _ecom_count_policy(self):
         self.ensure_one()
         return CountPolicy(self.ecom_count_a_days, self.ecom_count_b_days, self.ecom_count_c_days)

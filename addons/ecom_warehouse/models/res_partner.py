@@ -12,13 +12,6 @@ class ResPartner(models.Model):
     ecom_receipt_count = fields.Integer(
         string="Receipts (12 months)", compute="_compute_ecom_supplier_stats"
     )
-    ecom_measured_lead_time = fields.Float(
-        string="Measured Lead Time (days)",
-        compute="_compute_ecom_supplier_stats",
-        digits=(16, 1),
-        help="Average days from purchase order confirmation to receipt, over the receipts "
-        "of the last 12 months.",
-    )
     ecom_fill_rate = fields.Float(
         string="Fill Rate (%)",
         compute="_compute_ecom_supplier_stats",
@@ -34,16 +27,12 @@ class ResPartner(models.Model):
                 ("date_done", ">=", since),
             ],
             ["partner_id"],
-            ["__count", "lead_time_days:avg", "expected_qty:sum", "filled_qty:sum"],
+            ["__count", "expected_qty:sum", "filled_qty:sum"],
         )
         stats = {
-            partner.id: (count, lead, expected, filled)
-            for partner, count, lead, expected, filled in groups
+            partner.id: (count, expected, filled) for partner, count, expected, filled in groups
         }
         for partner in self:
-            count, lead, expected, filled = stats.get(
-                partner.commercial_partner_id.id, (0, 0.0, 0.0, 0.0)
-            )
+            count, expected, filled = stats.get(partner.commercial_partner_id.id, (0, 0.0, 0.0))
             partner.ecom_receipt_count = count
-            partner.ecom_measured_lead_time = lead or 0.0
             partner.ecom_fill_rate = 100.0 * filled / expected if expected else 0.0

@@ -15,6 +15,38 @@ class StockPicking(models.Model):
     ecom_receipt_report_id = fields.Many2one(
         "ecom.warehouse.receipt", string="Discrepancy Report", copy=False, readonly=True
     )
+    ecom_tote = fields.Integer(
+        string="Tote",
+        copy=False,
+        readonly=True,
+        help="Tote of this delivery in its pick batch: given when the delivery joins the batch, "
+        "printed on the pick list and kept until the delivery leaves for another batch.",
+    )
+
+    # ------------------------------------------------------------------ totes
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        pickings = super().create(vals_list)
+        pickings.batch_id._ecom_assign_totes()
+        return pickings
+
+    def write(self, vals):
+        if vals.get("batch_id"):
+            moved = self.filtered(lambda p: p.batch_id.id != vals["batch_id"] and p.ecom_tote)
+            if moved:
+                # a delivery joining another batch takes the next tote of that batch
+                super(StockPicking, moved).write({"ecom_tote": 0})
+        res = super().write(vals)
+        if vals.get("batch_id"):
+            self.batch_id._ecom_assign_totes()
+        return res
+
+    def _pre_action_done_hook(self):
+        # stock_sms installed after this module: its question is settled here, before it
+        # could open its dialog (see res.company._ecom_settle_sms_confirmation)
+        self.company_id._ecom_settle_sms_confirmation()
+        return super()._pre_action_done_hook()
 
     # ------------------------------------------------------------------ shared helpers
 
@@ -63,34 +95,25 @@ class StockPicking(models.Model):
         return lines
 
     @api.model
-    def _ecom_wh_find_scanned(self, domain, barcode):
-        """The transfer matching ``domain`` whose name, else origin, is the scanned code."""
-        return self.search(domain + [("name", "=", barcode)], limit=1) or self.search(
-            domain + [("origin", "=", barcode)], limit=1
-        )
-
-    @api.model
-    def ecom_wh_receive_find(self, barcode):
-        """The open receipt whose name or purchase order (origin) was scanned."""
-        picking = self._ecom_wh_find_scanned(
-            [
-                ("picking_type_code", "=", "incoming"),
-                ("state", "not in", ("draft", "done", "cancel")),
-            ],
-            barcode,
-        )
+    def _ecom_wh_screen_find(self, barcode, domain, not_found):
+        """What a screen shows for a scanned transfer matching ``domain`` (see
+        ``_ecom_find_scanned``): its screen state, or the error ``not_found``."""
+        picking = self._ecom_find_scanned(barcode, domain)
         if not picking:
-            return {
-                "type": "error",
-                "message": self.env._("No open receipt for %(barcode)s.", barcode=barcode),
-            }
-        return {"type": "picking", "state": picking.ecom_wh_receive_state()}
+            return {"type": "error", "message": not_found}
+        return {"type": "picking", "state": picking._ecom_wh_screen_state()}
+
+    def _ecom_wh_screen_state(self):
+        self.ensure_one()
+        if self.picking_type_code == "incoming":
+            return self.ecom_wh_receive_state()
+        return self.ecom_wh_pack_state()
 
     @api.model
-    def ecom_wh_receive_list(self):
-        """The receipts waiting to be received, oldest first."""
+    def _ecom_wh_screen_list(self, picking_type_code):
+        """The transfers of this type ready for a screen, oldest first."""
         pickings = self.search(
-            [("picking_type_code", "=", "incoming"), ("state", "=", "assigned")],
+            [("picking_type_code", "=", picking_type_code), ("state", "=", "assigned")],
             order="scheduled_date, id",
             limit=40,
         )
@@ -103,6 +126,23 @@ class StockPicking(models.Model):
             }
             for p in pickings
         ]
+
+    @api.model
+    def ecom_wh_receive_find(self, barcode):
+        """The open receipt whose name or purchase order (origin) was scanned."""
+        return self._ecom_wh_screen_find(
+            barcode,
+            [
+                ("picking_type_code", "=", "incoming"),
+                ("state", "not in", ("draft", "done", "cancel")),
+            ],
+            self.env._("No open receipt for %(barcode)s.", barcode=barcode),
+        )
+
+    @api.model
+    def ecom_wh_receive_list(self):
+        """The receipts waiting to be received, oldest first."""
+        return self._ecom_wh_screen_list("incoming")
 
     def ecom_wh_receive_state(self):
         """What the receive screen shows: expected versus received per product, home bins."""
@@ -336,15 +376,10 @@ class StockPicking(models.Model):
         self.with_context(skip_backorder=True, picking_ids_not_to_backorder=[]).button_validate()
         if self.state != "done":
             raise UserError(self.env._("%(name)s could not be validated.", name=self.name))
-        date_done = self.date_done or fields.Datetime.now()
-        lead = 0.0
-        if report.date_order:
-            lead = (date_done - report.date_order).total_seconds() / 86400.0
         report.write(
             {
-                "date_done": date_done,
+                "date_done": self.date_done or fields.Datetime.now(),
                 "user_id": self.env.user.id,
-                "lead_time_days": max(lead, 0.0),
                 "backorder_id": self.backorder_ids[:1].id,
             }
         )
@@ -391,37 +426,19 @@ class StockPicking(models.Model):
     @api.model
     def ecom_wh_pack_list(self):
         """Deliveries ready to pack: all their units reserved or picked."""
-        pickings = self.search(
-            [("picking_type_code", "=", "outgoing"), ("state", "=", "assigned")],
-            order="scheduled_date, id",
-            limit=40,
-        )
-        return [
-            {
-                "id": p.id,
-                "name": p.name,
-                "origin": p.origin or "",
-                "partner": p.partner_id.display_name or "",
-            }
-            for p in pickings
-        ]
+        return self._ecom_wh_screen_list("outgoing")
 
     @api.model
     def ecom_wh_pack_find(self, barcode):
         """The delivery whose name, origin (sales order) or packing slip barcode was scanned."""
-        picking = self._ecom_wh_find_scanned(
+        return self._ecom_wh_screen_find(
+            barcode,
             [
                 ("picking_type_code", "=", "outgoing"),
                 ("state", "in", ("assigned", "confirmed", "waiting")),
             ],
-            barcode,
+            self.env._("No delivery to pack for %(barcode)s.", barcode=barcode),
         )
-        if not picking:
-            return {
-                "type": "error",
-                "message": self.env._("No delivery to pack for %(barcode)s.", barcode=barcode),
-            }
-        return {"type": "picking", "state": picking.ecom_wh_pack_state()}
 
     def ecom_wh_pack_state(self):
         self._ecom_check_pack()
@@ -511,7 +528,8 @@ class StockPicking(models.Model):
         return self.ecom_wh_pack_state()
 
     def ecom_wh_pack_validate(self):
-        """Validate the delivery: with a carrier, Odoo's send_shipping attaches the label(s).
+        """Validate the delivery as the dispatch bench does (ecom_fulfilment's
+        ``_ecom_dispatch``): with a carrier, Odoo's send_shipping attaches the label(s).
         Returns the documents to print."""
         self._ecom_check_pack()
         before = set(
@@ -519,11 +537,7 @@ class StockPicking(models.Model):
             .search([("res_model", "=", "stock.picking"), ("res_id", "=", self.id)])
             .ids
         )
-        for move in self._ecom_open_moves():
-            move.picked = bool(move.quantity)
-        self.with_context(skip_backorder=True, picking_ids_not_to_backorder=[]).button_validate()
-        if self.state != "done":
-            raise UserError(self.env._("%(name)s could not be validated.", name=self.name))
+        self._ecom_dispatch()
         attachments = self.env["ir.attachment"].search(
             [("res_model", "=", "stock.picking"), ("res_id", "=", self.id)]
         )

@@ -24,10 +24,26 @@ class StockPickingBatch(models.Model):
             lambda p: p.state not in ("done", "cancel")
         ).move_line_ids.filtered(lambda ml: ml.quantity > 0)
 
+    def _ecom_assign_totes(self):
+        """Number the open deliveries of these batches that have no tote yet, after the
+        highest tote of the batch, in name order. A number once given is kept (printed on the
+        pick list, written on the tote): validating or removing another delivery of the batch
+        never renumbers the others."""
+        for batch in self:
+            pickings = batch.picking_ids
+            todo = pickings.filtered(
+                lambda p: not p.ecom_tote and p.state not in ("done", "cancel")
+            )
+            last = max(pickings.mapped("ecom_tote"), default=0)
+            for index, picking in enumerate(todo.sorted("name"), last + 1):
+                picking.ecom_tote = index
+
     def _ecom_totes(self):
-        """{picking: tote number}: the orders of the batch numbered 1..n in name order."""
+        """{picking: tote number} of the batch (numbered when the deliveries join it)."""
         self.ensure_one()
-        return {picking: index for index, picking in enumerate(self.picking_ids.sorted("name"), 1)}
+        if any(not p.ecom_tote and p.state not in ("done", "cancel") for p in self.picking_ids):
+            self._ecom_assign_totes()
+        return {picking: picking.ecom_tote for picking in self.picking_ids}
 
     def ecom_pick_list(self):
         """The pick list: one entry per bin in walking order, each with its products, the bin's
@@ -177,6 +193,7 @@ class StockPickingBatch(models.Model):
         return self.ecom_wh_pick_state()
 
     def action_ecom_print_pick_list(self):
+        self._ecom_assign_totes()
         return self.env.ref("ecom_warehouse.action_report_pick_list").report_action(self)
 
     def action_ecom_open_pick_screen(self):

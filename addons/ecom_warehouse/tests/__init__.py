@@ -4,3 +4,4 @@ from . import test_pack
 from . import test_count
 from . import test_screens
 from . import test_access
+from . import test_sms

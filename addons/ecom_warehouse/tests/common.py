@@ -2,8 +2,43 @@
 """A small warehouse for the tests: bins named aisle-rack-shelf with barcodes, products with
 EAN barcodes and a putaway rule to their home bin, a supplier, and the two warehouse users."""
 
+import re
+import threading
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from odoo.modules.registry import Registry
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
+
+from odoo.addons.stock_sms.models.stock_picking import Picking as StockSmsPicking
+
+PRINTED_TOTE = re.compile(
+    r"Tote\s*<strong>(\d+)</strong>:\s*<span>[^<]*</span>\s*×\s*<span>([^<]+)</span>"
+)
+
+
+def printed_totes(html):
+    """{delivery name: tote} as printed on the pick list (report_pick_list)."""
+    return {name: int(tote) for tote, name in PRINTED_TOTE.findall(html)}
+
+
+@contextmanager
+def sms_check_as_in_production():
+    """stock_sms never asks under tests (it checks the thread's ``testing`` flag and the
+    registry's test mode): lift those two guards while its check runs, so that a test sees
+    whether an operator would get its dialog."""
+    check = StockSmsPicking._check_warn_sms
+
+    def check_outside_tests(pickings):
+        with (
+            patch.object(Registry, "in_test_mode", lambda registry: False),
+            patch.object(threading.current_thread(), "testing", False, create=True),
+        ):
+            return check(pickings)
+
+    with patch.object(StockSmsPicking, "_check_warn_sms", check_outside_tests):
+        yield
 
 
 class WarehouseCase(TransactionCase):
@@ -124,3 +159,40 @@ class WarehouseCase(TransactionCase):
         )
         po.button_confirm()
         return po
+
+    def _skip_without_stock_sms(self):
+        if "has_received_warning_stock_sms" not in self.env["res.company"]._fields:
+            self.skipTest("stock_sms is not installed: Odoo asks no SMS question")
+
+    def _tote_batch(self):
+        """BATCH-TOTE-1: SO-TOTE-1, -2 and -3, one tent each, for a customer with a phone
+        number (whom stock_sms would text)."""
+        self._stock(self.tent, self.home[self.tent], 10)
+        customer = self.env["res.partner"].create({"name": "Tess Tote", "phone": "+44 1539 000000"})
+        orders = self.env["stock.picking"]
+        for index in (1, 2, 3):
+            orders |= self._delivery([(self.tent, 1)], "SO-TOTE-%s" % index)
+        orders.partner_id = customer
+        batch = self.env["stock.picking.batch"].create(
+            {"name": "BATCH-TOTE-1", "picking_ids": [(6, 0, orders.ids)]}
+        )
+        return batch, orders
+
+    def _print_totes(self, batch):
+        """{delivery name: tote} of the pick list printed by the operator."""
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.user)
+            ._render_qweb_html("ecom_warehouse.report_pick_list", batch.ids)
+        )
+        return printed_totes(html.decode())
+
+    @staticmethod
+    def _screen_totes(state):
+        """{delivery name: tote} on the pick screen (ecom_wh_pick_state)."""
+        return {
+            allocation["picking"]: allocation["tote"]
+            for bin_ in state["bins"]
+            for product in bin_["products"]
+            for allocation in product["allocations"]
+        }

@@ -83,3 +83,31 @@ class TestPick(WarehouseCase):
         self.assertTrue(
             any("Short pick" in m.body for m in short_order.message_ids if m.body),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTotes(WarehouseCase):
+    def test_printed_totes_kept_when_deliveries_leave_the_batch(self):
+        batch, orders = self._tote_batch()
+        printed = self._print_totes(batch)
+        self.assertEqual(printed, {order.name: index for index, order in enumerate(orders, 1)})
+        # the operator packs and validates the first delivery: it leaves the batch (Odoo)
+        first = orders[0].with_user(self.user)
+        first.ecom_wh_pack_validate()
+        self.assertEqual(first.state, "done")
+        self.assertFalse(first.batch_id)
+        # the others keep the totes printed on the pick list, on the screen and when printed again
+        kept = {name: tote for name, tote in printed.items() if name != first.name}
+        self.assertEqual(self._screen_totes(batch.with_user(self.user).ecom_wh_pick_state()), kept)
+        self.assertEqual(self._print_totes(batch), kept)
+        # a delivery joining the batch later takes the next tote, never one in use
+        late = self._delivery([(self.tent, 1)], "SO-TOTE-4")
+        late.batch_id = batch
+        self.assertEqual(late.ecom_tote, 4)
+        # moved to another batch, a delivery takes that batch's next tote
+        other = self.env["stock.picking.batch"].create(
+            {"name": "BATCH-TOTE-2", "picking_ids": [(6, 0, self._delivery([(self.tent, 1)]).ids)]}
+        )
+        orders[2].batch_id = other
+        self.assertEqual(orders[2].ecom_tote, 2)
+        self.assertEqual(orders[1].ecom_tote, 2, "the batch it left is not renumbered")

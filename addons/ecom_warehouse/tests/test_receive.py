@@ -62,7 +62,8 @@ class TestReceive(WarehouseCase):
             {self.tent: "over", self.stove: "short", self.lamp: "ok", self.rope: "unexpected"},
         )
         self.assertEqual(report.discrepancy_count, 3)
-        self.assertAlmostEqual(report.lead_time_days, 3.0, places=2)
+        self.assertEqual(report.date_order, datetime(2026, 3, 2, 9, 0))
+        self.assertEqual(report.date_done, datetime(2026, 3, 5, 9, 0))
         self.assertAlmostEqual(report.fill_rate, 100.0 * 17 / 19, places=2)
         pdf, kind = self.env["ir.actions.report"]._render_qweb_html(
             "ecom_warehouse.report_receipt_discrepancy", report.ids
@@ -70,27 +71,18 @@ class TestReceive(WarehouseCase):
         self.assertIn(b"Fellside Supplies", pdf)
         self.assertIn(b"Unexpected item", pdf)
 
-        # Supplier statistics: the measured lead time and fill rate include this receipt.
+        # Supplier statistics: the fill rate includes this receipt.
         with freeze_time(datetime(2026, 3, 6)):
             self.supplier.invalidate_recordset()
             self.assertEqual(self.supplier.ecom_receipt_count, 1)
-            self.assertAlmostEqual(self.supplier.ecom_measured_lead_time, 3.0, places=1)
             self.assertAlmostEqual(self.supplier.ecom_fill_rate, 100.0 * 17 / 19, places=1)
-            # ecom_replenishment measures the same receipts (confirmation to receipt).
-            measured = self.env["stock.warehouse.orderpoint"]._ecom_read_lead_times(
-                self.company, datetime(2026, 3, 6)
-            )
-            self.assertEqual(measured[self.supplier.id][0], 3)
-            self.assertAlmostEqual(measured[self.supplier.id][1], 3.0, places=2)
-        # Supplier performance: receipts grouped by supplier average lead time and fill rate.
+        # Supplier performance: receipts grouped by supplier with their fill rate.
         groups = (
             self.env["ecom.warehouse.receipt"]
             .with_user(self.user)
-            .read_group(
-                [("date_done", "!=", False)], ["lead_time_days", "fill_rate"], ["partner_id"]
-            )
+            .read_group([("date_done", "!=", False)], ["fill_rate"], ["partner_id"])
         )
-        self.assertAlmostEqual(groups[0]["lead_time_days"], 3.0, places=1)
+        self.assertAlmostEqual(groups[0]["fill_rate"], 100.0 * 17 / 19, places=1)
 
     def test_lot_tracked_product_needs_its_lot(self):
         self.lamp.tracking = "lot"

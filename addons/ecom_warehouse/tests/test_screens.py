@@ -2,9 +2,11 @@
 """The four barcode screens driven by browser tours, logged in as a warehouse operator; the
 resulting stock is then checked here."""
 
+from contextlib import nullcontext
+
 from odoo.tests import HttpCase, tagged
 
-from .common import WarehouseCase
+from .common import WarehouseCase, sms_check_as_in_production
 
 
 @tagged("post_install", "-at_install")
@@ -68,6 +70,23 @@ class TestScreens(HttpCase, WarehouseCase):
         self.assertEqual(package.package_type_id, box)
         self.assertEqual(self.qty_in(self.tent, self.home[self.tent]), 3)
         self.assertEqual(self.qty_in(self.mug, self.home[self.mug]), 4)
+
+    def test_totes_and_no_sms_dialog(self):
+        """The operator validates a delivery of a printed batch on the pack screen: no SMS
+        question (stock_sms checked as outside tests); the pick screen then shows the other
+        deliveries in the totes printed on the pick list."""
+        batch, orders = self._tote_batch()
+        printed = self._print_totes(batch)
+        self.assertEqual(printed, {order.name: index for index, order in enumerate(orders, 1)})
+        with_sms = "has_received_warning_stock_sms" in self.env["res.company"]._fields
+        with sms_check_as_in_production() if with_sms else nullcontext():
+            self._tour("ecom_warehouse_pack_action", "ecom_warehouse_tote_pack_tour")
+        self.assertEqual(orders[0].state, "done")
+        self._tour("ecom_warehouse_pick_action", "ecom_warehouse_tote_pick_tour")
+        screen = self._screen_totes(batch.with_user(self.user).ecom_wh_pick_state())
+        self.assertEqual(
+            screen, {name: tote for name, tote in printed.items() if name != orders[0].name}
+        )
 
     def test_count_screen(self):
         bin_ = self.bin["T-1-1"]
