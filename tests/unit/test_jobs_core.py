@@ -49,7 +49,7 @@ def test_each_sales_channel_has_its_own_job_channel_with_its_type_capacity():
     assert job_channel("ebay", 7) == "root.ecom.ebay.7"
     config = runner_channels(4, {"ebay": 3})
     parts = config.split(",")
-    assert parts[:2] == ["root:4", "root.ecom.local:4"]
+    assert parts[:3] == ["root:4", "root.ecom.local:4", "root.ecom.replenishment:1"]
     assert "root.ecom.ebay:4:capacity_default=3" in parts
     assert "root.ecom.amazon:4:capacity_default=1" in parts
     assert "root.ecom.shopify:4:capacity_default=2" in parts

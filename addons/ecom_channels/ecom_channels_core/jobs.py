@@ -36,6 +36,9 @@ CHANNEL_CAPACITY = {
 #: Job channel of the work that calls no channel API (order chunks, label rendering): as
 #: many at once as there are job workers.
 LOCAL_JOB_CHANNEL = "root.ecom.local"
+#: Job channels of the suite's other long runs, with their capacity (the replenishment
+#: backtest replays months of sales: one at a time).
+OTHER_JOB_CHANNELS = {"root.ecom.replenishment": 1}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ def runner_channels(workers=2, capacities=None):
     local work as much as there are workers."""
     caps = dict(CHANNEL_CAPACITY, **(capacities or {}))
     parts = ["root:%d" % workers, "%s:%d" % (LOCAL_JOB_CHANNEL, workers)]
+    parts += ["%s:%d" % (name, cap) for name, cap in sorted(OTHER_JOB_CHANNELS.items())]
     for channel_type in sorted(caps):
         parts.append(
             "root.ecom.%s:%d:capacity_default=%d"
