@@ -11,4 +11,7 @@
     "installable": True,
     "depends": ["website_sale", "website_sale_stock", "ecom_fulfilment"],
     "data": ["views/ecom_channel_views.xml"],
+    "assets": {
+        "web.assets_tests": ["ecom_website/static/tests/tours/*.js"],
+    },
 }
