@@ -20,7 +20,7 @@ class EcomChannelListing(models.Model):
 
     def _compute_completeness(self):
         website = self._ecom_is_website()
-        super(EcomChannelListing, self - website)._compute_completeness()
+        result = super(EcomChannelListing, self - website)._compute_completeness()
         for listing in website:
             payload = listing._to_payload(with_images=False)
             missing = content.missing_fields(payload)
@@ -35,6 +35,7 @@ class EcomChannelListing(models.Model):
             passed = max(required - len(missing), 0) + sum(recommended)
             listing.missing_requirements = "\n".join(missing) or False
             listing.completeness = round(100 * passed / (required + len(recommended)))
+        return result
 
     def action_mark_ready(self):
         """Website listings need what the shop shows (a title), not what marketplaces ask."""

@@ -51,9 +51,7 @@ class WebsiteChannelClient:
         website = self.channel.website_id
         if not website:
             raise ChannelError(
-                self.env._(
-                    "%(channel)s: the channel has no website.", channel=self.channel.name
-                )
+                self.env._("%(channel)s: the channel has no website.", channel=self.channel.name)
             )
         return website
 
@@ -194,8 +192,7 @@ class WebsiteChannelClient:
                 "publish",
                 "warning",
                 self.env._(
-                    "Images given only by URL are not shown on the website (upload them): "
-                    "%(urls)s",
+                    "Images given only by URL are not shown on the website (upload them): %(urls)s",
                     urls=", ".join(url_only),
                 ),
                 listing=listing,

@@ -23,7 +23,9 @@ class WebsiteChannelMixin:
     def setup_website_channel(cls):
         env = cls.env
         cls.company = env.company
-        cls.warehouse = env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
         cls.warehouse.partner_id.write(
             {
                 "street": "1 Dock Road",

@@ -210,7 +210,5 @@ class TestWebsiteChannel(WebsiteChannelMixin, TransactionCase):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.ecom_channel_id, self.channel)
         self.assertEqual(invoice.team_id, self.channel.team_id)
-        rows = self.env["ecom.channel.profit.report"].search(
-            [("channel_id", "=", self.channel.id)]
-        )
+        rows = self.env["ecom.channel.profit.report"].search([("channel_id", "=", self.channel.id)])
         self.assertAlmostEqual(sum(rows.mapped("revenue")), invoice.amount_untaxed, places=2)

@@ -37,7 +37,11 @@ class TestWebsiteCheckout(WebsiteChannelMixin, HttpCase):
         cls.tour = None
         for module, xmlid, tour in (
             ("payment_demo", "payment.payment_provider_demo", "ecom_website_checkout_demo"),
-            ("payment_custom", "payment.payment_provider_transfer", "ecom_website_checkout_transfer"),
+            (
+                "payment_custom",
+                "payment.payment_provider_transfer",
+                "ecom_website_checkout_transfer",
+            ),
         ):
             if Module._get(module).state == "installed":
                 provider = env.ref(xmlid).sudo()
@@ -82,7 +86,5 @@ class TestWebsiteCheckout(WebsiteChannelMixin, HttpCase):
         self.assertEqual(order.team_id, self.channel.team_id)
         # Odoo reconciles the invoice with the payment of the shop
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-        rows = self.env["ecom.channel.profit.report"].search(
-            [("channel_id", "=", self.channel.id)]
-        )
+        rows = self.env["ecom.channel.profit.report"].search([("channel_id", "=", self.channel.id)])
         self.assertAlmostEqual(sum(rows.mapped("revenue")), invoice.amount_untaxed, places=2)
