@@ -5,7 +5,12 @@ from odoo import fields, models
 class Website(models.Model):
     _inherit = "website"
 
-    ecom_channel_ids = fields.One2many("ecom.channel", "website_id", "Sales Channels")
+    ecom_channel_ids = fields.One2many(
+        "ecom.channel",
+        "website_id",
+        "Sales Channels",
+        groups="ecom_channels.ecom_channels_group_user",
+    )
 
     def _ecom_channel(self):
         """The active sales channel whose shop this website is (empty when it is none)."""
