@@ -12,8 +12,10 @@ demo website the retailer's fifth channel:
 - the shop's delivery methods (Standard and Express Delivery) and the channel's shipping rules
   choosing the Royal Mail service for each (Tracked 48 and Tracked 24);
 - a few website orders confirmed today, as the shop confirms paid orders: they are the
-  channel's, with its carrier, and wait to be labelled and shipped; one left earlier and is
-  invoiced (profitability).
+  channel's, with its carrier, and wait to be labelled and shipped (counted in
+  ``orders_to_ship``); one left earlier and is invoiced (profitability).
+
+Run again on the same database, it makes nothing and returns the channel, listings and orders.
 """
 
 import random
@@ -118,7 +120,7 @@ def _orders(env, website, channel, listings, customers, methods, rng):
     orders = Order
     if not in_stock or not customers:
         return orders
-    for _index in range(ORDERS):
+    for index in range(ORDERS):
         customer = rng.choice(customers)
         picks = rng.sample(list(in_stock), min(len(in_stock), rng.choice((1, 1, 2))))
         order = Order.create(
@@ -131,7 +133,7 @@ def _orders(env, website, channel, listings, customers, methods, rng):
                 ],
             }
         )
-        method = methods[rng.choice(["Standard Delivery"] * 3 + ["Express Delivery"])]
+        method = methods["Express Delivery" if index % 3 == 1 else "Standard Delivery"]
         order.set_delivery_line(method, method.fixed_price)
         order.action_confirm()
         orders |= order
@@ -153,6 +155,12 @@ def generate(gen):
     warehouse = getattr(gen, "warehouse", None) or env["stock.warehouse"].search(
         [("company_id", "=", company.id)], limit=1
     )
+    channel = env["ecom.channel"].search(
+        [("channel_type", "=", "website"), ("website_id", "=", website.id)], limit=1
+    )
+    if channel:  # generated already: nothing is made twice
+        orders = env["sale.order"].search([("ecom_channel_id", "=", channel.id)])
+        return {"channel": channel, "listings": channel.listing_ids, "orders": orders}
     channel = env["ecom.channel"].create(
         {
             "name": "Northwind Website",
@@ -177,4 +185,7 @@ def generate(gen):
     if isinstance(counts, dict):
         counts["website listings"] = len(listings)
         counts["website orders"] = len(orders)
+        # today's orders waiting to ship include the shop's
+        waiting = orders.filtered(lambda o: o.delivery_status != "full")
+        counts["orders_to_ship"] = counts.get("orders_to_ship", 0) + len(waiting)
     return {"channel": channel, "listings": listings, "orders": orders}
