@@ -28,7 +28,8 @@ class EcomChannel(models.Model):
                 raise ValidationError(
                     self.env._("Website channel %(channel)s needs a website.", channel=channel.name)
                 )
-            if channel.active and self.search_count(
+            # every company's channels: a website is the shop of one channel at most
+            if channel.active and self.sudo().with_context(active_test=True).search_count(
                 [
                     ("channel_type", "=", "website"),
                     ("website_id", "=", channel.website_id.id),
