@@ -19,6 +19,9 @@ Run again on the same database, it makes nothing and returns the channel, listin
 """
 
 import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from freezegun import freeze_time
 
 #: Own random source: the other demo data keep their sequence of draws.
 SEED = 20261130
@@ -113,38 +116,52 @@ def _listings(gen, channel, products, rng):
     return listings
 
 
-def _orders(env, website, channel, listings, customers, methods, rng):
-    """Website orders of the listed products in stock, confirmed as the shop does once paid."""
+def _at(today, hour, minute=0):
+    """``today`` at ``hour``:``minute`` (UTC), never later than now."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return min(datetime.combine(today, time(hour, minute)), now - timedelta(minutes=5))
+
+
+def _orders(env, website, listings, customers, methods, rng, today):
+    """Website orders of the listed products in stock, confirmed as the shop does once paid
+    (on the generator's ``today`` from 8 o'clock, never later than now)."""
     Order = env["sale.order"]
     in_stock = listings.filtered(lambda lst: lst.state == "published" and lst.qty_to_publish > 0)
     orders = Order
     if not in_stock or not customers:
         return orders
     for index in range(ORDERS):
-        customer = rng.choice(customers)
-        picks = rng.sample(list(in_stock), min(len(in_stock), rng.choice((1, 1, 2))))
-        order = Order.create(
-            {
-                "partner_id": customer.id,
-                "website_id": website.id,
-                "order_line": [
-                    (0, 0, {"product_id": listing.product_id.id, "product_uom_qty": 1})
-                    for listing in picks
-                ],
-            }
-        )
-        method = methods["Express Delivery" if index % 3 == 1 else "Standard Delivery"]
-        order.set_delivery_line(method, method.fixed_price)
-        order.action_confirm()
-        orders |= order
-    for order in orders[-SHIPPED:]:
-        for picking in order.picking_ids.filtered(lambda p: p.state == "assigned"):
-            picking._ecom_dispatch()
+        with freeze_time(_at(today, 8, 10 * index)):
+            orders |= _order(env, website, in_stock, customers, methods, rng, index)
+    with freeze_time(_at(today, 9, 30)):
+        for order in orders[-SHIPPED:]:
+            for picking in order.picking_ids.filtered(lambda p: p.state == "assigned"):
+                picking._ecom_dispatch()
     # the shop has nothing to be told of its deliveries
     orders.picking_ids.filtered(lambda p: p.ecom_push_state == "pending").write(
         {"ecom_push_state": "none"}
     )
     return orders
+
+
+def _order(env, website, in_stock, customers, methods, rng, index):
+    """One website order of one or two listed products, with a delivery method."""
+    customer = rng.choice(customers)
+    picks = rng.sample(list(in_stock), min(len(in_stock), rng.choice((1, 1, 2))))
+    order = env["sale.order"].create(
+        {
+            "partner_id": customer.id,
+            "website_id": website.id,
+            "order_line": [
+                (0, 0, {"product_id": listing.product_id.id, "product_uom_qty": 1})
+                for listing in picks
+            ],
+        }
+    )
+    method = methods["Express Delivery" if index % 3 == 1 else "Standard Delivery"]
+    order.set_delivery_line(method, method.fixed_price)
+    order.action_confirm()
+    return order
 
 
 def generate(gen):
@@ -180,7 +197,8 @@ def generate(gen):
     _category_maps(env, channel, products, website)
     methods = _delivery_methods(env, company, channel)
     listings = _listings(gen, channel, products, rng)
-    orders = _orders(env, website, channel, listings, list(customers), methods, rng)
+    today = getattr(gen, "today", None) or date.today()
+    orders = _orders(env, website, listings, list(customers), methods, rng, today)
     counts = getattr(gen, "counts", None)
     if isinstance(counts, dict):
         counts["website listings"] = len(listings)
