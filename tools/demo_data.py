@@ -20,7 +20,8 @@ The same seed gives the same retailer every time; dates are relative to the day 
   lumps by groups now and then);
 - the buyer's hand-set Odoo reordering rules, then the rules computed from the history;
 - purchase orders still open (ordered, not yet received) and channel orders waiting to ship;
-- four channels (Shopify, WooCommerce, eBay, Amazon) pointing at the local emulator, listings,
+- four channels (Shopify, WooCommerce, eBay, Amazon) pointing at the local emulator, and the demo
+  website as a fifth (with ecom_website), listings,
   carrier services and shipping rules;
 - one user per role: back office manager, warehouse operator, accountant (see README.md).
 """
@@ -519,7 +520,7 @@ def emulator_credentials():
 
 #: Demo data of further addons: tools/demo_data_<area>.py with ``generate(generator)``, run after
 #: the steps above when the addon ``ecom_<area>`` is installed.
-EXTENSIONS = ("fulfilment", "warehouse", "accounting")
+EXTENSIONS = ("fulfilment", "warehouse", "accounting", "website")
 
 
 def repo_root():

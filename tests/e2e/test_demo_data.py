@@ -103,7 +103,7 @@ class TestDemoData(TransactionCase):
 
     def test_channels_and_users(self):
         env = self.env
-        channels = env["ecom.channel"].search([])
+        channels = env["ecom.channel"].search([("channel_type", "!=", "website")])
         self.assertEqual(
             sorted(channels.mapped("channel_type")), ["amazon", "ebay", "shopify", "woocommerce"]
         )
@@ -230,7 +230,31 @@ class TestDemoData(TransactionCase):
             [], ["channel_id"], ["revenue:sum", "fees:sum", "cogs:sum", "margin:sum"]
         )
         channels = {channel for channel, *_figures in rows}
-        self.assertEqual(channels, {c for c, _s, _v in self.generator.channels})
+        expected = {c for c, _s, _v in self.generator.channels}
+        expected |= set(self.env["ecom.channel"].search([("channel_type", "=", "website")]))
+        self.assertEqual(channels, expected)
         fees = {channel.channel_type: figures[1] for channel, *figures in rows}
         self.assertGreater(fees["amazon"], 0)
         self.assertEqual(fees["woocommerce"], 0)
+
+    # ------------------------------------------------------------------ ecom_website
+    def test_website_channel(self):
+        env = self.env
+        if "website orders" not in self.generator.counts:
+            self.skipTest("ecom_website is not installed")
+        channel = env["ecom.channel"].search([("channel_type", "=", "website")])
+        self.assertEqual(len(channel), 1)
+        self.assertTrue(channel.website_id)
+        listings = channel.listing_ids
+        self.assertEqual(len(listings), self.generator.counts["website listings"])
+        self.assertEqual(
+            set(listings.mapped("state")), {"published"}, listings.mapped("last_error")
+        )
+        self.assertTrue(all(listings.product_tmpl_id.mapped("is_published")))
+        orders = env["sale.order"].search([("ecom_channel_id", "=", channel.id)])
+        self.assertEqual(len(orders), self.generator.counts["website orders"])
+        for order in orders:
+            rule = env["ecom.shipping.rule"]._select_for_order(order)
+            self.assertEqual(order.carrier_id, rule.carrier_id)
+            self.assertEqual(order.team_id, channel.team_id)
+        self.assertTrue(orders.invoice_ids.filtered(lambda move: move.state == "posted"))
