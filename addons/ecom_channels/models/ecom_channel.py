@@ -315,8 +315,9 @@ class EcomChannel(models.Model):
             channel.stock_pending_count = pending.get(channel, 0)
 
     def _compute_job_retries(self):
-        """What the channel's jobs wait for: queue_job owns the retries (a postponed job is
-        pending with an ``eta`` and the reason in its ``result``)."""
+        """What the channel's jobs wait for: queue_job owns the retries and the delays (a
+        postponed or delayed job is pending with an ``eta``; a postponed one has the reason
+        in its ``result`` and its counted attempts in ``retry``)."""
         jobs = (
             self.env["queue.job"]
             .sudo()
@@ -325,7 +326,6 @@ class EcomChannel(models.Model):
                     ("ecom_channel_id", "in", self.ids),
                     ("state", "=", "pending"),
                     ("eta", ">", fields.Datetime.now()),
-                    ("result", "!=", False),
                     (
                         "method_name",
                         "in",
@@ -938,13 +938,8 @@ class EcomChannel(models.Model):
             limit=limit,
             order="write_date, id",
         )
-        result = listings._publish()
-        if result.get("postponed"):
-            seconds = max(result.get("retry_after") or 0, self._ecom_min_retry_seconds())
-            self._ecom_publish_later(
-                eta=fields.Datetime.add(fields.Datetime.now(), seconds=seconds), limit=limit
-            )
-        elif len(listings) >= limit:
+        result = listings._publish()  # enqueues this job again when the channel asks to wait
+        if not result.get("postponed") and len(listings) >= limit:
             self._ecom_publish_later(limit=limit)
         return "%(published)s published, %(failed)s failed, %(postponed)s postponed" % result
 
@@ -988,7 +983,12 @@ class EcomChannel(models.Model):
         self.ensure_one()
         if not self.active:
             return "channel archived"
-        counts = self.env["ecom.stock.outbox"].sudo()._push_channel(self, limit)
+        try:
+            counts = self.env["ecom.stock.outbox"].sudo()._push_channel(self, limit)
+        except CONCURRENCY_ERRORS:
+            raise  # queue_job runs the job again
+        except Exception as exc:  # noqa: BLE001 - a bug or a broken answer: a dead letter
+            self._ecom_job_error(exc)
         if counts["channel_error"] is not None:
             self._ecom_job_error(counts["channel_error"])
         self._ecom_push_stock_next(counts)
@@ -1017,10 +1017,10 @@ class EcomChannel(models.Model):
             SQL(
                 """SELECT DISTINCT o.channel_id FROM ecom_stock_outbox o
                     WHERE o.feed_id IS NULL
-                      AND (o.next_attempt IS NULL OR o.next_attempt <= now() AT TIME ZONE 'UTC')
+                      AND (o.next_attempt IS NULL OR o.next_attempt <= %(now)s)
                    UNION
-                   SELECT f.channel_id FROM ecom_stock_feed f WHERE f.next_check <= %s""",
-                fields.Datetime.now(),
+                   SELECT f.channel_id FROM ecom_stock_feed f WHERE f.next_check <= %(now)s""",
+                now=fields.Datetime.now(),
             )
         )
         channels = self.sudo().browse([row[0] for row in self.env.cr.fetchall()]).filtered("active")

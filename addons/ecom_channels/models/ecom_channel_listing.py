@@ -151,7 +151,9 @@ class EcomChannelListing(models.Model):
         help="The last quantity the channel accepted.",
     )
     qty_published_date = fields.Datetime("Quantity Pushed On", readonly=True, copy=False)
-    channel_dynamic_buffer = fields.Boolean(related="channel_id.stock_dynamic_buffer")
+    channel_dynamic_buffer = fields.Boolean(
+        "Channel Uses a Dynamic Buffer", related="channel_id.stock_dynamic_buffer"
+    )
     daily_sales = fields.Float(
         "Daily Sales",
         compute="_compute_dynamic_buffer",
@@ -367,6 +369,7 @@ class EcomChannelListing(models.Model):
         "channel_id.stock_percent",
         "channel_id.stock_max_qty",
         "channel_id.stock_zero_below",
+        "channel_id.stock_dynamic_buffer",
     )
     def _compute_qty_to_publish(self):
         # Thousands of listings at once (the stock push, the benchmark): plain SQL for the two
@@ -629,8 +632,12 @@ class EcomChannelListing(models.Model):
             counts = listings._publish_channel(channel)
             for key in ("published", "failed", "postponed"):
                 result[key] += counts[key]
-            if counts.get("retry_after") is not None:
-                result["retry_after"] = max(result.get("retry_after") or 0, counts["retry_after"])
+            if counts["postponed"]:
+                # the channel asked to wait: its publishing job sends the rest then
+                seconds = max(counts.get("retry_after") or 0, channel._ecom_min_retry_seconds())
+                channel._ecom_publish_later(
+                    eta=fields.Datetime.add(fields.Datetime.now(), seconds=seconds)
+                )
             result["problems"] += counts["problems"]
             done += len(listings)
             _logger.info("publishing listings: %d/%d done", done, total)

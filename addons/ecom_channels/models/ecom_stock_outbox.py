@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..ecom_channels_core.errors import ChannelError
+from ..ecom_channels_core.payloads import QuantityResult
 from ..ecom_channels_core.stock_sync import (
     SALES_WINDOW_DAYS,
     backoff_seconds,
@@ -204,10 +205,11 @@ class EcomStockOutbox(models.Model):
         processing, and whose listing has no quantity in such a feed."""
         return SQL(
             """o.channel_id = ANY(%s) AND o.feed_id IS NULL
-               AND (o.next_attempt IS NULL OR o.next_attempt <= now() AT TIME ZONE 'UTC')
+               AND (o.next_attempt IS NULL OR o.next_attempt <= %s)
                AND NOT EXISTS (SELECT 1 FROM ecom_stock_outbox f
                                 WHERE f.listing_id = o.listing_id AND f.feed_id IS NOT NULL)""",
             list(channel_ids),
+            fields.Datetime.now(),
         )
 
     @api.model
@@ -231,12 +233,12 @@ class EcomStockOutbox(models.Model):
             SQL(
                 """SELECT min(at) FROM (
                        SELECT min(next_attempt) AS at FROM ecom_stock_outbox
-                        WHERE channel_id = %(id)s AND feed_id IS NULL
-                          AND next_attempt > now() AT TIME ZONE 'UTC'
+                        WHERE channel_id = %(id)s AND feed_id IS NULL AND next_attempt > %(now)s
                     UNION ALL
                        SELECT min(next_check) FROM ecom_stock_feed WHERE channel_id = %(id)s
                    ) AS due""",
                 id=channel.id,
+                now=fields.Datetime.now(),
             )
         )
         return self.env.cr.fetchone()[0]
@@ -394,19 +396,26 @@ class EcomStockOutbox(models.Model):
         self._forget([i for lst in unchanged for i in rows.get(lst.id, [])])
         counts["unchanged"] = len(unchanged)
         to_send = listings - unchanged
-        by_key = {}
+        by_key, twins = {}, to_send.browse()
         for listing in to_send:
-            by_key.setdefault(listing.external_ref or listing.default_code or "", listing)
-        no_key = to_send.filtered(lambda lst: not (lst.external_ref or lst.default_code))
-        by_key.pop("", None)
+            key = listing.external_ref or listing.default_code or ""
+            if key and key in by_key:
+                twins |= listing
+            else:
+                by_key[key] = listing
+        no_key = by_key.pop("", to_send.browse())
         logs = []
-        if no_key:
-            message = self.env._("The listing has no external reference and its product no SKU.")
-            no_key.write({"last_error": message})
-            logs += [Log._vals(listing, OP_PUSH_STOCK, "error", message) for listing in no_key]
-            counts["failed"] += len(no_key)
-            counts["problems"] += ["%s: %s" % (lst.display_name, message) for lst in no_key]
-            self._retry_later([i for lst in no_key for i in rows.get(lst.id, [])])
+        for bad, message in (
+            (no_key, self.env._("The listing has no external reference and its product no SKU.")),
+            (twins, self.env._("Another listing of this channel has the same reference.")),
+        ):
+            if not bad:
+                continue
+            bad.write({"last_error": message})
+            logs += [Log._vals(listing, OP_PUSH_STOCK, "error", message) for listing in bad]
+            counts["failed"] += len(bad)
+            counts["problems"] += ["%s: %s" % (lst.display_name, message) for lst in bad]
+            self._retry_later([i for lst in bad for i in rows.get(lst.id, [])])
         if not by_key:
             Log._create_logs(logs)
             return counts
@@ -497,16 +506,31 @@ class EcomStockOutbox(models.Model):
         Listing = self.env["ecom.channel.listing"]
         now = fields.Datetime.now()
         accepted, refused, later = {}, [], []
+        answered = set()
         for result in results:
             listing = by_key.get(result.key)
-            if listing is None or not listing.exists():
+            if listing is None or not listing.exists() or result.key in answered:
                 continue
+            answered.add(result.key)
             if result.ok:
                 accepted.setdefault(result.quantity, []).append(listing)
             elif result.retryable:
                 later.append((listing, result))
             else:
                 refused.append((listing, result))
+        for key, listing in by_key.items():
+            if key not in answered and listing.exists():  # never left claimed and unanswered
+                refused.append(
+                    (
+                        listing,
+                        QuantityResult(
+                            key,
+                            listing.qty_to_publish,
+                            False,
+                            self.env._("The channel gave no answer for this quantity."),
+                        ),
+                    )
+                )
         out = {"sent": 0, "failed": 0, "problems": [], "logs": [], "channel_error": None}
         if later and not accepted and not refused:
             # The channel took nothing and may later (down, throttling): the job retries it
