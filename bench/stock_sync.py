@@ -16,8 +16,9 @@ It prints:
    product in the channel's warehouse, then the same channel rules (the ratio);
 2. the latency from the commit of a stock change (an inventory adjustment) to the moment the
    emulator of every channel holds the new quantity, p50/p90/p99/max over CHANGES changes on
-   distinct products, with a real Odoo server running its cron thread (the push cron is woken
-   by the outbox's trigger, no polling interval).
+   distinct products, with a real Odoo server running OCA queue_job's job runner (a stock
+   change enqueues its channels' push jobs in the same transaction; the runner dispatches them
+   as soon as it commits: no polling interval).
 
 Environment: ECOM_BENCH_DB (default ecom_bench_stock, dropped and recreated), ECOM_BENCH_PRODUCTS
 (default 5000), ECOM_BENCH_CHANGES (default 200), ECOM_BENCH_RATE (changes per second, default
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "addons" / "ecom_channels")]
 
 import requests  # noqa: E402
+from ecom_channels_core.jobs import runner_channels  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api  # noqa: E402
@@ -310,6 +312,8 @@ def measure_compute(registry, channels):
 def start_server(addons_path, conf):
     log = ROOT / ".run" / "log" / "bench-stock-sync-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    # The job runner of queue_job (a server-wide module), with the channels' job channels.
+    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=runner_channels(workers=2))
     server = subprocess.Popen(
         [
             odoo_bin(),
@@ -319,16 +323,18 @@ def start_server(addons_path, conf):
             f"--database={DB}",
             f"--db-filter=^{DB}$",
             f"--http-port={PORT}",
+            "--load=base,web,queue_job",
             "--max-cron-threads=2",
             f"--logfile={log}",
             "--log-level=info",
-        ]
+        ],
+        env=env,
     )
     for _i in range(120):
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/web/health", timeout=1).ok:
                 # Let the crons due at start-up (scheduler, autovacuum...) run first.
-                say(f"server up on port {PORT} with 2 cron threads; {WARMUP} s of start-up crons")
+                say(f"server up on port {PORT} with the job runner; {WARMUP} s of start-up crons")
                 time.sleep(WARMUP)
                 return server
         except requests.RequestException:

@@ -454,8 +454,28 @@ class EcomStockOutbox(models.Model):
                 chunks = [items[i : i + size] for i in range(0, len(items), size)]
                 feeds = [(client.submit_quantities(chunk), chunk) for chunk in chunks]
                 return {"results": None, "feeds": feeds, "retries": retries}
-            results = client.set_quantities(items)
+            results = self._send_until_refused(client, items)
         return {"results": results, "feeds": None, "retries": retries}
+
+    @api.model
+    def _send_until_refused(self, client, items):
+        """``client.set_quantities(items)`` one call's worth at a time, in order (the riskiest
+        first), stopping at the first call the channel could not take at all (quota used, down):
+        the items not sent yet get its answer without being sent, so that no call is spent on a
+        channel that said no, and they wait for the delay it asked for."""
+        size = max(int(getattr(client, "quantity_batch_size", 0) or len(items)), 1)
+        results = []
+        for start in range(0, len(items), size):
+            answer = client.set_quantities(items[start : start + size])
+            results += answer
+            if answer and all(not r.ok and r.retryable for r in answer):
+                stop = answer[0]
+                results += [
+                    QuantityResult(key, qty, False, stop.message, True, stop.retry_after)
+                    for key, qty in items[start + size :]
+                ]
+                break
+        return results
 
     @api.model
     def _go_async(self, client, items):

@@ -141,6 +141,7 @@ class TestStockJobs(ChannelEmulatorCase):
 
         with patch.object(client_class, "_set_quantity_batch", record):
             self.push()
+        self.assertEqual(len(batches), 2, "no call spent after the channel said no")
         by_ref = {lst.external_ref: lst for lst in listings}
         first = [by_ref[key] for key, _qty in batches[0]]
         self.assertEqual(sorted(lst.qty_to_publish for lst in first), [1, 2, 3, 4])
