@@ -155,7 +155,6 @@ class EcomChannelListing(models.Model):
         "Channel Uses a Dynamic Buffer", related="channel_id.stock_dynamic_buffer"
     )
     daily_sales = fields.Float(
-        "Daily Sales",
         compute="_compute_dynamic_buffer",
         digits=(16, 2),
         help="Units of the product delivered to customers from the channel's warehouse per day "
