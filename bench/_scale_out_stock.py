@@ -46,7 +46,7 @@ ITEMS_PER_CALL = {"ebay": 4, "woocommerce": 100, "shopify": 250}
 QUANTITY_CALL = {
     "ebay": "ReviseInventoryStatus",
     "woocommerce": "products/batch",
-    "shopify": "inventorySetQuantities",
+    "shopify": "InventorySet",
 }
 #: The emulator's refusal once the quota is used.
 QUOTA_FAULT = {"ebay": "throttled", "woocommerce": "429", "shopify": "throttled"}
