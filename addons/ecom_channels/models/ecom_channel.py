@@ -467,15 +467,16 @@ class EcomChannel(models.Model):
         )
 
     def _sync_log_vals(self, operation, status, message, listing=None, payload=None):
-        """A sync log line of this channel, or of ``listing`` (``ecom.sync.log._vals``)."""
+        """A sync log line of this channel, or of ``listing`` (``ecom.sync.log._vals``; kept for
+        the other addons)."""
         self.ensure_one()
         return self.env["ecom.sync.log"]._vals(listing or self, operation, status, message, payload)
 
     def _log_sync(self, operation, status, message, listing=None, payload=None):
-        """Write one sync log line (as the system: users cannot write sync logs)."""
-        return self.env["ecom.sync.log"]._create_logs(
-            [self._sync_log_vals(operation, status, message, listing=listing, payload=payload)]
-        )
+        """Write one sync log line of this channel or of ``listing`` (``ecom.sync.log._log``;
+        kept for the other addons)."""
+        self.ensure_one()
+        return self.env["ecom.sync.log"]._log(listing or self, operation, status, message, payload)
 
     # ------------------------------------------------------------------
     # Jobs: one channel at a time, errors recorded, no waiting in a transaction
@@ -540,7 +541,7 @@ class EcomChannel(models.Model):
             message = error.message
             if on_error is not None:
                 message = on_error(error) or message
-            self._log_sync(operation, "error", message, payload=error.payload)
+            self.env["ecom.sync.log"]._log(self, operation, "error", message, payload=error.payload)
             return None
 
     @api.model
@@ -735,12 +736,14 @@ class EcomChannel(models.Model):
             with self._get_client() as client:
                 info = client.test_connection()
         except ChannelError as exc:
-            self._log_sync(OP_TEST_CONNECTION, "error", exc.message, payload=exc.payload)
+            self.env["ecom.sync.log"]._log(
+                self, OP_TEST_CONNECTION, "error", exc.message, payload=exc.payload
+            )
             return self._notification(
                 self.env._("Connection failed"), exc.message, kind="danger", sticky=True
             )
         message = self.env._("Connected to %(account)s", account=info)
-        self._log_sync(OP_TEST_CONNECTION, "ok", message)
+        self.env["ecom.sync.log"]._log(self, OP_TEST_CONNECTION, "ok", message)
         return self._notification(self.env._("Connection works"), message)
 
     def action_import_listings(self):
@@ -754,15 +757,15 @@ class EcomChannel(models.Model):
         self.env["ecom.channel.listing"].check_access("create")
         remote, read_error = self._read_remote_listings()
         if read_error is not None and not remote:
-            self._log_sync(
-                OP_IMPORT_LISTINGS, "error", read_error.message, payload=read_error.payload
+            self.env["ecom.sync.log"]._log(
+                self, OP_IMPORT_LISTINGS, "error", read_error.message, payload=read_error.payload
             )
             return self._notification(
                 self.env._("Import failed"), read_error.message, kind="danger", sticky=True
             )
         if not remote:
             message = self.env._("The channel holds no listings: nothing to import.")
-            self._log_sync(OP_IMPORT_LISTINGS, "ok", message)
+            self.env["ecom.sync.log"]._log(self, OP_IMPORT_LISTINGS, "ok", message)
             return self._notification(self.env._("Nothing to import"), message, kind="info")
         result = self._import_remote_listings(remote)
         lines = [
@@ -800,7 +803,8 @@ class EcomChannel(models.Model):
         problems = result["unmatched"] or result["conflicts"]
         errors = read_error is not None or result["failed"]
         logs = [
-            self._sync_log_vals(
+            self.env["ecom.sync.log"]._vals(
+                self,
                 OP_IMPORT_LISTINGS,
                 "error" if errors else "warning" if problems else "ok",
                 "\n".join(lines),
@@ -811,7 +815,8 @@ class EcomChannel(models.Model):
         for remote_listing, message in result["failed"]:
             failures.append("%s: %s" % (remote_listing.sku or remote_listing.external_ref, message))
             logs.append(
-                self._sync_log_vals(
+                self.env["ecom.sync.log"]._vals(
+                    self,
                     OP_IMPORT_LISTINGS,
                     "error",
                     self.env._(
@@ -1209,7 +1214,9 @@ class EcomChannel(models.Model):
         remote, error = self._read_remote_listings()
         if error is not None:
             # Half a list would report every listing not read as lost: nothing is changed.
-            self._log_sync(OP_RECONCILE_STOCK, "error", error.message, payload=error.payload)
+            self.env["ecom.sync.log"]._log(
+                self, OP_RECONCILE_STOCK, "error", error.message, payload=error.payload
+            )
             return None
         return self._reconcile_apply(remote)
 
@@ -1222,7 +1229,8 @@ class EcomChannel(models.Model):
                 quantity = None if item.quantity is None else int(item.quantity)
             except (TypeError, ValueError):
                 logs.append(
-                    self._sync_log_vals(
+                    self.env["ecom.sync.log"]._vals(
+                        self,
                         OP_RECONCILE_STOCK,
                         "warning",
                         self.env._(
@@ -1278,11 +1286,8 @@ class EcomChannel(models.Model):
             except Exception as exc:  # noqa: BLE001 - reported, the others go on
                 _logger.exception("reconcile of listing %s failed", listing.id)
                 logs.append(
-                    self._sync_log_vals(
-                        OP_RECONCILE_STOCK,
-                        "error",
-                        self._unexpected_error(exc).message,
-                        listing=listing,
+                    self.env["ecom.sync.log"]._vals(
+                        listing, OP_RECONCILE_STOCK, "error", self._unexpected_error(exc).message
                     )
                 )
         queued = (
@@ -1299,7 +1304,8 @@ class EcomChannel(models.Model):
         """The sync log values of a reconcile that found ``drifts``."""
         if not drifts:
             return [
-                self._sync_log_vals(
+                self.env["ecom.sync.log"]._vals(
+                    self,
                     OP_RECONCILE_STOCK,
                     "warning" if skipped else "ok",
                     self.env._(
@@ -1330,7 +1336,8 @@ class EcomChannel(models.Model):
                 self.env._("... and %(count)s more.", count=len(drifts) - DRIFT_DETAIL_LINES)
             )
         logs = [
-            self._sync_log_vals(
+            self.env["ecom.sync.log"]._vals(
+                self,
                 OP_RECONCILE_STOCK,
                 "warning",
                 self.env._(
@@ -1344,11 +1351,11 @@ class EcomChannel(models.Model):
             )
         ]
         logs += [
-            self._sync_log_vals(
+            self.env["ecom.sync.log"]._vals(
+                by_key[d.key],
                 OP_RECONCILE_STOCK,
                 "warning",
                 self.env._("The channel does not hold this listing any more."),
-                listing=by_key[d.key],
             )
             for d in drifts
             if d.missing

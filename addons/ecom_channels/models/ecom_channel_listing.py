@@ -667,7 +667,8 @@ class EcomChannelListing(models.Model):
                     # The channel asked to wait: the others wait too, for the next run.
                     counts["postponed"] = len(self) - index - 1
                     counts["retry_after"] = error.retry_after
-                    channel._log_sync(
+                    self.env["ecom.sync.log"]._log(
+                        channel,
                         OP_PUBLISH,
                         "warning",
                         self.env._(
@@ -761,11 +762,11 @@ class EcomChannelListing(models.Model):
         logs = list(extra_logs)
         for listing in self:
             logs.append(
-                listing.channel_id._sync_log_vals(
+                self.env["ecom.sync.log"]._vals(
+                    listing,
                     operation,
                     "error",
                     listing._problem(error.message),
-                    listing=listing,
                     payload=error.payload,
                 )
             )

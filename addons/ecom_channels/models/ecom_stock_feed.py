@@ -152,7 +152,8 @@ class EcomStockFeed(models.Model):
         )
         logs = applied.pop("logs")
         logs.append(
-            channel._sync_log_vals(
+            self.env["ecom.sync.log"]._vals(
+                channel,
                 OP_PUSH_STOCK,
                 "error" if applied["failed"] else "ok",
                 self.env._(
@@ -179,7 +180,8 @@ class EcomStockFeed(models.Model):
             feed.write({"checks": checks, "next_check": next_check})
             feed.channel_id._ecom_push_stock_later(eta=next_check)
             if error is not None:
-                feed.channel_id._log_sync(
+                self.env["ecom.sync.log"]._log(
+                    feed.channel_id,
                     OP_PUSH_STOCK,
                     "warning",
                     self.env._(
@@ -209,6 +211,6 @@ class EcomStockFeed(models.Model):
             count=count,
         )
         listings.write({"last_error": text})
-        channel._log_sync(OP_PUSH_STOCK, "error", text, payload=payload)
+        self.env["ecom.sync.log"]._log(channel, OP_PUSH_STOCK, "error", text, payload=payload)
         self.unlink()
         return {"sent": 0, "failed": count, "problems": [text]}
