@@ -64,10 +64,10 @@ def print_model():
         f"{result['sku_changes_per_s']:.2f} stock changes/s, peak "
         f"{result['peak_changes_per_s']:.2f}/s"
     )
-    say("  channel      asked/s  allowed/s  calls/s  jobs/s  use    backlog after a peak hour")
+    say("  channel        asked/s  allowed/s  calls/s  jobs/s  use    backlog after a peak hour")
     for row in result["channels"]:
         say(
-            f"  {row['channel']:<11}x{row['channels']} {row['asked_per_s']:7.2f} "
+            f"  {row['channel']:<12}x{row['channels']:<2} {row['asked_per_s']:7.2f} "
             f"{row['allowed_per_s']:10.2f} {row['calls_per_s']:8.3f} {row['jobs_per_s']:7.3f} "
             f"{row['utilisation']:5.2f}  {row['backlog_after_peak_hour']:,.0f} quantities"
         )

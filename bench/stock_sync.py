@@ -380,7 +380,7 @@ def measure_latency(registry, emulator, products):
     last_commit = [time.perf_counter()]
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    say(f"{len(sample)} stock changes at {RATE:g}/s on distinct products, cron running")
+    say(f"{len(sample)} stock changes at {RATE:g}/s on distinct products, job runner running")
     for product_id in sample:
         started = time.perf_counter()
         with registry.cursor() as cr:
