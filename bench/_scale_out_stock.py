@@ -122,7 +122,8 @@ def _listings(env, emulator, channel, products):
         "category_override": "20",
         "amazon_product_type": "CUP",
     }
-    template = Listing.create(dict(values, product_id=products[0].id))
+    asin = "B0SCALE001" if channel.channel_type == "amazon" else False
+    template = Listing.create(dict(values, product_id=products[0].id, asin=asin))
     template.action_mark_ready()
     template._publish()
     if template.state != "published":

@@ -16,7 +16,8 @@ emulated run, side by side.
 
 Run by ``make bench BENCH=capacity`` (ECOM_ADDONS_PATH, ECOM_ODOO_CONF set by tools/ecom); it
 creates its own database ECOM_BENCH_DB (default ecom_bench_capacity, dropped and recreated) with
-ecom_channels. Figures are printed, never judged.
+ecom_channels (ECOM_BENCH_REUSE=1 reuses it: each run adds its own products and channels).
+Figures are printed, never judged.
 """
 
 import os
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "addons" / "ecom_channels"), str(Path(__file__).parent)]
 
 import _scale_out_stock as scale  # noqa: E402
-from _odoo import odoo_run  # noqa: E402
+from _odoo import marker_value, odoo_run  # noqa: E402
 from ecom_channels_core.capacity import ChannelQuota, drain_seconds, model  # noqa: E402
 
 import odoo  # noqa: E402
@@ -137,9 +138,12 @@ def main():
     addons_path = os.environ["ECOM_ADDONS_PATH"]
     conf = os.environ["ECOM_ODOO_CONF"]
     print_model()
-    subprocess.run(["dropdb", "--if-exists", DB], check=True)
-    say(f"creating database {DB} with ecom_channels")
-    odoo_run(addons_path, conf, DB, "--init=ecom_channels")
+    if os.environ.get("ECOM_BENCH_REUSE") == "1" and marker_value(DB, "database.uuid"):
+        say(f"reusing database {DB}")
+    else:
+        subprocess.run(["dropdb", "--if-exists", DB], check=True)
+        say(f"creating database {DB} with ecom_channels")
+        odoo_run(addons_path, conf, DB, "--init=ecom_channels")
     odoo.tools.config.parse_config(["-c", conf, f"--addons-path={addons_path}", "-d", DB])
     emulator = Emulator(
         port=0, options={"shopify": {"throttle_max": 1e9, "restore_rate": 1e9}}
