@@ -32,6 +32,7 @@ Returned keys:
   job run.
 """
 
+import copy
 import random
 import time
 
@@ -88,15 +89,17 @@ def _products(env, count, rng):
     return warehouse, products, free
 
 
-def _channel(env, emulator, channel_type, warehouse):
+def channel_values(emulator, channel_type, warehouse, name, **values):
+    """Values of a channel of ``channel_type`` on ``emulator`` selling ``warehouse``'s stock
+    (GBP, the emulator's credentials), with ``values`` on top. Shared with stock_sync.py."""
     from tests.emulators import DEFAULT_CREDENTIALS  # noqa: PLC0415 - the caller's sys.path
 
     credentials = DEFAULT_CREDENTIALS[channel_type]
-    gbp = env.ref("base.GBP")
+    gbp = warehouse.env.ref("base.GBP")
     gbp.active = True
-    return env["ecom.channel"].create(
+    return dict(
         {
-            "name": "Scale-out %s %s" % (channel_type, time.time_ns()),
+            "name": name,
             "channel_type": channel_type,
             "warehouse_id": warehouse.id,
             "api_base_url": emulator.url(channel_type),
@@ -106,15 +109,67 @@ def _channel(env, emulator, channel_type, warehouse):
             "access_token": credentials.get("access_token", ""),
             "account_ref": credentials.get("seller_id", ""),
             "rate_limit": 0,
-            "retry_max_attempts": 1,  # the quota answer is final for this run
-        }
+        },
+        **values,
     )
+
+
+def _channel(env, emulator, channel_type, warehouse):
+    name = "Scale-out %s %s" % (channel_type, time.time_ns())
+    # the quota answer is final for this run: no retry inside the job
+    return env["ecom.channel"].create(
+        channel_values(emulator, channel_type, warehouse, name, retry_max_attempts=1)
+    )
+
+
+def clone_items(emulator, channel_type, template_ref, skus):
+    """Copy the item ``template_ref`` published on ``channel_type`` once per SKU, straight into
+    the emulator's memory; return ``{sku: external ref}``."""
+    app = emulator.apps[channel_type]
+    refs = {}
+    with app.lock:
+        if channel_type == "shopify":
+            variant0 = app.variants[template_ref]
+            product0 = app.products[variant0["product_id"]]
+            location = next(
+                loc for item, loc in app.inventory if item == variant0["inventory_item_id"]
+            )
+            for sku in skus:
+                pid, vid = "gid://shopify/Product/%d" % app.next_id(), app.next_id()
+                variant = dict(copy.deepcopy(variant0), sku=sku, product_id=pid)
+                variant["id"] = "gid://shopify/ProductVariant/%d" % vid
+                variant["inventory_item_id"] = "gid://shopify/InventoryItem/%d" % vid
+                product = dict(copy.deepcopy(product0), id=pid, variant_ids=[variant["id"]])
+                product["handle"] = sku.lower()
+                app.products[pid] = product
+                app.variants[variant["id"]] = variant
+                app.inventory[(variant["inventory_item_id"], location)] = 0
+                refs[sku] = variant["id"]
+        elif channel_type == "woocommerce":
+            record0 = app.products[int(template_ref)]
+            for sku in skus:
+                record = dict(copy.deepcopy(record0), id=app.next_id(), sku=sku, stock_quantity=0)
+                app.products[record["id"]] = record
+                refs[sku] = str(record["id"])
+        elif channel_type == "ebay":
+            item0 = app.items[template_ref]
+            for sku in skus:
+                app.item_seq += 1
+                item = dict(copy.deepcopy(item0), SKU=sku, Quantity=0, ItemID=str(app.item_seq))
+                app.items[item["ItemID"]] = item
+                refs[sku] = item["ItemID"]
+        else:
+            listing0 = app.listings[template_ref]
+            for sku in skus:
+                listing = dict(copy.deepcopy(listing0), sku=sku)
+                listing["attributes"]["fulfillment_availability"][0]["quantity"] = 0
+                app.listings[sku] = listing
+                refs[sku] = sku
+    return refs
 
 
 def _listings(env, emulator, channel, products):
     """One published listing per product, its item cloned in the emulator's memory."""
-    from stock_sync import clone_items  # noqa: PLC0415 - bench/ is on the caller's sys.path
-
     Listing = env["ecom.channel.listing"].with_context(tracking_disable=True)
     values = {
         "channel_id": channel.id,
@@ -179,12 +234,14 @@ def run_stock_priority(
         channel = _channel(env, emulator, channel_type, warehouse)
         bound = _listings(env, emulator, channel, products)
         by_product = {listing.product_id.id: listing.id for listing in bound}
-        # The nearest to selling out: the lowest quantities (no sales history: cover = qty).
-        ranked = sorted(by_product, key=lambda pid: (free[pid], pid))
-        near = {by_product[pid] for pid in ranked[:nearest]}
         # Queue every change, in an order unrelated to the stock, as sales queue them.
         order = list(by_product.values())
         rng.shuffle(order)
+        # The nearest to selling out: the lowest quantities (no sales history: cover = qty),
+        # equal quantities by the oldest change (as the push breaks ties).
+        position = {listing_id: n for n, listing_id in enumerate(order)}
+        ranked = sorted(by_product, key=lambda pid: (free[pid], position[by_product[pid]]))
+        near = {by_product[pid] for pid in ranked[:nearest]}
         Outbox = env["ecom.stock.outbox"].sudo()
         env.flush_all()
         env.cr.execute(
