@@ -16,15 +16,15 @@ It prints:
    product in the channel's warehouse, then the same channel rules (the ratio);
 2. the latency from the commit of a stock change (an inventory adjustment) to the moment the
    emulator of every channel holds the new quantity, p50/p90/p99/max over CHANGES changes on
-   distinct products, with a real Odoo server running its cron thread (the push cron is woken
-   by the outbox's trigger, no polling interval).
+   distinct products, with a real Odoo server running OCA queue_job's job runner (a stock
+   change enqueues its channels' push jobs in the same transaction; the runner dispatches them
+   as soon as it commits: no polling interval).
 
 Environment: ECOM_BENCH_DB (default ecom_bench_stock, dropped and recreated), ECOM_BENCH_PRODUCTS
 (default 5000), ECOM_BENCH_CHANGES (default 200), ECOM_BENCH_RATE (changes per second, default
 4), ECOM_BENCH_PORT (Odoo's HTTP port, default 8075). Figures are printed, never judged.
 """
 
-import copy
 import os
 import random
 import statistics
@@ -38,11 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "addons" / "ecom_channels")]
 
 import requests  # noqa: E402
+from _scale_out_stock import channel_values, clone_items  # noqa: E402
+from ecom_channels_core.jobs import runner_channels  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api  # noqa: E402
 
-from tests.emulators import DEFAULT_CREDENTIALS, Emulator  # noqa: E402
+from tests.emulators import Emulator  # noqa: E402
 
 DB = os.environ.get("ECOM_BENCH_DB", "ecom_bench_stock")
 PRODUCTS = int(os.environ.get("ECOM_BENCH_PRODUCTS", "5000"))
@@ -80,53 +82,7 @@ def create_database(addons_path, conf):
     )
 
 
-# --------------------------------------------------------------------------- emulator cloning
-def clone_items(emulator, channel_type, template_ref, skus):
-    """Copy the item ``template_ref`` published on ``channel_type`` once per SKU, straight into
-    the emulator's memory; return ``{sku: external ref}``."""
-    app = emulator.apps[channel_type]
-    refs = {}
-    with app.lock:
-        if channel_type == "shopify":
-            variant0 = app.variants[template_ref]
-            product0 = app.products[variant0["product_id"]]
-            location = next(
-                loc for item, loc in app.inventory if item == variant0["inventory_item_id"]
-            )
-            for sku in skus:
-                pid, vid = "gid://shopify/Product/%d" % app.next_id(), app.next_id()
-                variant = dict(copy.deepcopy(variant0), sku=sku, product_id=pid)
-                variant["id"] = "gid://shopify/ProductVariant/%d" % vid
-                variant["inventory_item_id"] = "gid://shopify/InventoryItem/%d" % vid
-                product = dict(copy.deepcopy(product0), id=pid, variant_ids=[variant["id"]])
-                product["handle"] = sku.lower()
-                app.products[pid] = product
-                app.variants[variant["id"]] = variant
-                app.inventory[(variant["inventory_item_id"], location)] = 0
-                refs[sku] = variant["id"]
-        elif channel_type == "woocommerce":
-            record0 = app.products[int(template_ref)]
-            for sku in skus:
-                record = dict(copy.deepcopy(record0), id=app.next_id(), sku=sku, stock_quantity=0)
-                app.products[record["id"]] = record
-                refs[sku] = str(record["id"])
-        elif channel_type == "ebay":
-            item0 = app.items[template_ref]
-            for sku in skus:
-                app.item_seq += 1
-                item = dict(copy.deepcopy(item0), SKU=sku, Quantity=0, ItemID=str(app.item_seq))
-                app.items[item["ItemID"]] = item
-                refs[sku] = item["ItemID"]
-        else:
-            listing0 = app.listings[template_ref]
-            for sku in skus:
-                listing = dict(copy.deepcopy(listing0), sku=sku)
-                listing["attributes"]["fulfillment_availability"][0]["quantity"] = 0
-                app.listings[sku] = listing
-                refs[sku] = sku
-    return refs
-
-
+# --------------------------------------------------------------------------- emulator
 def shown_quantities(emulator, channel_type, skus):
     """``{sku: quantity}`` the emulator of ``channel_type`` holds for these SKUs (from memory)."""
     app = emulator.apps[channel_type]
@@ -200,27 +156,18 @@ def populate(env, emulator):
         ),
     )
     env["stock.quant"].invalidate_model()
-    gbp = env.ref("base.GBP")
-    gbp.active = True
     channels = env["ecom.channel"]
     for channel_type in TYPES:
-        credentials = DEFAULT_CREDENTIALS[channel_type]
         channels |= channels.create(
-            {
-                "name": "Bench %s" % channel_type,
-                "channel_type": channel_type,
-                "warehouse_id": warehouse.id,
-                "api_base_url": emulator.url(channel_type),
-                "currency_id": gbp.id,
-                "api_key": credentials.get("api_key", ""),
-                "api_secret": credentials.get("api_secret", ""),
-                "access_token": credentials.get("access_token", ""),
-                "account_ref": credentials.get("seller_id", ""),
-                "rate_limit": 0,
-                "stock_buffer_qty": {"ebay": 2}.get(channel_type, 0),
-                "stock_percent": {"amazon": 80}.get(channel_type, 100),
-                "stock_max_qty": {"shopify": 40}.get(channel_type, 0),
-            }
+            channel_values(
+                emulator,
+                channel_type,
+                warehouse,
+                "Bench %s" % channel_type,
+                stock_buffer_qty={"ebay": 2}.get(channel_type, 0),
+                stock_percent={"amazon": 80}.get(channel_type, 100),
+                stock_max_qty={"shopify": 40}.get(channel_type, 0),
+            )
         )
     say("publishing one listing per channel through the clients, cloning it in the emulator")
     Listing = env["ecom.channel.listing"].with_context(tracking_disable=True)
@@ -310,6 +257,8 @@ def measure_compute(registry, channels):
 def start_server(addons_path, conf):
     log = ROOT / ".run" / "log" / "bench-stock-sync-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    # The job runner of queue_job (a server-wide module), with the channels' job channels.
+    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=runner_channels(workers=2))
     server = subprocess.Popen(
         [
             odoo_bin(),
@@ -319,16 +268,18 @@ def start_server(addons_path, conf):
             f"--database={DB}",
             f"--db-filter=^{DB}$",
             f"--http-port={PORT}",
+            "--load=base,web,queue_job",
             "--max-cron-threads=2",
             f"--logfile={log}",
             "--log-level=info",
-        ]
+        ],
+        env=env,
     )
     for _i in range(120):
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/web/health", timeout=1).ok:
                 # Let the crons due at start-up (scheduler, autovacuum...) run first.
-                say(f"server up on port {PORT} with 2 cron threads; {WARMUP} s of start-up crons")
+                say(f"server up on port {PORT} with the job runner; {WARMUP} s of start-up crons")
                 time.sleep(WARMUP)
                 return server
         except requests.RequestException:
@@ -374,7 +325,7 @@ def measure_latency(registry, emulator, products):
     last_commit = [time.perf_counter()]
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    say(f"{len(sample)} stock changes at {RATE:g}/s on distinct products, cron running")
+    say(f"{len(sample)} stock changes at {RATE:g}/s on distinct products, job runner running")
     for product_id in sample:
         started = time.perf_counter()
         with registry.cursor() as cr:

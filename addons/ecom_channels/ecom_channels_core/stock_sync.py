@@ -64,3 +64,58 @@ def find_drift(local, remote):
         if shown != expected:
             to_push.append(key)
     return drifts, to_push
+
+
+# --------------------------------------------------------------------------- risk and buffer
+
+#: Days of sales the risk order and the dynamic buffer average over.
+SALES_WINDOW_DAYS = 28
+SECONDS_PER_DAY = 86400.0
+
+
+def daily_sales(sold, window_days=SALES_WINDOW_DAYS):
+    """Units sold per day: ``sold`` maps a key (a product id) to the units sold over the last
+    ``window_days`` days (one grouped query's rows); keys without sales are left out."""
+    days = max(float(window_days), 1.0)
+    return {key: float(units) / days for key, units in sold.items() if units and units > 0}
+
+
+def days_of_cover(quantity, daily):
+    """Days ``quantity`` units last at ``daily`` sales a day; without sales history one sale a
+    day is assumed, so that the lowest quantity comes first."""
+    return max(float(quantity), 0.0) / (daily if daily and daily > 0 else 1.0)
+
+
+def push_priority(quantity, shown, daily, first_change):
+    """Sort key of one quantity waiting for a channel that cannot take them all at once, the
+    riskiest first:
+
+    1. a zero quantity (the channel may sell stock that is gone);
+    2. a quantity lower than the one the channel shows (or than nothing known yet: ``shown``
+       None), by the fewest days of cover (``days_of_cover``);
+    3. the rest (the channel shows less than we hold: no sale can fail), the oldest change
+       first.
+
+    ``first_change`` (the oldest change's sequence or date) breaks ties in every group."""
+    if quantity <= 0:
+        return (0, 0.0, first_change)
+    if shown is None or quantity < shown:
+        return (1, days_of_cover(quantity, daily), first_change)
+    return (2, 0.0, first_change)
+
+
+def percentile(values, share=0.9):
+    """The ``share`` percentile of ``values`` (nearest rank), None without values."""
+    ordered = sorted(v for v in values if v is not None)
+    if not ordered:
+        return None
+    rank = max(math.ceil(share * len(ordered)), 1)
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def dynamic_buffer(daily, delay_seconds):
+    """Units to hold back from a channel whose view of the stock is ``delay_seconds`` late: what
+    sells meanwhile elsewhere, ``ceil(daily sales x delay)``, 0 without sales."""
+    if not daily or daily <= 0 or not delay_seconds or delay_seconds <= 0:
+        return 0
+    return int(math.ceil(round(daily * delay_seconds / SECONDS_PER_DAY, 6)))

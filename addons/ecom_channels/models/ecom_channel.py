@@ -14,7 +14,14 @@ from ..ecom_channels_core import registry
 from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
-from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
+from ..ecom_channels_core.jobs import MIN_RETRY_SECONDS
+from ..ecom_channels_core.stock_sync import dynamic_buffer, find_drift, sellable_quantity
+from .ecom_sync_log import (
+    OP_IMPORT_LISTINGS,
+    OP_PUSH_STOCK,
+    OP_RECONCILE_STOCK,
+    OP_TEST_CONNECTION,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -25,18 +32,19 @@ CONCURRENCY_ERRORS = PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 #: it the call fails with the delay the channel asked for and the job is scheduled again then,
 #: instead of waiting inside its transaction while it holds locks.
 JOB_MAX_RETRY_WAIT = 10.0
-#: Shortest wait before trying a channel again when it named a delay (Retry-After).
-MIN_RETRY_DELAY = 10
-#: Most listings one stock push handles (the cron runs again at once when more wait).
+#: Most listings one stock push job handles (the next job is enqueued when more wait).
 STOCK_PUSH_LIMIT = 1000
+#: Job priorities (queue_job: lower first): stock before publishing before the reconcile.
+STOCK_JOB_PRIORITY = 5
+PUBLISH_JOB_PRIORITY = 10
+RECONCILE_JOB_PRIORITY = 20
+#: Push latencies (change to acceptance, seconds) a channel keeps for its p90.
+LATENCY_SAMPLES = 200
 #: Seconds between two reads of the results of a quantity feed still processing.
 FEED_CHECK_DELAY = 60
 #: A feed whose results are still not ready after this long is given up: its quantities are
 #: queued again.
 FEED_GIVE_UP = timedelta(hours=2)
-#: Wait before the nightly reconcile tries a channel again that could not be read, when the
-#: channel named no delay.
-RECONCILE_RETRY_DELAY = 3600
 #: Failures named one by one in a run's notification.
 NOTIFY_PROBLEMS = 3
 #: Fields of the channel that change the quantity of every listing.
@@ -162,32 +170,43 @@ class EcomChannel(models.Model):
     )
     stock_push_failures = fields.Integer(
         "Failed Stock Pushes in a Row",
-        readonly=True,
-        copy=False,
-        help="The channel could not be reached for the last so many stock pushes; the next one "
-        "waits longer each time (backoff). Reset by the first push it accepts.",
+        compute="_compute_job_retries",
+        help="The channel could not be reached for the last so many tries of its stock push "
+        "job; the job waits longer each time (backoff). The quantities wait in the outbox "
+        "meanwhile: nothing is lost.",
     )
     stock_push_retry_at = fields.Datetime(
         "Next Stock Push Attempt",
-        readonly=True,
-        copy=False,
-        help="After failures, no stock push is sent to this channel before then (a manual push "
-        "still is). The quantities wait in the outbox meanwhile: nothing is lost.",
+        compute="_compute_job_retries",
+        help="The stock push job waits until then after a failure or the channel's quota (a "
+        "manual push still goes at once).",
     )
     stock_last_push_date = fields.Datetime("Last Stock Push", readonly=True, copy=False)
     stock_last_reconcile_date = fields.Datetime("Last Stock Reconcile", readonly=True, copy=False)
     stock_reconcile_retry_at = fields.Datetime(
         "Next Reconcile Attempt",
-        readonly=True,
-        copy=False,
-        help="The last reconcile could not read the channel: the nightly job tries again then.",
+        compute="_compute_job_retries",
+        help="The last reconcile could not read the channel: its job tries again then.",
     )
     publish_retry_at = fields.Datetime(
         "Next Automatic Publishing",
+        compute="_compute_job_retries",
+        help="The channel asked to wait (rate limit) or the last publishing run failed: the "
+        "publishing job runs again then (publishing by hand still works).",
+    )
+    stock_latency_samples = fields.Json(readonly=True, copy=False)
+    stock_push_latency_p90 = fields.Float(
+        "Push Latency p90 (s)",
         readonly=True,
         copy=False,
-        help="The channel asked to wait (rate limit) or the last publishing run failed: the "
-        "publishing job leaves it alone until then (publishing by hand still works).",
+        help="90% of the recent stock changes reached the channel within this many seconds "
+        "(from the change to the channel's acceptance).",
+    )
+    stock_dynamic_buffer = fields.Boolean(
+        "Dynamic Buffer",
+        help="Also hold back what sells elsewhere while this channel's view of the stock is "
+        "late: ceil(daily sales x expected sync delay) units per listing, the delay being the "
+        "channel's p90 push latency plus its order-poll interval.",
     )
     stock_feed_ids = fields.One2many("ecom.stock.feed", "channel_id", "Quantity Feeds")
 
@@ -295,18 +314,73 @@ class EcomChannel(models.Model):
         for channel in self:
             channel.stock_pending_count = pending.get(channel, 0)
 
+    def _compute_job_retries(self):
+        """What the channel's jobs wait for: queue_job owns the retries and the delays (a
+        postponed or delayed job is pending with an ``eta``; a postponed one has the reason
+        in its ``result`` and its counted attempts in ``retry``)."""
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("ecom_channel_id", "in", self.ids),
+                    ("state", "=", "pending"),
+                    ("eta", ">", fields.Datetime.now()),
+                    (
+                        "method_name",
+                        "in",
+                        ["_job_push_stock", "_job_reconcile_stock", "_job_publish"],
+                    ),
+                ],
+                order="eta",
+            )
+        )
+        for channel in self:
+            mine = jobs.filtered(lambda job, channel=channel: job.ecom_channel_id == channel)
+            push = mine.filtered(lambda job: job.method_name == "_job_push_stock")
+            channel.stock_push_failures = max(push.mapped("retry") or [0])
+            channel.stock_push_retry_at = push[:1].eta
+            channel.stock_reconcile_retry_at = mine.filtered(
+                lambda job: job.method_name == "_job_reconcile_stock"
+            )[:1].eta
+            channel.publish_retry_at = mine.filtered(lambda job: job.method_name == "_job_publish")[
+                :1
+            ].eta
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
 
     def write(self, vals):
+        reactivated = self.filtered(lambda c: not c.active) if vals.get("active") else self.browse()
         result = super().write(vals)
-        if STOCK_RULE_FIELDS.intersection(vals):
-            # The rules changed the quantity of every listing of these channels.
-            listings = self.env["ecom.channel.listing"].search([("channel_id", "in", self.ids)])
-            if self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids):
-                self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
+        changed = reactivated
+        if STOCK_RULE_FIELDS.intersection(vals) or "stock_dynamic_buffer" in vals:
+            changed = self  # the rules changed the quantity of every listing
+        if changed:
+            # Re-activated, or new rules: every listing's quantity goes out again.
+            listings = self.env["ecom.channel.listing"].search([("channel_id", "in", changed.ids)])
+            self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids)
         return result
+
+    def _order_poll_seconds(self):
+        """Seconds between two reads of this channel's orders (the order import adds it): a
+        sale there reaches the stock at most this late. 0 here."""
+        self.ensure_one()
+        return 0.0
+
+    def _expected_sync_delay(self):
+        """Seconds the channel's view of the stock may be late: its p90 push latency plus its
+        order-poll interval."""
+        self.ensure_one()
+        return (self.stock_push_latency_p90 or 0.0) + self._order_poll_seconds()
+
+    def _dynamic_buffer(self, daily):
+        """Units held back from this channel for ``daily`` sales a day (0 when off)."""
+        self.ensure_one()
+        if not self.stock_dynamic_buffer:
+            return 0
+        return dynamic_buffer(daily, self._expected_sync_delay())
 
     # ------------------------------------------------------------------
     # Helpers
@@ -393,23 +467,16 @@ class EcomChannel(models.Model):
         )
 
     def _sync_log_vals(self, operation, status, message, listing=None, payload=None):
+        """A sync log line of this channel, or of ``listing`` (``ecom.sync.log._vals``; kept for
+        the other addons)."""
         self.ensure_one()
-        vals = {
-            "channel_id": self.id,
-            "operation": operation,
-            "status": status,
-            "message": message,
-            "payload": payload or False,
-        }
-        if listing:
-            vals.update(listing_id=listing.id, res_model="ecom.channel.listing", res_id=listing.id)
-        return vals
+        return self.env["ecom.sync.log"]._vals(listing or self, operation, status, message, payload)
 
     def _log_sync(self, operation, status, message, listing=None, payload=None):
-        """Write one sync log line (as the system: users cannot write sync logs)."""
-        return self.env["ecom.sync.log"]._create_logs(
-            [self._sync_log_vals(operation, status, message, listing=listing, payload=payload)]
-        )
+        """Write one sync log line of this channel or of ``listing`` (``ecom.sync.log._log``;
+        kept for the other addons)."""
+        self.ensure_one()
+        return self.env["ecom.sync.log"]._log(listing or self, operation, status, message, payload)
 
     # ------------------------------------------------------------------
     # Jobs: one channel at a time, errors recorded, no waiting in a transaction
@@ -432,19 +499,9 @@ class EcomChannel(models.Model):
         return now + _intervalTypes[cron.interval_type](cron.interval_number) - now
 
     @api.model
-    def _trigger_cron(self, xmlid, at=None):
-        cron = self.env.ref(xmlid, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at)
-
-    @api.model
-    def _retry_delay(self, error, default):
-        """Seconds to wait before trying again after ``error``: the delay the channel asked for
-        (at least MIN_RETRY_DELAY), else ``default``."""
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return max(float(retry_after), MIN_RETRY_DELAY)
-        return default
+    def _ecom_min_retry_seconds(self):
+        """Shortest wait before sending again what a channel could not take now."""
+        return MIN_RETRY_SECONDS
 
     def _unexpected_error(self, exc):
         """A ChannelError for an exception the client did not expect (a bug, an answer it
@@ -484,7 +541,7 @@ class EcomChannel(models.Model):
             message = error.message
             if on_error is not None:
                 message = on_error(error) or message
-            self._log_sync(operation, "error", message, payload=error.payload)
+            self.env["ecom.sync.log"]._log(self, operation, "error", message, payload=error.payload)
             return None
 
     @api.model
@@ -621,6 +678,7 @@ class EcomChannel(models.Model):
                 failed.append((remote, listing))
             else:
                 created |= listing
+        created._start_link()  # linked items get our quantity now (updates: in write)
         return {
             "linked": len(updated) + len(created),
             "created": created,
@@ -678,12 +736,14 @@ class EcomChannel(models.Model):
             with self._get_client() as client:
                 info = client.test_connection()
         except ChannelError as exc:
-            self._log_sync("test connection", "error", exc.message, payload=exc.payload)
+            self.env["ecom.sync.log"]._log(
+                self, OP_TEST_CONNECTION, "error", exc.message, payload=exc.payload
+            )
             return self._notification(
                 self.env._("Connection failed"), exc.message, kind="danger", sticky=True
             )
         message = self.env._("Connected to %(account)s", account=info)
-        self._log_sync("test connection", "ok", message)
+        self.env["ecom.sync.log"]._log(self, OP_TEST_CONNECTION, "ok", message)
         return self._notification(self.env._("Connection works"), message)
 
     def action_import_listings(self):
@@ -697,15 +757,15 @@ class EcomChannel(models.Model):
         self.env["ecom.channel.listing"].check_access("create")
         remote, read_error = self._read_remote_listings()
         if read_error is not None and not remote:
-            self._log_sync(
-                "import listings", "error", read_error.message, payload=read_error.payload
+            self.env["ecom.sync.log"]._log(
+                self, OP_IMPORT_LISTINGS, "error", read_error.message, payload=read_error.payload
             )
             return self._notification(
                 self.env._("Import failed"), read_error.message, kind="danger", sticky=True
             )
         if not remote:
             message = self.env._("The channel holds no listings: nothing to import.")
-            self._log_sync("import listings", "ok", message)
+            self.env["ecom.sync.log"]._log(self, OP_IMPORT_LISTINGS, "ok", message)
             return self._notification(self.env._("Nothing to import"), message, kind="info")
         result = self._import_remote_listings(remote)
         lines = [
@@ -743,8 +803,9 @@ class EcomChannel(models.Model):
         problems = result["unmatched"] or result["conflicts"]
         errors = read_error is not None or result["failed"]
         logs = [
-            self._sync_log_vals(
-                "import listings",
+            self.env["ecom.sync.log"]._vals(
+                self,
+                OP_IMPORT_LISTINGS,
                 "error" if errors else "warning" if problems else "ok",
                 "\n".join(lines),
                 payload=read_error.payload if read_error is not None else None,
@@ -754,8 +815,9 @@ class EcomChannel(models.Model):
         for remote_listing, message in result["failed"]:
             failures.append("%s: %s" % (remote_listing.sku or remote_listing.external_ref, message))
             logs.append(
-                self._sync_log_vals(
-                    "import listings",
+                self.env["ecom.sync.log"]._vals(
+                    self,
+                    OP_IMPORT_LISTINGS,
                     "error",
                     self.env._(
                         "%(listing)s could not be linked: %(error)s",
@@ -768,7 +830,15 @@ class EcomChannel(models.Model):
         self.env["ecom.sync.log"]._create_logs(logs)
         if read_error is not None:
             failures.insert(0, read_error.message)
-        kind = "danger" if errors else "warning" if problems else "success"
+        kind = (
+            "danger"
+            if errors
+            else "warning"
+            if problems
+            else "success"
+            if result["linked"]
+            else "info"
+        )
         return self._notification(
             self.env._("Listings imported"),
             lines[0]
@@ -836,110 +906,142 @@ class EcomChannel(models.Model):
             sticky=bool(trouble),
         )
 
+    # ------------------------------------------------------------------
+    # Publishing job
+    # ------------------------------------------------------------------
+
     @api.model
     def _cron_publish_listings(self, limit=200):
-        """Publish what waits on every active channel, one channel at a time, ``limit``
-        listings of it per call, oldest change first.
-
-        In a cron worker each call handles one channel, in its own savepoint, and reports its
-        progress: Odoo commits it and calls again while channels wait. A listing that failed is
-        tried again at the next run, not in this one; a channel that asked to wait (rate limit)
-        or failed as a whole is left alone until its ``publish_retry_at``. Outside a cron
-        worker (shell, tests), one call handles every channel."""
-        Listing = self.env["ecom.channel.listing"]
-        in_job = self._in_cron_job()
-        handled = self.browse()
-        totals = {"published": 0, "failed": 0, "postponed": 0}
-        while True:
-            first = Listing.search(
-                self._cron_publish_domain(handled), limit=1, order="write_date, id"
-            )
-            if not first:
-                break
-            channel = first.channel_id
-            handled |= channel
-            result = (
-                channel._run_isolated(
-                    "publish",
-                    lambda channel=channel: channel._cron_publish_channel(limit),
-                    on_error=channel._publish_wait,
-                )
-                or {}
-            )
-            for key in totals:
-                totals[key] += result.get(key, 0)
-            if in_job:
-                remaining = Listing._read_group(
-                    self._cron_publish_domain(self.browse()), ["channel_id"]
-                )
-                self.env["ir.cron"]._notify_progress(
-                    done=max(result.get("published", 0) + result.get("failed", 0), 1),
-                    remaining=len(remaining),
-                )
-                break
-        _logger.info(
-            "channel publishing: %d listings published, %d failed, %d left for later",
-            totals["published"],
-            totals["failed"],
-            totals["postponed"],
+        """Enqueue the publishing job of every active channel that has listings waiting (one
+        waiting job per channel: its identity key). Return the channels."""
+        waiting = self.env["ecom.channel.listing"]._read_group(
+            self.search([])._cron_publish_domain(), ["channel_id"]
         )
-        return totals
+        channels = self.browse([channel.id for (channel,) in waiting])
+        for channel in channels:
+            channel._ecom_publish_later(limit=limit)
+        return channels
 
-    @api.model
-    def _cron_publish_domain(self, exclude):
-        """Listings the publishing job sends: those waiting on active channels (but
-        ``exclude``) that do not wait for a retry, minus the ones that failed in this run."""
+    def _ecom_publish_later(self, eta=None, limit=200):
+        """Enqueue this channel's publishing job (at ``eta``: when the channel asked to wait)."""
+        self.ensure_one()
+        self.sudo()._ecom_delay(
+            priority=PUBLISH_JOB_PRIORITY,
+            eta=eta,
+            description=self.env._("Publish listings on %(channel)s", channel=self.name),
+        )._job_publish(limit=limit)
+
+    def _job_publish(self, limit=200):
+        """Job: publish up to ``limit`` listings that wait on this channel, oldest change first
+        (each in its own savepoint: a failure stays on its listing). When the channel asks to
+        wait, the job is enqueued again for then; when more listings wait, at once."""
+        self.ensure_one()
+        if not self.active:
+            return "channel archived"
+        listings = self.env["ecom.channel.listing"].search(
+            self._cron_publish_domain() + [("channel_id", "=", self.id)],
+            limit=limit,
+            order="write_date, id",
+        )
+        result = listings._publish()  # enqueues this job again when the channel asks to wait
+        if not result.get("postponed") and len(listings) >= limit:
+            self._ecom_publish_later(limit=limit)
+        return "%(published)s published, %(failed)s failed, %(postponed)s postponed" % result
+
+    def _cron_publish_domain(self):
+        """Listings the publishing job sends on these channels: those waiting, minus the ones
+        that failed within half the publishing cron's interval (tried again later)."""
         now = fields.Datetime.now()
-        channels = self.search(
-            [
-                ("id", "not in", exclude.ids),
-                "|",
-                ("publish_retry_at", "=", False),
-                ("publish_retry_at", "<=", now),
-            ]
-        )
         interval = self._cron_interval("ecom_channels.ecom_channel_cron_publish")
-        return channels._publish_domain() + [
+        return self.filtered("active")._publish_domain() + [
             "|",
             ("state", "!=", "error"),
             ("write_date", "<", now - interval / 2),
         ]
 
-    def _cron_publish_channel(self, limit):
-        self.ensure_one()
-        listings = self.env["ecom.channel.listing"].search(
-            self._cron_publish_domain(self.browse()) + [("channel_id", "=", self.id)],
-            limit=limit,
-            order="write_date, id",
-        )
-        return listings._publish()
+    # ------------------------------------------------------------------
+    # Stock push: jobs around the outbox (ecom.stock.outbox owns the sync)
+    # ------------------------------------------------------------------
 
-    def _publish_wait(self, error):
-        """The channel asked to wait (``error.retry_after``) or failed as a whole: the
-        publishing job leaves it alone for a while and runs again then. Return the message
-        for the sync log."""
+    def _ecom_push_stock_later(self, eta=None):
+        """Enqueue the stock push job of these channels: one waiting job per channel (identity
+        key) that runs as soon as a job worker is free, or at ``eta`` (a backoff of some items,
+        a feed's results), as a separate job so that a change never waits for it."""
+        for channel in self.sudo().filtered("active"):
+            delayable = channel._ecom_delay(
+                priority=STOCK_JOB_PRIORITY,
+                eta=eta,
+                description=self.env._("Push stock to %(channel)s", channel=channel.name),
+            )
+            if eta:
+                delayable._job_push_stock(later=True)
+            else:
+                delayable._job_push_stock()
+
+    def _job_push_stock(self, later=False, limit=STOCK_PUSH_LIMIT):
+        """Job: read the due feed results of this channel and push up to ``limit`` queued
+        quantities, the riskiest first. A channel that takes nothing (down, quota, refused as
+        a whole) goes through the retry rule (``_ecom_job_error``): the whole job is retried
+        (or failed), the changes staying in the outbox. Then the next job is enqueued: at once
+        when more changes wait, else when the first backoff or feed is due. ``later`` only
+        tells the delayed job from the immediate one (two identity keys)."""
         self.ensure_one()
-        interval = self._cron_interval("ecom_channels.ecom_channel_cron_publish")
-        delay = self._retry_delay(error, interval.total_seconds() / 2)
-        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
-        self.sudo().publish_retry_at = retry_at
-        self._trigger_cron("ecom_channels.ecom_channel_cron_publish", retry_at)
-        return self.env._(
-            "%(error)s The publishing job tries this channel again at %(retry)s.",
-            error=error.message,
-            retry=retry_at,
+        if not self.active:
+            return "channel archived"
+        try:
+            counts = self.env["ecom.stock.outbox"].sudo()._push_channel(self, limit)
+        except CONCURRENCY_ERRORS:
+            raise  # queue_job runs the job again
+        except Exception as exc:  # noqa: BLE001 - a bug or a broken answer: a dead letter
+            self._ecom_job_error(exc)
+        if counts["channel_error"] is not None:
+            self._ecom_job_error(counts["channel_error"])
+        self._ecom_push_stock_next(counts)
+        return (
+            "%(sent)s sent, %(failed)s failed, %(unchanged)s unchanged, %(submitted)s submitted, "
+            "%(checked)s feeds read" % counts
         )
+
+    def _ecom_push_stock_next(self, counts):
+        """Enqueue the next push job of this channel after a run that did ``counts``."""
+        self.ensure_one()
+        Outbox = self.env["ecom.stock.outbox"].sudo()
+        if counts["claimed"] and Outbox._waiting_count(self):
+            self._ecom_push_stock_later()
+            return
+        due = Outbox._next_due(self)
+        if due:
+            self._ecom_push_stock_later(eta=max(due, fields.Datetime.now()))
+
+    @api.model
+    def _cron_push_stock(self):
+        """Safety net: enqueue the push job of every active channel that has queued changes or
+        feed results due (a change enqueues it itself). Return the channels."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT o.channel_id FROM ecom_stock_outbox o
+                    WHERE o.feed_id IS NULL
+                      AND (o.next_attempt IS NULL OR o.next_attempt <= %(now)s)
+                   UNION
+                   SELECT f.channel_id FROM ecom_stock_feed f WHERE f.next_check <= %(now)s""",
+                now=fields.Datetime.now(),
+            )
+        )
+        channels = self.sudo().browse([row[0] for row in self.env.cr.fetchall()]).filtered("active")
+        channels._ecom_push_stock_later()
+        return channels
 
     def action_push_stock(self):
-        """Send this channel's quantities now: every published listing whose quantity to publish
-        differs from the one the channel last accepted (even while the channel is in backoff)."""
+        """Send this channel's quantities now, in this request: every published listing whose
+        quantity to publish differs from the one the channel last accepted."""
         self.ensure_one()
         self.env["ecom.channel.listing"].check_access("write")
         listings = self.env["ecom.channel.listing"].search(
             [("channel_id", "=", self.id), ("state", "=", "published")]
         )
-        self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids)
-        result = self._push_stock(force=True)
+        self.env["ecom.stock.outbox"].sudo()._enqueue_listings(listings.ids, wake=False)
+        result = self._push_stock()
         if not any(result[key] for key in ("sent", "failed", "submitted", "checked", "errors")):
             if result["busy"]:
                 message = self.env._(
@@ -981,261 +1083,68 @@ class EcomChannel(models.Model):
             sticky=bool(trouble),
         )
 
-    @api.model
-    def _cron_push_stock(self, limit=STOCK_PUSH_LIMIT):
-        """Push the queued quantities of every active channel, ``limit`` listings per call.
-
-        In a cron worker each call handles one channel (the one with the oldest change due),
-        in its own savepoint, and reports the listings still waiting: Odoo commits the call and
-        calls again while some wait (Odoo's cron progress API); past its batch limit, the cron
-        is triggered again. Outside a cron worker, one call handles every channel."""
-        result = self.search([])._push_stock(limit=limit, one_channel=self._in_cron_job())
-        _logger.info(
-            "stock push: %d sent, %d failed, %d unchanged, %d submitted, %d waiting",
-            result["sent"],
-            result["failed"],
-            result["unchanged"],
-            result["submitted"],
-            result["remaining"],
-        )
-        done = sum(
-            result[key] for key in ("sent", "failed", "unchanged", "submitted", "checked", "errors")
-        )
-        self.env["ir.cron"]._notify_progress(done=done, remaining=result["remaining"])
-        if result["remaining"] and done:
-            self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock")
-        return result
-
-    def _push_stock(self, limit=STOCK_PUSH_LIMIT, force=False, one_channel=False):
-        """Push the queued quantities of these channels, oldest change first, ``limit``
-        listings at most; channels in backoff wait unless ``force``. Each channel runs in its
-        own savepoint: an error that escapes one is recorded and backs it off, and the next
-        channel goes on. With ``one_channel``, stop after the first channel that had work.
-
-        Each listing pushed is locked (``FOR NO KEY UPDATE ... SKIP LOCKED``) for the rest of
-        the transaction: two workers never push the same listing at once, while the stock
-        operations, which only insert outbox rows, never wait for a push. Quantities sent as a
-        feed the channel processes later (Amazon) are checked by a later run: no transaction
-        waits for them.
-        """
+    def _push_stock(self, limit=STOCK_PUSH_LIMIT):
+        """Push the queued quantities of these channels now, in this transaction (the manual
+        push; jobs use ``_job_push_stock``), each channel in its own savepoint: one that cannot
+        be reached is recorded in the sync log (its changes stay queued, its job retries them)
+        and the next goes on. Quantities sent as a feed the channel processes later (Amazon)
+        are checked by a later job: no transaction waits for them."""
         result = dict.fromkeys(
-            ("sent", "failed", "unchanged", "busy", "remaining", "submitted", "checked", "errors"),
-            0,
+            ("sent", "failed", "unchanged", "busy", "submitted", "checked", "errors"), 0
         )
         result["problems"] = []
-        now = fields.Datetime.now()
-        channels = self.filtered(
-            lambda c: (
-                c.active and (force or not c.stock_push_retry_at or c.stock_push_retry_at <= now)
-            )
-        )
-        if not channels:
-            return result
         self.env.flush_all()
-        budget = limit
-        for channel in channels._stock_push_order():
-            if budget <= 0:
-                break
+        Outbox = self.env["ecom.stock.outbox"].sudo()
+        for channel in self.filtered("active"):
             counts = channel._run_isolated(
-                "push stock",
-                lambda channel=channel, budget=budget: channel._push_stock_channel(budget),
-                on_error=channel._stock_push_failed_message,
+                OP_PUSH_STOCK, lambda channel=channel: channel._push_stock_isolated(limit)
             )
             if counts is None:  # rolled back and recorded
                 result["errors"] += 1
                 result["problems"].append(
                     self.env._("%(channel)s: the push failed", channel=channel.name)
                 )
-                if one_channel:
-                    break
+                channel._ecom_push_stock_later()
                 continue
-            budget -= counts["claimed"]
             for key in ("sent", "failed", "unchanged", "busy", "submitted", "checked"):
                 result[key] += counts[key]
             result["problems"] += counts["problems"]
-            worked = counts["claimed"] or counts["checked"]
-            if one_channel and worked:
-                break
-        waiting = self.filtered(
-            lambda c: c.active and (not c.stock_push_retry_at or c.stock_push_retry_at <= now)
-        )
-        result["remaining"] = waiting._stock_outbox_waiting() + waiting._stock_feeds_due()
+            if Outbox._waiting_count(channel) or Outbox._next_due(channel):
+                channel._ecom_push_stock_next(counts)
         return result
 
-    def _stock_push_order(self):
-        """These channels that have quantities or feed results due, the oldest first."""
-        if not self:
-            return self
-        self.env.cr.execute(
-            SQL(
-                """SELECT channel_id, min(first) FROM (
-                       SELECT o.channel_id, min(o.id) AS first
-                         FROM ecom_stock_outbox o
-                        WHERE o.channel_id = ANY(%(ids)s) AND o.feed_id IS NULL
-                          AND (o.next_attempt IS NULL
-                               OR o.next_attempt <= now() AT TIME ZONE 'UTC')
-                     GROUP BY o.channel_id
-                    UNION ALL
-                       SELECT f.channel_id, 0
-                         FROM ecom_stock_feed f
-                        WHERE f.channel_id = ANY(%(ids)s) AND f.next_check <= %(now)s
-                   ) AS due
-                   GROUP BY channel_id
-                   ORDER BY min(first), channel_id""",
-                ids=self.ids,
-                now=fields.Datetime.now(),
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _push_stock_channel(self, limit):
-        """Read the results of this channel's feeds that are due, then claim and push up to
-        ``limit`` listings. Return the counts of ``_push_quantities`` plus ``claimed``,
-        ``busy`` and ``checked`` (feeds read)."""
-        self.ensure_one()
-        counts = {"sent": 0, "failed": 0, "unchanged": 0, "submitted": 0, "problems": []}
-        feeds = self.env["ecom.stock.feed"].sudo()._claim_due(self)
-        counts["checked"] = len(feeds)
-        if feeds:
-            feed_counts = feeds._check_results()
-            for key in ("sent", "failed"):
-                counts[key] += feed_counts[key]
-            counts["problems"] += feed_counts["problems"]
-        listings, events, busy = self._claim_stock_outbox(limit)
-        counts.update(claimed=len(listings), busy=busy)
-        if listings:
-            pushed = listings._push_quantities(self, events)
-            for key in ("sent", "failed", "unchanged", "submitted"):
-                counts[key] += pushed.get(key, 0)
-            counts["problems"] += pushed.get("problems", [])
+    def _push_stock_isolated(self, limit):
+        """``_push_channel`` for ``_run_isolated``: a channel that took nothing raises its
+        error (rolled back and logged by the caller)."""
+        counts = self.env["ecom.stock.outbox"].sudo()._push_channel(self, limit)
+        if counts["channel_error"] is not None:
+            raise counts["channel_error"]
         return counts
 
-    def _claim_stock_outbox(self, limit):
-        """Lock up to ``limit`` listings of this channel that have queued changes due now, oldest
-        change first, skipping those another worker holds and those whose quantity is in a feed
-        the channel is still processing.
-
-        Return ``(listings, {listing id: [outbox ids]}, busy)``: the outbox rows are the ones
-        this transaction sees, and only they are deleted after the push; ``busy`` counts the
-        listings skipped because another worker is pushing them."""
-        self.ensure_one()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """WITH due AS (
-                       SELECT o.listing_id, min(o.id) AS first_id
-                         FROM ecom_stock_outbox o
-                        WHERE o.channel_id = %s AND o.feed_id IS NULL
-                          AND (o.next_attempt IS NULL
-                               OR o.next_attempt <= now() AT TIME ZONE 'UTC')
-                          AND NOT EXISTS (SELECT 1 FROM ecom_stock_outbox f
-                                           WHERE f.listing_id = o.listing_id
-                                             AND f.feed_id IS NOT NULL)
-                     GROUP BY o.listing_id)
-                   SELECT l.id
-                     FROM ecom_channel_listing l
-                     JOIN due ON due.listing_id = l.id
-                 ORDER BY due.first_id, l.id
-                    LIMIT %s
-                      FOR NO KEY UPDATE OF l SKIP LOCKED""",
-                self.id,
-                limit,
-            )
-        )
-        ids = [row[0] for row in cr.fetchall()]
-        busy = 0
-        if len(ids) < limit:
-            busy = self._stock_outbox_waiting(exclude=ids)
-        if not ids:
-            return self.env["ecom.channel.listing"], {}, busy
-        cr.execute(
-            SQL(
-                "SELECT listing_id, array_agg(id) FROM ecom_stock_outbox"
-                " WHERE listing_id = ANY(%s) AND feed_id IS NULL GROUP BY listing_id",
-                ids,
-            )
-        )
-        events = dict(cr.fetchall())
-        listings = self.env["ecom.channel.listing"].browse(ids)
-        gone = listings.filtered(lambda lst: lst.state != "published")
-        if gone:  # unpublished since the change was queued: nothing to send
-            self.env["ecom.stock.outbox"].sudo()._forget(
-                [i for lst in gone for i in events.pop(lst.id, [])]
-            )
-            listings -= gone
-        listings.invalidate_recordset(["qty_to_publish"])
-        listings.mapped("qty_to_publish")  # one grouped computation for all of them
-        return listings, events, busy
-
-    def _stock_outbox_waiting(self, exclude=()):
-        """Listings of these channels (not in ``exclude``) with queued changes due now (not in
-        backoff, not in a feed the channel is processing); the channels' own backoff is the
-        caller's business."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT count(DISTINCT o.listing_id)
-                     FROM ecom_stock_outbox o
-                    WHERE o.channel_id = ANY(%s) AND o.feed_id IS NULL
-                      AND o.listing_id != ALL(%s)
-                      AND (o.next_attempt IS NULL OR o.next_attempt <= now() AT TIME ZONE 'UTC')
-                      AND NOT EXISTS (SELECT 1 FROM ecom_stock_outbox f
-                                       WHERE f.listing_id = o.listing_id
-                                         AND f.feed_id IS NOT NULL)""",
-                self.ids,
-                list(exclude),
-            )
-        )
-        return self.env.cr.fetchone()[0]
-
-    def _stock_feeds_due(self):
-        """Feeds of these channels whose results are due to be read."""
-        if not self:
-            return 0
-        return (
-            self.env["ecom.stock.feed"]
-            .sudo()
-            .search_count(
-                [("channel_id", "in", self.ids), ("next_check", "<=", fields.Datetime.now())]
-            )
-        )
-
-    def _stock_push_succeeded(self):
+    def _stock_push_succeeded(self, latencies=()):
+        """The channel accepted quantities: remember when, and how long the changes took to
+        reach it (``latencies``: timedeltas from the change to now) for its p90."""
         self.ensure_one()
         vals = {"stock_last_push_date": fields.Datetime.now()}
-        if self.stock_push_failures or self.stock_push_retry_at:
-            vals.update(stock_push_failures=0, stock_push_retry_at=False)
+        if latencies:
+            samples = list(self.stock_latency_samples or [])
+            samples += [round(max(lat.total_seconds(), 0.0), 3) for lat in latencies]
+            samples = samples[-LATENCY_SAMPLES:]
+            vals.update(
+                stock_latency_samples=samples,
+                stock_push_latency_p90=self.env["ecom.stock.outbox"]._latency_p90(samples),
+            )
         self.sudo().write(vals)
 
-    def _stock_push_failed(self, error=None):
-        """The channel could not be reached: back off before the next automatic push (the
-        delay it asked for, else longer after each failure in a row) and wake the push job
-        up then. Return when."""
-        self.ensure_one()
-        failures = self.stock_push_failures + 1
-        delay = self._retry_delay(error, backoff_seconds(failures))
-        retry_at = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
-        self.sudo().write({"stock_push_failures": failures, "stock_push_retry_at": retry_at})
-        self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock", retry_at)
-        return retry_at
-
-    def _stock_push_failed_message(self, error):
-        """``_run_isolated`` hook: back off, say so in the sync log line."""
-        retry_at = self._stock_push_failed(error)
-        return self.env._(
-            "The stock push stopped: %(error)s The quantities stay in the outbox until %(retry)s.",
-            error=error.message,
-            retry=retry_at,
-        )
-
     # ------------------------------------------------------------------
-    # Stock reconcile
+    # Stock reconcile: read (send), apply, log
     # ------------------------------------------------------------------
 
     def action_reconcile_stock(self):
-        """Read the quantities the channel shows, report the drift, queue the corrections."""
+        """Read the quantities the channel shows, report the drift, push the corrections."""
         self.ensure_one()
         self.env["ecom.channel.listing"].check_access("write")
-        result = self._run_isolated("reconcile stock", self._reconcile_stock)
+        result = self._run_isolated(OP_RECONCILE_STOCK, self._reconcile_stock)
         if result is None:
             return self._notification(
                 self.env._("Stock not reconciled"),
@@ -1243,7 +1152,7 @@ class EcomChannel(models.Model):
                 kind="danger",
                 sticky=True,
             )
-        push = self._push_stock(force=True)
+        push = self._push_stock()
         message = self.env._(
             "%(checked)s listings checked, %(drift)s drifted, %(sent)s quantities sent.",
             checked=result["checked"],
@@ -1263,98 +1172,66 @@ class EcomChannel(models.Model):
 
     @api.model
     def _cron_reconcile_stock(self):
-        """Nightly: reconcile every active channel, then let the push cron send corrections.
-
-        One channel per call in a cron worker, in its own savepoint (Odoo commits each and
-        calls again while channels wait); every channel in one call elsewhere. A channel is due
-        when it was not reconciled within half the job's interval and does not wait for a
-        retry; one that could not be read is tried again later (the delay it asked for, else
-        an hour), the job being woken up then."""
-        in_job = self._in_cron_job()
-        handled = self.browse()
-        while True:
-            due = self._reconcile_due(handled)
-            if not due:
-                break
-            channel = due[0]
-            handled |= channel
-            channel._run_isolated(
-                "reconcile stock", channel._reconcile_stock, on_error=channel._reconcile_failed
-            )
-            if in_job:
-                self.env["ir.cron"]._notify_progress(
-                    done=1, remaining=len(self._reconcile_due(self.browse()))
-                )
-                break
-        if handled:
-            self._trigger_cron("ecom_channels.ecom_channel_cron_push_stock")
-        return handled
-
-    @api.model
-    def _reconcile_due(self, exclude):
-        """Active channels (but ``exclude``) the nightly reconcile has still to read."""
+        """Nightly: enqueue the reconcile job of every active channel not reconciled within
+        half the cron's interval (one waiting job per channel). Return the channels."""
         now = fields.Datetime.now()
         interval = self._cron_interval(
             "ecom_channels.ecom_channel_cron_reconcile_stock", timedelta(days=1)
         )
-        return self.search(
+        channels = self.search(
             [
-                ("id", "not in", exclude.ids),
                 "|",
                 ("stock_last_reconcile_date", "=", False),
                 ("stock_last_reconcile_date", "<", now - interval / 2),
-                "|",
-                ("stock_reconcile_retry_at", "=", False),
-                ("stock_reconcile_retry_at", "<=", now),
             ],
             order="stock_last_reconcile_date asc nulls first, id",
         )
+        for channel in channels:
+            channel.sudo()._ecom_delay(
+                priority=RECONCILE_JOB_PRIORITY,
+                description=self.env._("Reconcile stock with %(channel)s", channel=channel.name),
+            )._job_reconcile_stock()
+        return channels
 
-    def _reconcile_failed(self, error):
-        """The channel could not be reconciled: the nightly job tries again later. Return the
-        message for the sync log."""
+    def _job_reconcile_stock(self):
+        """Job: reconcile this channel; the corrections go to its push job. A channel that
+        cannot be read goes through the retry rule (``_ecom_job_error``)."""
         self.ensure_one()
-        retry_at = fields.Datetime.add(
-            fields.Datetime.now(), seconds=self._retry_delay(error, RECONCILE_RETRY_DELAY)
-        )
-        self.sudo().stock_reconcile_retry_at = retry_at
-        self._trigger_cron("ecom_channels.ecom_channel_cron_reconcile_stock", retry_at)
-        return self.env._(
-            "The channel's quantities could not be read: %(error)s The reconcile tries again "
-            "at %(retry)s.",
-            error=error.message,
-            retry=retry_at,
-        )
+        if not self.active:
+            return "channel archived"
+        remote, error = self._read_remote_listings()
+        if error is not None:
+            self._ecom_job_error(error)
+        result = self._reconcile_apply(remote)
+        return "%(checked)s checked, %(drift)s drifted, %(queued)s queued" % result
 
     def _reconcile_stock(self):
         """Compare the quantity every published listing shows on the channel with the one we
-        last sent and the one to publish. Drift (changed on the channel, or a listing the
-        channel lost) is reported in the sync log; listings that show the wrong quantity are
-        queued for a push (their last published quantity set to what the channel shows), each
-        in its own savepoint. A channel item whose quantity cannot be read is reported and
-        left out.
+        last sent and the one to publish (``_reconcile_apply``).
 
-        Return ``{"checked": n, "drift": m, "queued": k, "skipped": s}``, or None when the
-        channel could not be read (logged; the nightly job tries it again later)."""
+        Return its counts, or None when the channel could not be read (logged)."""
         self.ensure_one()
-        listings = self.env["ecom.channel.listing"].search(
-            [("channel_id", "=", self.id), ("state", "=", "published")]
-        )
-        remote_listings, error = self._read_remote_listings()
+        remote, error = self._read_remote_listings()
         if error is not None:
             # Half a list would report every listing not read as lost: nothing is changed.
-            self._log_sync(
-                "reconcile stock", "error", self._reconcile_failed(error), payload=error.payload
+            self.env["ecom.sync.log"]._log(
+                self, OP_RECONCILE_STOCK, "error", error.message, payload=error.payload
             )
             return None
+        return self._reconcile_apply(remote)
+
+    def _reconcile_remote(self, remote_listings):
+        """The channel's quantities by key (external reference and SKU), the keys whose
+        quantity cannot be read, and the sync log values reporting them."""
         remote, logs = {}, []
         for item in remote_listings:
             try:
                 quantity = None if item.quantity is None else int(item.quantity)
             except (TypeError, ValueError):
                 logs.append(
-                    self._sync_log_vals(
-                        "reconcile stock",
+                    self.env["ecom.sync.log"]._vals(
+                        self,
+                        OP_RECONCILE_STOCK,
                         "warning",
                         self.env._(
                             "%(item)s: the channel's quantity %(qty)r is not a number; left out.",
@@ -1371,9 +1248,22 @@ class EcomChannel(models.Model):
             for key in (item.external_ref, item.sku):
                 if key and quantity is not None:
                     remote.setdefault(str(key), quantity)
-        skipped = len(logs)
         unreadable = {key for key, qty in remote.items() if qty is None}
         remote = {key: qty for key, qty in remote.items() if qty is not None}
+        return remote, unreadable, logs
+
+    def _reconcile_apply(self, remote_listings):
+        """Apply what the channel showed: drift (changed on the channel, or a listing the
+        channel lost) is reported in the sync log; listings that show the wrong quantity are
+        queued for a push (their last published quantity set to what the channel shows), each
+        in its own savepoint. A channel item whose quantity cannot be read is reported and
+        left out. Return ``{"checked", "drift", "queued", "skipped"}``."""
+        self.ensure_one()
+        listings = self.env["ecom.channel.listing"].search(
+            [("channel_id", "=", self.id), ("state", "=", "published")]
+        )
+        remote, unreadable, logs = self._reconcile_remote(remote_listings)
+        skipped = len(logs)
         by_key, local = {}, {}
         listings.mapped("qty_to_publish")
         for listing in listings:
@@ -1396,11 +1286,8 @@ class EcomChannel(models.Model):
             except Exception as exc:  # noqa: BLE001 - reported, the others go on
                 _logger.exception("reconcile of listing %s failed", listing.id)
                 logs.append(
-                    self._sync_log_vals(
-                        "reconcile stock",
-                        "error",
-                        self._unexpected_error(exc).message,
-                        listing=listing,
+                    self.env["ecom.sync.log"]._vals(
+                        listing, OP_RECONCILE_STOCK, "error", self._unexpected_error(exc).message
                     )
                 )
         queued = (
@@ -1408,73 +1295,72 @@ class EcomChannel(models.Model):
             .sudo()
             ._enqueue_listings([by_key[key].id for key in to_push])
         )
-        if drifts:
-            lines = [
-                self.env._(
-                    "%(key)s: not on the channel any more (last sent %(sent)s)",
-                    key=d.key,
-                    sent=d.published,
-                )
-                if d.missing
-                else self.env._(
-                    "%(key)s: channel shows %(shown)s, last sent %(sent)s, should be %(expected)s",
-                    key=d.key,
-                    shown=d.remote,
-                    sent=d.published,
-                    expected=d.expected,
-                )
-                for d in drifts[:DRIFT_DETAIL_LINES]
-            ]
-            if len(drifts) > DRIFT_DETAIL_LINES:
-                lines.append(
-                    self.env._("... and %(count)s more.", count=len(drifts) - DRIFT_DETAIL_LINES)
-                )
-            logs.append(
-                self._sync_log_vals(
-                    "reconcile stock",
-                    "warning",
-                    self.env._(
-                        "%(drift)s of %(checked)s listings drifted on the channel; "
-                        "%(queued)s corrections queued.\n%(lines)s",
-                        drift=len(drifts),
-                        checked=len(local),
-                        queued=len(to_push),
-                        lines="\n".join(lines),
-                    ),
-                )
-            )
-            logs += [
-                self._sync_log_vals(
-                    "reconcile stock",
-                    "warning",
-                    self.env._("The channel does not hold this listing any more."),
-                    listing=by_key[d.key],
-                )
-                for d in drifts
-                if d.missing
-            ]
-        else:
-            logs.append(
-                self._sync_log_vals(
-                    "reconcile stock",
+        logs += self._reconcile_log(drifts, by_key, len(local), len(to_push), skipped)
+        self.env["ecom.sync.log"]._create_logs(logs)
+        self.sudo().write({"stock_last_reconcile_date": fields.Datetime.now()})
+        return {"checked": len(local), "drift": len(drifts), "queued": queued, "skipped": skipped}
+
+    def _reconcile_log(self, drifts, by_key, checked, queued, skipped):
+        """The sync log values of a reconcile that found ``drifts``."""
+        if not drifts:
+            return [
+                self.env["ecom.sync.log"]._vals(
+                    self,
+                    OP_RECONCILE_STOCK,
                     "warning" if skipped else "ok",
                     self.env._(
                         "%(checked)s listings checked: every quantity on the channel is the one "
                         "last sent.",
-                        checked=len(local),
+                        checked=checked,
                     ),
                 )
+            ]
+        lines = [
+            self.env._(
+                "%(key)s: not on the channel any more (last sent %(sent)s)",
+                key=d.key,
+                sent=d.published,
             )
-        self.env["ecom.sync.log"]._create_logs(logs)
-        self.sudo().write(
-            {"stock_last_reconcile_date": fields.Datetime.now(), "stock_reconcile_retry_at": False}
-        )
-        return {
-            "checked": len(local),
-            "drift": len(drifts),
-            "queued": queued,
-            "skipped": skipped,
-        }
+            if d.missing
+            else self.env._(
+                "%(key)s: channel shows %(shown)s, last sent %(sent)s, should be %(expected)s",
+                key=d.key,
+                shown=d.remote,
+                sent=d.published,
+                expected=d.expected,
+            )
+            for d in drifts[:DRIFT_DETAIL_LINES]
+        ]
+        if len(drifts) > DRIFT_DETAIL_LINES:
+            lines.append(
+                self.env._("... and %(count)s more.", count=len(drifts) - DRIFT_DETAIL_LINES)
+            )
+        logs = [
+            self.env["ecom.sync.log"]._vals(
+                self,
+                OP_RECONCILE_STOCK,
+                "warning",
+                self.env._(
+                    "%(drift)s of %(checked)s listings drifted on the channel; "
+                    "%(queued)s corrections queued.\n%(lines)s",
+                    drift=len(drifts),
+                    checked=checked,
+                    queued=queued,
+                    lines="\n".join(lines),
+                ),
+            )
+        ]
+        logs += [
+            self.env["ecom.sync.log"]._vals(
+                by_key[d.key],
+                OP_RECONCILE_STOCK,
+                "warning",
+                self.env._("The channel does not hold this listing any more."),
+            )
+            for d in drifts
+            if d.missing
+        ]
+        return logs
 
     def action_view_listings(self):
         self.ensure_one()

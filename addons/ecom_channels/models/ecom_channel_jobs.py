@@ -11,6 +11,7 @@ from odoo.addons.queue_job.job import identity_exact
 
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.jobs import LOCAL_JOB_CHANNEL, MAX_ATTEMPTS, job_channel, retry_decision
+from .ecom_channel import JOB_MAX_RETRY_WAIT
 
 _logger = logging.getLogger(__name__)
 
@@ -89,6 +90,14 @@ class EcomChannel(models.Model):
     # ------------------------------------------------------------------
     # Inside a job
     # ------------------------------------------------------------------
+
+    def _get_client(self, max_retry_wait=None):
+        """In a job, as in a cron job, the client never sleeps long inside the transaction:
+        beyond JOB_MAX_RETRY_WAIT a call fails with the delay the channel asked for, and the
+        retry rule postpones the job instead."""
+        if max_retry_wait is None and self.env.context.get("job_uuid"):
+            max_retry_wait = JOB_MAX_RETRY_WAIT
+        return super()._get_client(max_retry_wait=max_retry_wait)
 
     def _ecom_job_attempt(self):
         """Which try of the running job this is (1 for the first; 1 outside a job)."""

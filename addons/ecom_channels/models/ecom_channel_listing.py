@@ -15,6 +15,7 @@ from ..ecom_channels_core.payloads import ListingPayload
 from ..ecom_channels_core.requirements import missing_fields
 from ..ecom_channels_core.stock_sync import sellable_quantity
 from .ecom_channel import CONCURRENCY_ERRORS
+from .ecom_sync_log import OP_END_LISTING, OP_PUBLISH
 
 _logger = logging.getLogger(__name__)
 
@@ -150,6 +151,27 @@ class EcomChannelListing(models.Model):
         help="The last quantity the channel accepted.",
     )
     qty_published_date = fields.Datetime("Quantity Pushed On", readonly=True, copy=False)
+    channel_dynamic_buffer = fields.Boolean(
+        "Channel Uses a Dynamic Buffer", related="channel_id.stock_dynamic_buffer"
+    )
+    daily_sales = fields.Float(
+        compute="_compute_dynamic_buffer",
+        digits=(16, 2),
+        help="Units of the product delivered to customers from the channel's warehouse per day "
+        "over the last 28 days.",
+    )
+    expected_sync_delay = fields.Float(
+        "Expected Sync Delay (s)",
+        compute="_compute_dynamic_buffer",
+        help="How late the channel's view of the stock may be: its p90 push latency plus its "
+        "order-poll interval.",
+    )
+    dynamic_buffer_qty = fields.Integer(
+        "Dynamic Buffer",
+        compute="_compute_dynamic_buffer",
+        help="Units held back when the channel's dynamic buffer is on: ceil(daily sales x "
+        "expected sync delay).",
+    )
     stock_pending = fields.Boolean(
         "Stock Push Pending",
         compute="_compute_stock_pending",
@@ -346,6 +368,7 @@ class EcomChannelListing(models.Model):
         "channel_id.stock_percent",
         "channel_id.stock_max_qty",
         "channel_id.stock_zero_below",
+        "channel_id.stock_dynamic_buffer",
     )
     def _compute_qty_to_publish(self):
         # Thousands of listings at once (the stock push, the benchmark): plain SQL for the two
@@ -372,13 +395,39 @@ class EcomChannelListing(models.Model):
         free = self._free_quantities(
             {p for p, _c in pairs.values() if p}, {w for w, _r in rules.values() if w}
         )
+        held = self._dynamic_buffers(pairs.values(), channels)
         values = []
         for listing_id in self._ids:
             product_id, channel_id = pairs[listing_id]
             warehouse_id, channel_rules = rules.get(channel_id, (False, ()))
             quantity = free.get((product_id, warehouse_id), 0.0)
+            quantity -= held.get((product_id, channel_id), 0)
             values.append(sellable_quantity(quantity, *channel_rules) if channel_rules else 0)
         self.env.cache.update(self, self._fields["qty_to_publish"], values)
+
+    @api.model
+    def _dynamic_buffers(self, pairs, channels):
+        """Units held back per ``(product id, channel id)`` by the channels whose dynamic buffer
+        is on (one grouped sales query per such channel)."""
+        held = {}
+        Outbox = self.env["ecom.stock.outbox"].sudo()
+        for channel in channels.filtered("stock_dynamic_buffer"):
+            products = {p for p, c in pairs if c == channel.id and p}
+            for product_id, daily in Outbox._daily_sales(channel, products).items():
+                held[product_id, channel.id] = channel._dynamic_buffer(daily)
+        return held
+
+    @api.depends("product_id", "channel_id.stock_dynamic_buffer")
+    def _compute_dynamic_buffer(self):
+        Outbox = self.env["ecom.stock.outbox"].sudo()
+        for channel, listings in self.grouped("channel_id").items():
+            sales = Outbox._daily_sales(channel, set(listings.product_id.ids)) if channel else {}
+            delay = channel._expected_sync_delay() if channel else 0.0
+            for listing in listings:
+                daily = sales.get(listing.product_id.id, 0.0)
+                listing.daily_sales = daily
+                listing.expected_sync_delay = delay
+                listing.dynamic_buffer_qty = channel._dynamic_buffer(daily) if channel else 0
 
     @api.model
     def _free_quantities(self, product_ids, warehouse_ids):
@@ -437,7 +486,17 @@ class EcomChannelListing(models.Model):
     def write(self, vals):
         if CONTENT_FIELDS.intersection(vals) and "to_sync" not in vals:
             vals = dict(vals, to_sync=True)
-        return super().write(vals)
+        linked = self.browse()
+        if vals.get("external_ref") or vals.get("state") == "published":
+            # a manual link, or a listing published again: bound to an item whose quantity
+            # is not known to be ours (a publication sets qty_published itself)
+            linked = self.filtered(
+                lambda lst: lst.state != "published" or lst.external_ref != vals.get("external_ref")
+            )
+        result = super().write(vals)
+        if linked and "qty_published" not in vals:
+            linked._start_link()
+        return result
 
     def _mark_to_sync(self):
         """The content changed: published listings will be updated at the next publishing."""
@@ -452,175 +511,18 @@ class EcomChannelListing(models.Model):
     @api.model
     def _mark_stock_pending(self, products):
         """The stock of ``products`` changed: queue their published listings in the stock
-        outbox (an INSERT in the caller's transaction, which never waits for a running push)
-        and wake the push cron up."""
+        outbox (an INSERT in the caller's transaction, which never waits for a running push),
+        which enqueues their channels' push jobs."""
         products = products.filtered("is_storable")
-        if not products:
-            return
-        if self.env["ecom.stock.outbox"].sudo()._enqueue_products(products.ids):
-            self.env.ref("ecom_channels.ecom_channel_cron_push_stock").sudo()._trigger()
+        if products:
+            self.env["ecom.stock.outbox"].sudo()._enqueue_products(products.ids)
 
-    def _push_quantities(self, channel, events):
-        """Send the quantities of these listings of ``channel`` (locked by the caller) that
-        differ from the last ones the channel accepted; record what it accepted.
-
-        ``events`` maps each listing id to the outbox rows it was claimed for. Accepted and
-        unchanged listings leave the outbox; a refused one stays, retried after a backoff, with
-        its error on the listing and a sync log line; a channel that cannot be reached at all
-        backs off as a whole and logs one line, its rows untouched. A channel that processes
-        quantities later (Amazon feeds) gets them submitted: the rows wait, linked to the feed,
-        for a later run to read the results (``ecom.stock.feed``).
-
-        Return the counts ``sent``, ``failed``, ``unchanged``, ``submitted`` and the
-        ``problems`` (messages) of the failures.
-        """
-        Outbox = self.env["ecom.stock.outbox"].sudo()
-        counts = {"sent": 0, "failed": 0, "unchanged": 0, "submitted": 0, "problems": []}
-        unchanged = self.filtered(
-            lambda lst: lst.qty_published_date and lst.qty_to_publish == lst.qty_published
-        )
-        Outbox._forget([i for lst in unchanged for i in events.get(lst.id, [])])
-        counts["unchanged"] = len(unchanged)
-        to_send = self - unchanged
-        by_key = {(lst.external_ref or lst.default_code or ""): lst for lst in to_send}
-        no_key = by_key.pop("", self.browse())
-        message = self.env._("The listing has no external reference and its product no SKU.")
-        logs = [
-            channel._sync_log_vals("push stock", "error", message, listing=listing)
-            for listing in no_key
-        ]
-        if no_key:
-            no_key.write({"last_error": message})
-            counts["failed"] += len(no_key)
-            counts["problems"] += ["%s: %s" % (lst.display_name, message) for lst in no_key]
-            Outbox._retry_later([i for lst in no_key for i in events.get(lst.id, [])])
-        if not by_key:
-            self.env["ecom.sync.log"]._create_logs(logs)
-            return counts
-        items = [(key, listing.qty_to_publish) for key, listing in by_key.items()]
-        try:
-            with channel._get_client() as client, record_retries(client) as retries:
-                if self._quantities_go_async(client, items):
-                    size = max(int(getattr(client, "feed_size", 0) or len(items)), 1)
-                    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-                    submitted = [(client.submit_quantities(chunk), chunk) for chunk in chunks]
-                    results = None
-                else:
-                    results = client.set_quantities(items)
-        except ChannelError as exc:
-            counts["failed"] += len(items)
-            retry_at = channel._stock_push_failed(exc)
-            message = self.env._(
-                "%(count)s quantities not sent, kept in the outbox until %(retry)s: %(error)s",
-                count=len(items),
-                retry=retry_at,
-                error=exc.message,
-            )
-            counts["problems"].append(message)
-            logs.append(channel._sync_log_vals("push stock", "error", message, payload=exc.payload))
-            self.env["ecom.sync.log"]._create_logs(logs)
-            return counts
-        logs += [channel._sync_log_vals("push stock", "warning", msg) for msg in retries]
-        if results is None:
-            Feed = self.env["ecom.stock.feed"].sudo()
-            for feed_ref, chunk in submitted:
-                feed = Feed._submitted(channel, feed_ref, chunk, by_key)
-                Outbox._attach_feed(
-                    [i for key, _qty in chunk for i in events.get(by_key[key].id, [])], feed
-                )
-                logs.append(
-                    channel._sync_log_vals(
-                        "push stock",
-                        "ok",
-                        self.env._(
-                            "%(count)s quantities submitted as feed %(feed)s; the results are "
-                            "read at %(when)s.",
-                            count=len(chunk),
-                            feed=feed_ref,
-                            when=feed.next_check,
-                        ),
-                    )
-                )
-            channel._stock_push_succeeded()
-            counts["submitted"] = len(items)
-            self.env["ecom.sync.log"]._create_logs(logs)
-            return counts
-        applied = self._apply_quantity_results(channel, results, by_key, events)
-        for key in ("sent", "failed"):
-            counts[key] += applied[key]
-        counts["problems"] += applied["problems"]
-        self.env["ecom.sync.log"]._create_logs(logs + applied["logs"])
-        return counts
-
-    @api.model
-    def _quantities_go_async(self, client, items):
-        """Whether these quantities go as a feed the channel processes later: a client that
-        offers it (``async_quantities``), for more items than it sends one by one."""
-        return bool(getattr(client, "async_quantities", False)) and len(items) > getattr(
-            client, "feed_threshold", 0
-        )
-
-    @api.model
-    def _apply_quantity_results(self, channel, results, by_key, events):
-        """Record the channel's answer to quantities sent (QuantityResult list): accepted ones
-        become the published quantity and leave the outbox; refused ones stay, with a backoff,
-        their error on the listing and a sync log line. A channel that took nothing and may
-        later (down, throttling) backs off as a whole.
-
-        Return ``{"sent", "failed", "problems", "logs"}`` (sync log values to write)."""
-        Outbox = self.env["ecom.stock.outbox"].sudo()
-        now = fields.Datetime.now()
-        accepted, failed, retryable = {}, [], []
-        for result in results:
-            listing = by_key.get(result.key)
-            if listing is None or not listing.exists():
-                continue
-            if result.ok:
-                accepted.setdefault(result.quantity, []).append(listing.id)
-            else:
-                failed.append((listing, result))
-                retryable.append(result.retryable)
-        for quantity, ids in accepted.items():
-            self.browse(ids).write(
-                {"qty_published": quantity, "qty_published_date": now, "last_error": False}
-            )
-        Outbox._forget([i for ids in accepted.values() for lid in ids for i in events[lid]])
-        out = {
-            "sent": sum(len(ids) for ids in accepted.values()),
-            "failed": len(failed),
-            "problems": [],
-            "logs": [],
-        }
-        if failed and not accepted and all(retryable):
-            # The channel took nothing and may later (down, throttling): back off as a whole,
-            # as long as it asked (``retry_after`` of a result, when the client gives one).
-            retry_at = channel._stock_push_failed(
-                max(failed, key=lambda f: getattr(f[1], "retry_after", None) or 0)[1]
-            )
-            message = self.env._(
-                "%(count)s quantities not sent, kept in the outbox until %(retry)s: %(error)s",
-                count=len(failed),
-                retry=retry_at,
-                error=failed[0][1].message,
-            )
-            out["problems"].append(message)
-            out["logs"].append(channel._sync_log_vals("push stock", "error", message))
-            return out
-        channel._stock_push_succeeded()
-        Outbox._retry_later([i for lst, _result in failed for i in events[lst.id]])
-        for listing, result in failed:
-            message = self.env._(
-                "%(key)s: quantity %(qty)s not accepted, kept in the outbox: %(error)s",
-                key=result.key,
-                qty=result.quantity,
-                error=result.message,
-            )
-            listing.write({"last_error": message})
-            out["problems"].append(message)
-            out["logs"].append(
-                channel._sync_log_vals("push stock", "error", message, listing=listing)
-            )
-        return out
+    def _start_link(self):
+        """These listings were just linked to the channel's items (import, manual link,
+        re-activation): their quantity goes out at once, through the push job."""
+        published = self.filtered(lambda lst: lst.state == "published")
+        if published:
+            self.env["ecom.stock.outbox"].sudo()._enqueue_listings(published.ids)
 
     # ------------------------------------------------------------------
     # Content helpers
@@ -729,6 +631,12 @@ class EcomChannelListing(models.Model):
             counts = listings._publish_channel(channel)
             for key in ("published", "failed", "postponed"):
                 result[key] += counts[key]
+            if counts["postponed"]:
+                # the channel asked to wait: its publishing job sends the rest then
+                seconds = max(counts.get("retry_after") or 0, channel._ecom_min_retry_seconds())
+                channel._ecom_publish_later(
+                    eta=fields.Datetime.add(fields.Datetime.now(), seconds=seconds)
+                )
             result["problems"] += counts["problems"]
             done += len(listings)
             _logger.info("publishing listings: %d/%d done", done, total)
@@ -743,7 +651,7 @@ class EcomChannelListing(models.Model):
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on each listing
             error = exc if isinstance(exc, ChannelError) else channel._unexpected_error(exc)
-            self._record_failure("publish", error)
+            self._record_failure(OP_PUBLISH, error)
             counts["failed"] = len(self)
             counts["problems"].append(error.message)
             return counts
@@ -758,7 +666,18 @@ class EcomChannelListing(models.Model):
                 if error.retryable and error.retry_after is not None:
                     # The channel asked to wait: the others wait too, for the next run.
                     counts["postponed"] = len(self) - index - 1
-                    channel._log_sync("publish", "warning", channel._publish_wait(error))
+                    counts["retry_after"] = error.retry_after
+                    self.env["ecom.sync.log"]._log(
+                        channel,
+                        OP_PUBLISH,
+                        "warning",
+                        self.env._(
+                            "%(error)s %(count)s listings wait: the publishing job sends them "
+                            "after the delay the channel asked for.",
+                            error=error.message,
+                            count=counts["postponed"],
+                        ),
+                    )
                     break
         return counts
 
@@ -768,11 +687,11 @@ class EcomChannelListing(models.Model):
         self.ensure_one()
         channel = self.channel_id
         error = payload = None
+        first = self.state != "published"
         with record_retries(client) as retries:
             try:
                 with self.env.cr.savepoint():
                     payload = self._to_payload()
-                    first = self.state != "published"
                     now = fields.Datetime.now()
                     if first:  # a new listing goes out with its quantity; later by stock push
                         payload.quantity = self.qty_to_publish
@@ -804,14 +723,24 @@ class EcomChannelListing(models.Model):
                 error = channel._unexpected_error(exc)
                 if payload is not None:
                     error.payload = json.dumps(asdict(payload), default=str, indent=1)[:4000]
-        logs = [
-            channel._sync_log_vals("publish", "warning", message, listing=self)
-            for message in retries
-        ]
+        Log = self.env["ecom.sync.log"]
+        logs = [Log._vals(self, OP_PUBLISH, "warning", message) for message in retries]
         if error is not None:
-            self._record_failure("publish", error, extra_logs=logs)
+            self._record_failure(OP_PUBLISH, error, extra_logs=logs)
             return error
-        self.env["ecom.sync.log"]._create_logs(logs)
+        done = (
+            self.env._(
+                "%(sku)s published as %(ref)s with quantity %(qty)s.",
+                sku=self.default_code or "-",
+                ref=self.external_ref,
+                qty=self.qty_published,
+            )
+            if first
+            else self.env._(
+                "%(sku)s updated (%(ref)s).", sku=self.default_code or "-", ref=self.external_ref
+            )
+        )
+        Log._create_logs(logs + [Log._vals(self, OP_PUBLISH, "ok", done)])
         return None
 
     def _problem(self, message):
@@ -833,11 +762,11 @@ class EcomChannelListing(models.Model):
         logs = list(extra_logs)
         for listing in self:
             logs.append(
-                listing.channel_id._sync_log_vals(
+                self.env["ecom.sync.log"]._vals(
+                    listing,
                     operation,
                     "error",
                     listing._problem(error.message),
-                    listing=listing,
                     payload=error.payload,
                 )
             )
@@ -932,7 +861,7 @@ class EcomChannelListing(models.Model):
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on each listing
             error = exc if isinstance(exc, ChannelError) else channel._unexpected_error(exc)
-            self._record_failure("end listing", error, keep_state=True)
+            self._record_failure(OP_END_LISTING, error, keep_state=True)
             return self, [error.message]
         ender = getattr(client, "end_listing", None)
         failed = self.env["ecom.channel.listing"]
@@ -951,7 +880,7 @@ class EcomChannelListing(models.Model):
                     if not isinstance(exc, ChannelError):
                         _logger.exception("ending listing %s failed", listing.id)
                         exc = channel._unexpected_error(exc)
-                    listing._record_failure("end listing", exc, keep_state=True)
+                    listing._record_failure(OP_END_LISTING, exc, keep_state=True)
                     failed |= listing
                     problems.append(listing._problem(exc.message))
         return failed, problems

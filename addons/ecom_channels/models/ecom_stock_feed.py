@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.stock_sync import backoff_seconds
 from .ecom_channel import CONCURRENCY_ERRORS, FEED_CHECK_DELAY, FEED_GIVE_UP
+from .ecom_sync_log import OP_PUSH_STOCK
 
 _logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class EcomStockFeed(models.Model):
                 "next_check": next_check,
             }
         )
-        channel._trigger_cron("ecom_channels.ecom_channel_cron_push_stock", next_check)
+        channel._ecom_push_stock_later(eta=next_check)
         return feed
 
     @api.model
@@ -138,11 +139,22 @@ class EcomStockFeed(models.Model):
         events = self.env["ecom.stock.outbox"].sudo()._detach_feed(self)
         for listing in by_key.values():
             events.setdefault(listing.id, [])
-        applied = Listing._apply_quantity_results(channel, results, by_key, events)
+        dates = dict.fromkeys(events, self.submit_date)
+        applied = (
+            self.env["ecom.stock.outbox"]
+            .sudo()
+            ._push_apply(
+                channel,
+                results,
+                by_key,
+                {lid: (ids, dates[lid]) for lid, ids in events.items()},
+            )
+        )
         logs = applied.pop("logs")
         logs.append(
-            channel._sync_log_vals(
-                "push stock",
+            self.env["ecom.sync.log"]._vals(
+                channel,
+                OP_PUSH_STOCK,
                 "error" if applied["failed"] else "ok",
                 self.env._(
                     "Feed %(feed)s processed: %(sent)s quantities accepted, %(failed)s refused.",
@@ -161,14 +173,16 @@ class EcomStockFeed(models.Model):
         the push job up then."""
         for feed in self:
             checks = feed.checks + 1
-            default = FEED_CHECK_DELAY if error is None else backoff_seconds(checks)
-            delay = feed.channel_id._retry_delay(error, default)
+            delay = FEED_CHECK_DELAY if error is None else backoff_seconds(checks)
+            if getattr(error, "retry_after", None) is not None:
+                delay = max(error.retry_after, feed.channel_id._ecom_min_retry_seconds())
             next_check = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
             feed.write({"checks": checks, "next_check": next_check})
-            feed.channel_id._trigger_cron("ecom_channels.ecom_channel_cron_push_stock", next_check)
+            feed.channel_id._ecom_push_stock_later(eta=next_check)
             if error is not None:
-                feed.channel_id._log_sync(
-                    "push stock",
+                self.env["ecom.sync.log"]._log(
+                    feed.channel_id,
+                    OP_PUSH_STOCK,
                     "warning",
                     self.env._(
                         "The results of feed %(feed)s could not be read (%(error)s); read "
@@ -197,6 +211,6 @@ class EcomStockFeed(models.Model):
             count=count,
         )
         listings.write({"last_error": text})
-        channel._log_sync("push stock", "error", text, payload=payload)
+        self.env["ecom.sync.log"]._log(channel, OP_PUSH_STOCK, "error", text, payload=payload)
         self.unlink()
         return {"sent": 0, "failed": count, "problems": [text]}

@@ -14,6 +14,14 @@ DEFAULT_RETENTION_DAYS = 90
 #: Lines deleted per batch by the retention job (one commit each in a cron worker).
 GC_BATCH = 5000
 
+#: Operation names of the sync log lines written here (other addons add theirs).
+OP_TEST_CONNECTION = "test connection"
+OP_IMPORT_LISTINGS = "import listings"
+OP_PUBLISH = "publish"
+OP_END_LISTING = "end listing"
+OP_PUSH_STOCK = "push stock"
+OP_RECONCILE_STOCK = "reconcile stock"
+
 
 class EcomSyncLog(models.Model):
     """One line per API exchange with a channel that failed or did something worth seeing.
@@ -56,9 +64,35 @@ class EcomSyncLog(models.Model):
         return super().create(vals_list)
 
     @api.model
+    def _vals(self, record, operation, status, message, payload=None):
+        """The values of one line about ``record``: a channel, a listing, or any record of a
+        channel (``channel_id`` or ``ecom_channel_id``), which the line then points at. The one
+        helper that builds lines (``ecom.channel._sync_log_vals`` calls it)."""
+        record.ensure_one()
+        vals = {
+            "operation": operation,
+            "status": status,
+            "message": message,
+            "payload": payload or False,
+        }
+        if record._name == "ecom.channel":
+            vals["channel_id"] = record.id
+            return vals
+        channel = record["channel_id"] if "channel_id" in record else record["ecom_channel_id"]
+        vals.update(channel_id=channel.id, res_model=record._name, res_id=record.id)
+        if record._name == "ecom.channel.listing":
+            vals["listing_id"] = record.id
+        return vals
+
+    @api.model
+    def _log(self, record, operation, status, message, payload=None):
+        """Write one line about ``record`` (see ``_vals``) as the system."""
+        return self._create_logs([self._vals(record, operation, status, message, payload)])
+
+    @api.model
     def _create_logs(self, vals_list):
-        """Record these lines (values from ``ecom.channel._sync_log_vals``) whoever runs the
-        job: the one way lines are written. Return them, read in the caller's environment."""
+        """Record these lines (values from ``_vals``) whoever runs the job: the one way lines
+        are written. Return them, read in the caller's environment."""
         if isinstance(vals_list, dict):
             vals_list = [vals_list]
         if not vals_list:

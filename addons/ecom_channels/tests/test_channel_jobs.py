@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Hostile input in the channel jobs: a bad item or a broken channel is recorded and the rest
-goes on; cron jobs commit channel by channel and never wait for a channel in a transaction."""
+goes on; crons only enqueue one job per channel, and a job never waits for a channel in its
+transaction (queue_job postpones it instead)."""
 
 import time
 from unittest.mock import patch
@@ -10,6 +11,8 @@ from psycopg2 import errors as pg_errors
 from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..ecom_channels_core import registry
 from ..ecom_channels_core.errors import ChannelError
@@ -22,11 +25,10 @@ JOB_LOGGERS = (
     "odoo.addons.ecom_channels.models.ecom_channel",
     "odoo.addons.ecom_channels.models.ecom_channel_listing",
     "odoo.addons.ecom_channels.models.ecom_stock_feed",
+    "odoo.addons.ecom_channels.models.ecom_stock_outbox",
+    "odoo.addons.ecom_channels.models.ecom_channel_jobs",
     "odoo.addons.base.models.ir_cron",
 )
-PUSH_CRON = "ecom_channels.ecom_channel_cron_push_stock"
-PUBLISH_CRON = "ecom_channels.ecom_channel_cron_publish"
-RECONCILE_CRON = "ecom_channels.ecom_channel_cron_reconcile_stock"
 
 
 @tagged("post_install", "-at_install")
@@ -78,36 +80,6 @@ class TestChannelJobs(ChannelEmulatorCase):
         (item,) = self.remote(channel)[product.default_code]
         return item.quantity
 
-    def triggers(self, xmlid):
-        cron = self.env.ref(xmlid)
-        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
-
-    def run_cron(self, xmlid):
-        """Run the cron job as Odoo's cron worker does: its server action called again while
-        it reports work remaining, each call committed (a savepoint in test mode). Return the
-        progress records of the run."""
-        cron = self.env.ref(xmlid).sudo()
-        cron.active = True
-        Progress = self.env["ir.cron.progress"].sudo()
-        before = Progress.search([], order="id desc", limit=1).id or 0
-        self.env.flush_all()
-        job = {
-            **cron.read(load=None)[0],
-            "done": 0,
-            "remaining": 0,
-            "timed_out_counter": 0,
-            "progress_id": False,
-        }
-        self.registry.enter_test_mode(self.cr)
-        try:
-            self.registry["ir.cron"]._process_job(
-                self.registry.db_name, self.registry.cursor(), job
-            )
-        finally:
-            self.registry.leave_test_mode()
-        self.env.invalidate_all()
-        return Progress.search([("cron_id", "=", cron.id), ("id", ">", before)], order="id")
-
     # ------------------------------------------------------------------ publishing
     @mute_logger(*JOB_LOGGERS)
     def test_publish_unexpected_error_stays_on_its_listing(self):
@@ -152,7 +124,7 @@ class TestChannelJobs(ChannelEmulatorCase):
             with self.assertRaises(pg_errors.SerializationFailure):
                 listings._publish()
             with self.assertRaises(pg_errors.SerializationFailure):
-                self.env["ecom.channel"]._cron_publish_listings()
+                channel.sudo()._job_publish()
 
     @mute_logger(*JOB_LOGGERS)
     def test_rate_limited_channel_keeps_the_rest_for_later(self):
@@ -167,7 +139,6 @@ class TestChannelJobs(ChannelEmulatorCase):
                 raise ChannelError("Shopify: rate limit reached", retryable=True, retry_after=120)
             return original(client, payload)
 
-        triggers = self.triggers(PUBLISH_CRON)
         with patch.object(client_class, "publish", publish):
             action = channel.action_publish_listings()
             self.assertEqual(listings[0].state, "published")
@@ -176,29 +147,35 @@ class TestChannelJobs(ChannelEmulatorCase):
             self.assertEqual(listings[2:].mapped("state"), ["ready", "ready"], "not even tried")
             self.assertEqual(action["params"]["type"], "warning")
             self.assertIn("2 left for later", action["params"]["message"])
+            # The channel's publishing job is queued for when the channel allows it.
             retry_at = channel.publish_retry_at
             self.assertGreaterEqual(
                 retry_at, fields.Datetime.add(fields.Datetime.now(), seconds=110)
             )
-            new = self.triggers(PUBLISH_CRON) - triggers
-            self.assertIn(retry_at, new.mapped("call_at"))
             self.assertIn(
-                "tries this channel again",
+                "publishing job sends them",
                 self.logs(channel, operation="publish", status="warning").message,
             )
-            # The job leaves the channel alone until then.
+            # Until then the cron enqueues nothing more and no job runs.
             calls = len(self.emulator.calls("shopify"))
             self.env["ecom.channel"]._cron_publish_listings()
+            self.assertEqual(
+                self.env["queue.job"].search_count(
+                    [("ecom_channel_id", "=", channel.id), ("method_name", "=", "_job_publish")]
+                ),
+                1,
+            )
+            self.assertFalse(self.run_jobs())
             self.assertEqual(len(self.emulator.calls("shopify")), calls)
             self.assertEqual(listings[2:].mapped("state"), ["ready", "ready"])
-        channel.sudo().publish_retry_at = fields.Datetime.subtract(fields.Datetime.now(), seconds=1)
-        self.env["ecom.channel"]._cron_publish_listings()
+        self.jobs_due_now(channel)
+        self.run_jobs()
         self.assertEqual(listings[2:].mapped("state"), ["published"] * 2)
         # The listing that failed in this run waits for the next one.
         self.assertEqual(listings[1].state, "error")
 
     @mute_logger(*JOB_LOGGERS)
-    def test_publish_cron_commits_channel_by_channel(self):
+    def test_publish_cron_enqueues_one_job_per_channel(self):
         shopify, woo = self.emulated("shopify"), self.emulated("woocommerce")
         bad = self.make_ready(shopify, self.products[:2])
         good = self.make_ready(woo, self.products[:2])
@@ -209,14 +186,27 @@ class TestChannelJobs(ChannelEmulatorCase):
             attempts.append(payload.sku)
             raise ChannelError("Shopify: Product is invalid: %s" % payload.sku)
 
-        with patch.object(client_class, "publish", publish):
-            progress = self.run_cron(PUBLISH_CRON)
+        with trap_jobs() as trap:
+            self.env["ecom.channel"]._cron_publish_listings()
+            self.env["ecom.channel"]._cron_publish_listings()
+            trap.assert_jobs_count(2)
+            for channel in (shopify, woo):
+                trap.assert_enqueued_job(
+                    channel.sudo()._job_publish,
+                    kwargs={"limit": 200},
+                    properties={"channel": channel._ecom_job_channel(), "priority": 10},
+                )
+            self.assertFalse(self.emulator.calls("shopify"), "the cron only enqueues")
+            with patch.object(client_class, "publish", publish):
+                trap.perform_enqueued_jobs()
 
         self.assertEqual(set(good.mapped("state")), {"published"}, good.mapped("last_error"))
         self.assertEqual(set(bad.mapped("state")), {"error"})
         self.assertEqual(sorted(attempts), sorted(bad.mapped("default_code")), "once each")
-        self.assertEqual(len(progress.filtered("done")), 2, "one call (one commit) per channel")
-        self.assertEqual(progress[-1].remaining, 0)
+        # Every publication is in the sync log (issue 18).
+        ok = self.logs(woo, operation="publish", status="ok")
+        self.assertEqual(ok.listing_id, good)
+        self.assertIn("published as", ok[0].message)
 
     # ------------------------------------------------------------------ ending
     @mute_logger(*JOB_LOGGERS)
@@ -301,6 +291,13 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.assertIn("server error", action["params"]["message"])
 
     # ------------------------------------------------------------------ stock push
+    def job_of(self, channel, method="_job_push_stock"):
+        return self.env["queue.job"].search(
+            [("ecom_channel_id", "=", channel.id), ("method_name", "=", method)],
+            order="id desc",
+            limit=1,
+        )
+
     @mute_logger(*JOB_LOGGERS)
     def test_push_unexpected_error_on_one_channel(self):
         shopify, woo = self.emulated("shopify"), self.emulated("woocommerce")
@@ -310,21 +307,27 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.deliver(product, 2)
         client_class = registry.client_class("woocommerce")
         with patch.object(client_class, "set_quantities", side_effect=RuntimeError("boom")):
-            self.env["ecom.channel"]._cron_push_stock()
+            self.run_jobs()
         self.assertFalse(good.stock_pending)
         self.assertEqual(good.qty_published, 7)
         self.assertEqual(self.remote_qty(shopify, product), 7)
         self.assertTrue(bad.stock_pending)
         self.assertEqual(bad.qty_published, 9)
-        self.assertEqual(woo.stock_push_failures, 1)
-        self.assertGreater(woo.stock_push_retry_at, fields.Datetime.now())
-        log = self.logs(woo, operation="push stock", status="error")
-        self.assertIn("unexpected error (RuntimeError): boom", log.message)
+        # A bug is a dead letter at once, named by its type, shown on the channel.
+        self.assertEqual(woo.failed_job_count, 1)
+        job = self.job_of(woo)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("unexpected error (RuntimeError): boom", job.exc_message)
+        # Retry once fixed: the change was kept in the outbox.
+        job.with_user(self.manager).action_ecom_retry()
+        self.run_jobs()
+        self.assertFalse(bad.stock_pending)
+        self.assertEqual(self.remote_qty(woo, product), 7)
 
     @mute_logger(*JOB_LOGGERS)
-    def test_push_cron_one_broken_channel_one_good(self):
-        """End to end, as the cron worker runs it: one channel answers 500, the other works;
-        each channel is its own committed call."""
+    def test_push_job_one_broken_channel_one_good(self):
+        """End to end, as the job runner runs it: one channel answers 500, the other works;
+        each channel is its own job (its own transaction)."""
         shopify, woo = self.emulated("shopify"), self.emulated("woocommerce")
         self.channels["woocommerce"].retry_max_attempts = 1
         product = self.stock_products[1]
@@ -332,28 +335,25 @@ class TestChannelJobs(ChannelEmulatorCase):
         good, bad = self.published(shopify, product), self.published(woo, product)
         self.emulator.inject("woocommerce", "500", count=1000)
         self.deliver(product, 3)
-        triggers = self.triggers(PUSH_CRON)
 
-        progress = self.run_cron(PUSH_CRON)
+        performed = self.run_jobs()
 
-        self.assertEqual(len(progress.filtered("done")), 2, "one call per channel")
+        self.assertEqual(performed.ecom_channel_id, shopify | woo, "one job per channel")
         self.assertFalse(good.stock_pending)
         self.assertEqual(self.remote_qty(shopify, product), 7)
         self.assertTrue(bad.stock_pending)
         self.assertEqual(bad.qty_published, 10)
         self.assertEqual(woo.stock_push_failures, 1)
-        retry_at = woo.stock_push_retry_at
-        self.assertGreater(retry_at, fields.Datetime.now())
-        self.assertIn(retry_at, (self.triggers(PUSH_CRON) - triggers).mapped("call_at"))
-        log = self.logs(woo, operation="push stock", status="error")
-        self.assertIn("server error", log.message)
+        self.assertGreater(woo.stock_push_retry_at, fields.Datetime.now())
+        self.assertIn("server error", self.job_of(woo).result)
 
-        # Once the channel is back and the backoff over, the next run sends the quantity.
+        # Once the channel is back and the backoff over, the job sends the quantity.
         self.emulator.clear_faults("woocommerce")
-        woo.sudo().stock_push_retry_at = fields.Datetime.subtract(fields.Datetime.now(), seconds=1)
-        self.run_cron(PUSH_CRON)
+        self.jobs_due_now(woo)
+        self.run_jobs()
         self.assertFalse(bad.stock_pending)
         self.assertEqual(self.remote_qty(woo, product), 7)
+        self.assertFalse(woo.stock_push_failures)
         self.channels["woocommerce"].retry_max_attempts = 5
 
     @mute_logger(*JOB_LOGGERS)
@@ -370,7 +370,7 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.emulator.inject("ebay", "gzip_bomb", count=1000, size=30 * 1024 * 1024)
         self.deliver(product, 2)
 
-        self.run_cron(PUSH_CRON)
+        self.run_jobs()
 
         self.assertFalse(good.stock_pending)
         self.assertEqual(self.remote_qty(shopify, product), 10)
@@ -384,7 +384,11 @@ class TestChannelJobs(ChannelEmulatorCase):
                     row.next_attempt and row.next_attempt > now for row in rows
                 )
                 self.assertTrue(waits, "kept for a retry after a backoff")
-                self.assertTrue(self.logs(channel, operation="push stock", status="error"))
+                self.assertTrue(
+                    self.logs(channel, operation="push stock", status="error")
+                    or self.job_of(channel).result
+                    or self.job_of(channel).exc_message
+                )
         self.assertFalse(self.emulator.trap.requests, "nothing was sent to the other host")
         secrets = self.emulator.credentials["woocommerce"].values()
         for log in self.logs(woo):
@@ -405,9 +409,9 @@ class TestChannelJobs(ChannelEmulatorCase):
             self.assertNotIn(secret, text)
 
     @mute_logger(*JOB_LOGGERS)
-    def test_push_cron_commits_each_channel_before_the_next(self):
-        """A concurrency error on the second channel rolls back that call only: the first
-        channel's push is committed, the second one's is left for the next run."""
+    def test_push_jobs_commit_each_channel_separately(self):
+        """A concurrency error in the second channel's job rolls back that job only, which
+        queue_job retries; the first channel's push is done."""
         shopify, woo = self.emulated("shopify"), self.emulated("woocommerce")
         product = self.stock_products[2]
         self.set_stock(product, 6)
@@ -419,17 +423,17 @@ class TestChannelJobs(ChannelEmulatorCase):
             "set_quantities",
             side_effect=pg_errors.SerializationFailure("could not serialize access"),
         ):
-            self.run_cron(PUSH_CRON)
+            self.run_jobs()
         self.assertFalse(first.stock_pending)
         self.assertEqual(first.qty_published, 5)
         self.assertTrue(second.stock_pending)
         self.assertEqual(second.qty_published, 6)
-        self.assertFalse(woo.stock_push_failures, "not the channel's fault: no backoff")
+        self.assertEqual(self.job_of(woo).state, "pending", "retried, not a dead letter")
 
     @mute_logger(*JOB_LOGGERS)
-    def test_cron_never_waits_for_a_rate_limited_channel(self):
-        """The channel asks to wait 30 s: the cron job does not sleep in its transaction, it
-        backs the channel off and is woken up then."""
+    def test_job_never_waits_for_a_rate_limited_channel(self):
+        """The channel asks to wait 30 s: the job does not sleep in its transaction; queue_job
+        postpones it by that delay without using up an attempt (never parked early)."""
         channel = self.emulated("shopify")
         self.channels["shopify"].write({"retry_max_delay": 300, "retry_max_attempts": 2})
         product = self.stock_products[3]
@@ -437,15 +441,17 @@ class TestChannelJobs(ChannelEmulatorCase):
         listing = self.published(channel, product)
         self.deliver(product, 1)
         self.emulator.inject("shopify", "429", count=1000, retry_after=30)
-        triggers = self.triggers(PUSH_CRON)
         start = time.monotonic()
-        self.run_cron(PUSH_CRON)
-        self.assertLess(time.monotonic() - start, 10, "the job waited for the channel")
+        for _attempt in range(3):
+            self.jobs_due_now(channel)
+            self.run_jobs()
+        self.assertLess(time.monotonic() - start, 20, "the job waited for the channel")
         self.assertTrue(listing.stock_pending)
-        retry_at = channel.stock_push_retry_at
-        self.assertGreaterEqual(retry_at, fields.Datetime.add(fields.Datetime.now(), seconds=25))
-        self.assertIn(retry_at, (self.triggers(PUSH_CRON) - triggers).mapped("call_at"))
-        self.assertTrue(self.logs(channel, operation="push stock", status="error"))
+        job = self.job_of(channel)
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(job.retry, 0, "a quota never uses up an attempt")
+        self.assertGreaterEqual(job.eta, fields.Datetime.add(fields.Datetime.now(), seconds=25))
+        self.assertEqual(channel.stock_push_retry_at, job.eta)
         self.channels["shopify"].write({"retry_max_delay": 0.05, "retry_max_attempts": 5})
 
     def test_push_notification_is_neutral_when_nothing_happens(self):
@@ -475,10 +481,9 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.env["ecom.stock.outbox"]._enqueue_listings(listings.ids)
         Channel = self.env["ecom.channel"]
         Feed = self.env["ecom.stock.feed"]
-        triggers = self.triggers(PUSH_CRON)
 
         with patch.object(type(Channel), "_client_options", lambda self: {"feed_threshold": 2}):
-            Channel._cron_push_stock()
+            self.run_jobs()
             # Submitted: nothing waits for Amazon to process it.
             self.assertTrue(self.emulator.calls("amazon", "createFeed"))
             self.assertFalse(self.emulator.calls("amazon", "getFeed"))
@@ -486,19 +491,25 @@ class TestChannelJobs(ChannelEmulatorCase):
             self.assertEqual(feed.item_count, 3)
             self.assertEqual(feed.outbox_ids.listing_id, listings)
             self.assertGreater(feed.next_check, fields.Datetime.now())
-            self.assertIn(feed.next_check, (self.triggers(PUSH_CRON) - triggers).mapped("call_at"))
+            # a later job reads the results when they are due
+            later = self.env["queue.job"].search(
+                [("ecom_channel_id", "=", channel.id), ("state", "=", "pending")]
+            )
+            self.assertEqual(later.mapped("eta"), [feed.next_check])
+            self.assertEqual(later.kwargs, {"later": True})
             self.assertTrue(all(listings.mapped("stock_pending")))
             self.assertEqual(listings.mapped("qty_published"), [5, 5, 5])
 
             # A run before the results are due sends nothing, even for a new change.
             self.deliver(products[0], 1)
             calls = len(self.emulator.calls("amazon"))
-            Channel._cron_push_stock()
+            self.run_jobs()
             self.assertEqual(len(self.emulator.calls("amazon")), calls)
 
             # Due, still processing: read once, checked again a minute later.
             feed.sudo().next_check = fields.Datetime.subtract(fields.Datetime.now(), seconds=1)
-            Channel._cron_push_stock()
+            self.jobs_due_now(channel)
+            self.run_jobs()
             self.assertEqual(len(self.emulator.calls("amazon", "getFeed")), 1)
             self.assertEqual(feed.checks, 1)
             self.assertGreater(feed.next_check, fields.Datetime.now())
@@ -506,7 +517,8 @@ class TestChannelJobs(ChannelEmulatorCase):
             # Done: accepted quantities recorded, the refused one queued again with a backoff;
             # the change made meanwhile is pushed in the same run.
             feed.sudo().next_check = fields.Datetime.subtract(fields.Datetime.now(), seconds=1)
-            Channel._cron_push_stock()
+            self.jobs_due_now(channel)
+            self.run_jobs()
         self.assertFalse(feed.exists())
         self.assertEqual(listings[0].qty_published, 7)
         self.assertEqual(self.remote_qty(channel, products[0]), 7)
@@ -515,44 +527,61 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.assertFalse(listings[:2].filtered("stock_pending"))
         self.assertEqual(ghost.qty_published, 5)
         self.assertTrue(ghost.stock_pending)
-        (row,) = self.env["ecom.stock.outbox"].search([("listing_id", "=", ghost.id)])
-        self.assertEqual(row.attempts, 1)
-        self.assertFalse(row.feed_id)
-        self.assertGreater(row.next_attempt, fields.Datetime.now())
+        # (two rows: the new reference queued the quantity too, as a manual link does)
+        rows = self.env["ecom.stock.outbox"].search([("listing_id", "=", ghost.id)])
+        self.assertEqual(set(rows.mapped("attempts")), {1})
+        self.assertFalse(rows.feed_id)
+        self.assertTrue(all(row.next_attempt > fields.Datetime.now() for row in rows))
         self.assertIn("GHOST-SKU-1", ghost.last_error)
         log = self.logs(channel, operation="push stock", status="error", listing_id=ghost.id)
         self.assertIn("GHOST-SKU-1", log.message)
 
     # ------------------------------------------------------------------ reconcile
     @mute_logger(*JOB_LOGGERS)
-    def test_reconcile_cron_one_channel_broken(self):
+    def test_reconcile_job_one_channel_broken(self):
         shopify, woo = self.emulated("shopify"), self.emulated("woocommerce")
         product = self.stock_products[0]
         self.set_stock(product, 5)
         self.published(shopify, product)
         self.published(woo, product)
         client_class = registry.client_class("woocommerce")
-        triggers = self.triggers(RECONCILE_CRON)
+        self.env["ecom.channel"]._cron_reconcile_stock()
         with patch.object(client_class, "list_listings", side_effect=RuntimeError("boom")):
-            self.env["ecom.channel"]._cron_reconcile_stock()
+            self.run_jobs(("_job_reconcile_stock",))
         self.assertTrue(shopify.stock_last_reconcile_date)
         self.assertTrue(self.logs(shopify, operation="reconcile stock", status="ok"))
         self.assertFalse(woo.stock_last_reconcile_date)
-        retry_at = woo.stock_reconcile_retry_at
-        self.assertGreater(retry_at, fields.Datetime.now())
-        self.assertIn(retry_at, (self.triggers(RECONCILE_CRON) - triggers).mapped("call_at"))
-        log = self.logs(woo, operation="reconcile stock", status="error")
-        self.assertIn("unexpected error (RuntimeError): boom", log.message)
-        # Nothing due until the retry: the next run reads no channel.
-        calls = {t: len(self.emulator.calls(t)) for t in ("shopify", "woocommerce")}
+        job = self.job_of(woo, "_job_reconcile_stock")
+        self.assertEqual(job.state, "failed", "a bug: a dead letter at once")
+        self.assertIn("unexpected error (RuntimeError): boom", job.exc_message)
+        # The cron does not queue the same work twice while a job waits, and the failed job
+        # is retried by a manager once the cause is fixed.
+        job.with_user(self.manager).action_ecom_retry()
         self.env["ecom.channel"]._cron_reconcile_stock()
-        self.assertEqual({t: len(self.emulator.calls(t)) for t in calls}, calls)
-        woo.sudo().stock_reconcile_retry_at = fields.Datetime.subtract(
-            fields.Datetime.now(), seconds=1
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("ecom_channel_id", "=", woo.id), ("state", "=", "pending")]
+            ),
+            1,
         )
-        self.env["ecom.channel"]._cron_reconcile_stock()
+        self.run_jobs(("_job_reconcile_stock",))
         self.assertTrue(woo.stock_last_reconcile_date)
-        self.assertFalse(woo.stock_reconcile_retry_at)
+
+    @mute_logger(*JOB_LOGGERS)
+    def test_reconcile_job_retries_an_unreachable_channel(self):
+        woo = self.emulated("woocommerce")
+        self.channels["woocommerce"].retry_max_attempts = 1
+        self.emulator.inject("woocommerce", "503", count=1000)
+        self.env["ecom.channel"]._cron_reconcile_stock()
+        self.run_jobs(("_job_reconcile_stock",))
+        job = self.job_of(woo, "_job_reconcile_stock")
+        self.assertEqual((job.state, job.retry), ("pending", 1))
+        self.assertGreater(woo.stock_reconcile_retry_at, fields.Datetime.now())
+        self.emulator.clear_faults("woocommerce")
+        self.jobs_due_now(woo)
+        self.run_jobs(("_job_reconcile_stock",))
+        self.assertTrue(woo.stock_last_reconcile_date)
+        self.channels["woocommerce"].retry_max_attempts = 5
 
     @mute_logger(*JOB_LOGGERS)
     def test_reconcile_leaves_out_an_unreadable_quantity(self):
@@ -582,10 +611,11 @@ class TestChannelJobs(ChannelEmulatorCase):
         self.assertIn("1 listings checked", summary.message)
         self.assertTrue(channel.stock_last_reconcile_date)
 
-    def test_reconcile_cron_commits_channel_by_channel(self):
+    def test_reconcile_cron_enqueues_one_job_per_channel(self):
         channels = [self.emulated(t) for t in ("shopify", "woocommerce")]
-        progress = self.run_cron(RECONCILE_CRON)
-        self.assertEqual(len(progress.filtered("done")), len(self.channel_types))
-        self.assertEqual(progress[-1].remaining, 0)
+        self.env["ecom.channel"]._cron_reconcile_stock()
+        performed = self.run_jobs(("_job_reconcile_stock",))
+        self.assertEqual(len(performed), len(self.channel_types))
+        self.assertEqual(set(performed.mapped("state")), {"done"})
         for channel in channels:
             self.assertTrue(channel.stock_last_reconcile_date)

@@ -437,6 +437,9 @@ class TestChannelPublishing(ChannelEmulatorCase):
         for _channel_type, channel in self.each_channel():
             listings |= self.make_ready(channel, self.products[:2])
         self.env["ecom.channel"]._cron_publish_listings(limit=100)
+        self.assertEqual(set(listings.mapped("state")), {"ready"}, "the cron only enqueues")
+        performed = self.run_jobs(("_job_publish",))
+        self.assertEqual(len(performed), len(self.channel_types), "one job per channel")
         self.assertEqual(
             set(listings.mapped("state")), {"published"}, listings.mapped("last_error")
         )

@@ -94,6 +94,7 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
         channels = env["ecom.channel"].browse(channel_ids)
         env["ecom.channel.listing"].search([("channel_id", "in", channel_ids)]).unlink()
         channels.action_archive()
+        env["queue.job"].search([("ecom_channel_id", "in", channel_ids)]).unlink()
         env["product.product"].browse(product_id).action_archive()
 
     @mute_logger(*CLIENT_LOGGERS, "odoo.sql_db")
@@ -102,12 +103,22 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
             self.skipTest("no channel client is available")
         product_id, shelf_ids, channel_ids = self.in_new_transaction(self.setup_committed)
         try:
-            self.race(product_id, shelf_ids)
+            self.race(product_id, shelf_ids, channel_ids)
             self.in_new_transaction(lambda env: self.check_final(env, product_id, channel_ids))
         finally:
             self.in_new_transaction(lambda env: self.cleanup(env, product_id, channel_ids))
 
-    def race(self, product_id, shelf_ids):
+    @staticmethod
+    def push_jobs(channel_ids):
+        """What the push jobs of these channels do, in the caller's transaction."""
+
+        def run(env):
+            for channel in env["ecom.channel"].browse(channel_ids):
+                channel._job_push_stock()
+
+        return run
+
+    def race(self, product_id, shelf_ids, channel_ids):
         done = threading.Event()
         failures = []
 
@@ -131,7 +142,7 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
         def push():
             while not done.is_set():
                 try:
-                    self.in_new_transaction(lambda env: env["ecom.channel"]._cron_push_stock())
+                    self.in_new_transaction(self.push_jobs(channel_ids))
                 except Exception as exc:  # noqa: BLE001 - reported by the test below
                     failures.append(exc)
                     return
@@ -152,9 +163,9 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
         for thread in pushers:
             thread.join(120)
         self.assertFalse(failures, failures)
-        # What is still queued goes out at the next runs, as the cron would do.
+        # What is still queued goes out at the next runs of the jobs.
         for _run in range(5):
-            self.in_new_transaction(lambda env: env["ecom.channel"]._cron_push_stock())
+            self.in_new_transaction(self.push_jobs(channel_ids))
 
     def check_final(self, env, product_id, channel_ids):
         channels = env["ecom.channel"].browse(channel_ids)

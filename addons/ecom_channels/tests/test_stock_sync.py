@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Stock sync: quantities computed from quants and the channel rules, the outbox fed by stock
-moves, pushed by the cron to the local emulator, with faults."""
+moves, pushed by the channels' push jobs to the local emulator, with faults."""
 
 from unittest.mock import patch
 
@@ -46,7 +46,6 @@ class TestStockSync(ChannelEmulatorCase):
                 for i in range(3)
             ]
         )
-        cls.cron = cls.env.ref("ecom_channels.ecom_channel_cron_push_stock")
 
     # ------------------------------------------------------------------ helpers
     def set_stock(self, product, qty, location=None):
@@ -98,10 +97,13 @@ class TestStockSync(ChannelEmulatorCase):
         return item.quantity
 
     def push(self):
-        self.env["ecom.channel"]._cron_push_stock()
+        """The job runner: perform the push jobs that are due."""
+        return self.run_jobs(("_job_push_stock",))
 
-    def pending_triggers(self):
-        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+    def pending_jobs(self):
+        return self.env["queue.job"].search_count(
+            [("method_name", "=", "_job_push_stock"), ("state", "=", "pending")]
+        )
 
     # ------------------------------------------------------------------ tests
     def test_rules_from_quants_with_reservations(self):
@@ -161,12 +163,14 @@ class TestStockSync(ChannelEmulatorCase):
             channel.action_push_stock()
         self.assertEqual(listings.mapped("qty_published"), [10] * len(listings))
         self.assertFalse(any(listings.mapped("stock_pending")))
-        triggers = self.pending_triggers()
+        self.push()  # nothing left from the publication
+        self.assertEqual(self.pending_jobs(), 0)
 
         self.deliver(product, 3)
 
         self.assertTrue(all(listings.mapped("stock_pending")))
-        self.assertGreater(self.pending_triggers(), triggers)
+        # one push job per channel, however many moves the delivery made
+        self.assertEqual(self.pending_jobs(), len(listings))
         self.push()
         self.assertEqual(listings.mapped("qty_published"), [7] * len(listings))
         self.assertFalse(any(listings.mapped("stock_pending")))
@@ -249,16 +253,16 @@ class TestStockSync(ChannelEmulatorCase):
                     published = listing.qty_published
                     self.emulator.inject(channel_type, kind, count=1000, retry_after=0)
                     self.deliver(product, 1)
-                    logs = self.logs(channel, operation="push stock", status="error")
 
-                    self.push()
+                    (job,) = self.push()
 
                     self.assertTrue(listing.stock_pending)
                     self.assertEqual(listing.qty_published, published)
-                    new_logs = self.logs(channel, operation="push stock", status="error") - logs
-                    self.assertEqual(len(new_logs), 1, new_logs.mapped("message"))
-                    # Backoff: the channel is left alone for a while, the change stays queued.
-                    self.assertEqual(channel.stock_push_failures, 1)
+                    # queue_job's backoff: the job waits, the change stays queued; a quota
+                    # (429) never uses up an attempt, a server error does.
+                    self.assertEqual(job.state, "pending")
+                    self.assertTrue(job.result)
+                    self.assertEqual(channel.stock_push_failures, 1 if kind == "500" else 0)
                     self.assertGreater(channel.stock_push_retry_at, fields.Datetime.now())
                     self.emulator.clear_faults(channel_type)
                     calls = len(self.emulator.calls(channel_type))
@@ -267,9 +271,7 @@ class TestStockSync(ChannelEmulatorCase):
                     self.assertTrue(listing.stock_pending)
 
                     # The backoff is over: the quantity arrives, once.
-                    channel.sudo().stock_push_retry_at = fields.Datetime.subtract(
-                        fields.Datetime.now(), seconds=1
-                    )
+                    self.jobs_due_now(channel)
                     self.push()
                     self.assertFalse(listing.stock_pending)
                     self.assertEqual(listing.qty_published, published - 1)
@@ -303,6 +305,7 @@ class TestStockSync(ChannelEmulatorCase):
                 self.assertFalse(listing.stock_pending, channel_type)
                 self.assertEqual(self.remote_qty(channel, product), 5, channel_type)
         self.emulator.clear_faults(down_type)
+        self.assertTrue(down.stock_push_retry_at)
         down.action_push_stock()  # by hand: does not wait for the backoff
         self.assertEqual(self.remote_qty(down, product), 5)
         self.assertFalse(listings.filtered("stock_pending"))
@@ -327,9 +330,10 @@ class TestStockSync(ChannelEmulatorCase):
                 self.assertEqual(listings[0].qty_published, listings[0].qty_to_publish)
                 self.assertTrue(listings[1].stock_pending)
                 self.assertEqual(listings[1].qty_published, 0)
-                (row,) = self.env["ecom.stock.outbox"].search([("listing_id", "=", listings[1].id)])
-                self.assertEqual(row.attempts, 1)
-                self.assertGreater(row.next_attempt, fields.Datetime.now())
+                # (two rows: the new reference queued the quantity too, as a manual link)
+                rows = self.env["ecom.stock.outbox"].search([("listing_id", "=", listings[1].id)])
+                self.assertEqual(set(rows.mapped("attempts")), {1})
+                self.assertTrue(all(row.next_attempt > fields.Datetime.now() for row in rows))
                 self.assertTrue(
                     self.logs(
                         channel, operation="push stock", status="error", listing_id=listings[1].id
@@ -337,20 +341,21 @@ class TestStockSync(ChannelEmulatorCase):
                 )
                 listings.sudo().unlink()
 
-    def test_cron_works_in_chunks_and_access(self):
+    def test_job_works_in_chunks_and_access(self):
         channel_type, channel = self.each_channel()[0]
         for product in self.stock_products:
             self.set_stock(product, 2)
         listings = self.published(channel, self.stock_products)
+        self.push()
         self.env["ecom.stock.outbox"]._enqueue_listings(listings.ids)
         listings.sudo().qty_published = 0
-        triggers = self.pending_triggers()
-        self.env["ecom.channel"]._cron_push_stock(limit=2)
+        self.channels[channel_type].sudo()._job_push_stock(limit=2)
         self.assertEqual(listings.filtered("stock_pending"), listings[2])
-        self.assertGreater(self.pending_triggers(), triggers)  # runs again for the rest
-        self.env["ecom.channel"]._cron_push_stock(limit=2)
+        self.assertEqual(self.pending_jobs(), 1, "the next job is queued for the rest")
+        self.push()
         self.assertFalse(any(listings.mapped("stock_pending")))
         self.assertEqual(listings.mapped("qty_published"), [2, 2, 2])
+        self.assertEqual(self.pending_jobs(), 0)
         with self.assertRaises(AccessError):
             self.channels[channel_type].with_user(self.accountant).action_push_stock()
 
