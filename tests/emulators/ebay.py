@@ -14,10 +14,22 @@ the tracking sent with CompleteSale. EndFixedPriceItem marks an item ``Completed
 the ActiveList and GetItem by SKU; a new AddFixedPriceItem of its SKU is allowed) and answers
 error 1047 when the item had already ended. ``seed_order`` adds an order (and counts the sale on the
 items it names).
+
+OAuth: the Identity API is another host (``IdentityApp``, served under ``/ebay-identity``, like
+``https://api.ebay.com/identity/v1/oauth2/token``): the refresh-token grant (and the
+authorization-code grant, see ``issue_code``) with HTTP Basic ``App ID:Cert ID`` issues user
+access tokens valid ``token_ttl`` seconds. The Trading API accepts the configured
+``access_token`` and every issued token until it expires (``expire_tokens()``), answering an
+expired one with error 932 ("Auth token is hard expired") and an unknown one with 21917053
+("Auth token is invalid"); the Finances API answers both 401.
 """
 
+import base64
 import re
+import time
+import uuid
 from datetime import timedelta
+from urllib.parse import parse_qs
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -174,8 +186,9 @@ def money_of(value, tag):
 class EbayApp(ChannelApp):
     name = "ebay"
 
-    def __init__(self, credentials=None, user_id="emulated_seller"):
+    def __init__(self, credentials=None, user_id="emulated_seller", token_ttl=7200):
         self.user_id = user_id
+        self.token_ttl = float(token_ttl)
         super().__init__(credentials)
 
     def reset(self):
@@ -186,6 +199,33 @@ class EbayApp(ChannelApp):
         self.requests = []  # (call name, request element) of every accepted request
         self.payouts = {}  # finances (ecom_accounting): payoutId -> (payout, [transaction])
         self.schema_failures = []  # Finances answers of ours that did not match their shape
+        #: access token -> expiry (monotonic; None: never), the configured one valid for ever
+        self.tokens = {self.credentials.get("access_token"): None}
+        self.codes = {}  # consent code -> refresh token
+        self.refresh_revoked = False
+
+    def expire_tokens(self):
+        """Every access token expires now (the configured one too)."""
+        with self.lock:
+            for token in self.tokens:
+                self.tokens[token] = 0.0
+
+    def revoke_refresh_token(self):
+        with self.lock:
+            self.refresh_revoked = True
+
+    def issue_code(self):
+        with self.lock:
+            code = "v^1.1#i^1#f^0#p^3#r^1#I^3#t^emulator%s" % uuid.uuid4().hex[:12]
+            self.codes[code] = self.credentials.get("refresh_token")
+            return code
+
+    def token_state(self, token):
+        """``valid``, ``expired`` or ``invalid``."""
+        if not token or token not in self.tokens:
+            return "invalid"
+        expiry = self.tokens[token]
+        return "valid" if expiry is None or expiry > time.monotonic() else "expired"
 
     # ------------------------------------------------------------------ HTTP
     def operation(self, request):
@@ -266,7 +306,20 @@ class EbayApp(ChannelApp):
         if not (request.headers.get("x-ebay-api-compatibility-level") or "").isdigit():
             raise EbayFailure((14003, 'Missing header "X-EBAY-API-COMPATIBILITY-LEVEL".'))
         token = request.headers.get("x-ebay-api-iaf-token") or ""
-        if not token or token != self.credentials.get("access_token"):
+        state = self.token_state(token)
+        if state == "expired":
+            raise EbayFailure(
+                (932, "Auth token is hard expired.", None, (), "Error", "RequestError")
+            )
+        if state == "invalid" and token:
+            raise EbayFailure(
+                (
+                    21917053,
+                    "Auth token is invalid.",
+                    "Validation of the authentication token in API request failed.",
+                )
+            )
+        if state == "invalid":
             raise EbayFailure((21916984, "Invalid IAF token.", "IAF token supplied is invalid."))
         return site
 
@@ -682,7 +735,7 @@ class EbayApp(ChannelApp):
 
     def _finances(self, request):
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
-        if token != self.credentials.get("access_token"):
+        if self.token_state(token) != "valid":
             return self._finance_error(401, 1001, "Invalid access token")
         if request.method != "GET":
             return self._finance_error(405, 2002, "Method not allowed")
@@ -854,3 +907,66 @@ class EbayApp(ChannelApp):
                 "items": list(self.items.values()),
                 "orders": list(self.orders.values()),
             }
+
+
+class IdentityApp(ChannelApp):
+    """eBay's OAuth token endpoint (``POST /identity/v1/oauth2/token``), a host of its own:
+    HTTP Basic ``App ID:Cert ID``; ``grant_type=refresh_token`` (with ``scope``) or
+    ``authorization_code`` (with ``redirect_uri``, the RuName). Errors as eBay's:
+    ``{"error": "invalid_grant", "error_description": ...}``."""
+
+    name = "ebay-identity"
+    PATH = "/identity/v1/oauth2/token"
+
+    def __init__(self, api):
+        self.api = api
+        super().__init__(api.credentials)
+
+    def operation(self, request):
+        if request.path == self.PATH and request.method == "POST":
+            return "token"
+        return "%s %s" % (request.method, request.path)
+
+    @staticmethod
+    def _oauth(status, error, description):
+        return Response.json({"error": error, "error_description": description}, status=status)
+
+    def dispatch(self, request, operation):
+        if operation != "token":
+            return self._oauth(404, "invalid_request", "Not found: %s" % request.path)
+        api = self.api
+        creds = api.credentials
+        expected = base64.b64encode(
+            ("%s:%s" % (creds.get("api_key"), creds.get("api_secret"))).encode()
+        ).decode()
+        if request.headers.get("authorization") != "Basic %s" % expected:
+            return self._oauth(401, "invalid_client", "client authentication failed")
+        if "application/x-www-form-urlencoded" not in (request.headers.get("content-type") or ""):
+            return self._oauth(400, "invalid_request", "Content-Type must be form-urlencoded")
+        form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8")).items()}
+        grant = form.get("grant_type")
+        answer = {"token_type": "User Access Token", "expires_in": int(api.token_ttl)}
+        with api.lock:
+            if grant == "authorization_code":
+                refresh = api.codes.pop(form.get("code") or "", None)
+                if refresh is None or not form.get("redirect_uri"):
+                    return self._oauth(
+                        400, "invalid_grant", "the provided authorization grant code is invalid"
+                    )
+                answer.update(refresh_token=refresh, refresh_token_expires_in=47304000)
+            elif grant == "refresh_token":
+                if not form.get("scope"):
+                    return self._oauth(400, "invalid_scope", "scope is required")
+                if form.get("refresh_token") != creds.get("refresh_token") or api.refresh_revoked:
+                    return self._oauth(
+                        400,
+                        "invalid_grant",
+                        "the provided authorization refresh token is invalid or was issued "
+                        "to another client",
+                    )
+            else:
+                return self._oauth(400, "unsupported_grant_type", "grant type not supported")
+            token = "v^1.1#i^1#p^3#r^0#I^3#t^emulator%s" % uuid.uuid4().hex
+            api.tokens[token] = time.monotonic() + api.token_ttl
+        answer["access_token"] = token
+        return Response.json(answer)

@@ -34,6 +34,7 @@ def client(emu, fake_time, channel_type):
         api_key=creds.get("api_key", ""),
         api_secret=creds.get("api_secret", ""),
         access_token=creds.get("access_token", ""),
+        token_url=emu.token_url(channel_type),
         account_ref=creds.get("seller_id", "3" if channel_type == "ebay" else ""),
         clock=fake_time.clock,
         sleep=fake_time.sleep,

@@ -23,6 +23,7 @@ def make_client(emu, fake_time, **kwargs):
         api_secret=CREDS["api_secret"],
         access_token=CREDS["access_token"],
         account_ref=CREDS["seller_id"],
+        token_url=emu.token_url("amazon"),
     )
     values.update(kwargs)
     return AmazonClient(
@@ -57,7 +58,7 @@ def listings(emu):
 
 
 def token_calls(emu):
-    return emu.calls("amazon", "token")
+    return emu.calls("amazon-lwa", "token")
 
 
 def test_token_is_cached_and_refreshed(emu, fake_time):
@@ -79,7 +80,8 @@ def test_bad_credentials_are_clear_and_secret_free(emu, fake_time):
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, api_secret=bad).test_connection()
     text = str(err.value) + err.value.payload
-    assert err.value.status == 401 and "check the LWA client id" in str(err.value)
+    assert err.value.status == 401 and "invalid_client" in str(err.value)
+    assert "connect the channel again" in str(err.value) and not err.value.retryable
     assert bad not in text and CREDS["access_token"] not in text
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, access_token="Atzr|wrong-refresh-token").test_connection()
@@ -284,6 +286,6 @@ def test_end_listing_retries_a_server_error_without_leaking_secrets(emu, fake_ti
     with pytest.raises(ChannelError) as err:
         client.end_listing("AMZ-001")
     assert err.value.retryable and "server error" in str(err.value)
-    for secret in (CREDS["api_secret"], CREDS["access_token"], client._token):
+    for secret in (CREDS["api_secret"], CREDS["access_token"], client.access_token):
         assert secret not in str(err.value) and secret not in err.value.payload
     assert "AMZ-001" in listings(emu)

@@ -10,6 +10,7 @@ from ecom_channels_core.ebay import EbayClient
 from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
+from ecom_channels_core.tokens import ReconnectNeeded, TokenGrant
 
 from tests.emulators import DEFAULT_CREDENTIALS
 
@@ -60,9 +61,94 @@ def test_connection_headers_and_bad_token(emu, fake_time):
     bad = "v^1.1#i^1#not_the_right_token"
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, token=bad).test_connection()
-    assert err.value.code == "21916984" and "IAF token" in str(err.value)
+    # refused as invalid (21917053): without a refresh token the channel must be connected again
+    assert isinstance(err.value, ReconnectNeeded) and "no refresh token" in str(err.value)
     assert not err.value.retryable
     assert bad not in str(err.value) and bad not in err.value.payload
+    assert [c.status for c in emu.calls("ebay-identity")] == []
+
+
+def oauth_client(emu, fake_time, **kwargs):
+    values = emu.connection("ebay")
+    values.pop("account_ref")
+    values.update(kwargs)
+    return make_client(emu, fake_time, token=values.pop("access_token"), **values)
+
+
+class Store:
+    """A token store as the ORM keeps one: records the grants, may hold a newer token."""
+
+    def __init__(self, held=None):
+        self.held = held
+        self.grants = []
+
+    def refresh(self, stale, do_refresh):
+        if self.held is not None and self.held.access_token != stale:
+            return self.held  # another worker refreshed meanwhile
+        grant = do_refresh()
+        self.grants.append(grant)
+        return grant
+
+
+def test_expired_token_is_refreshed_once_with_basic_app_credentials(emu, fake_time):
+    store = Store()
+    client = oauth_client(emu, fake_time, token_store=store)
+    emu.apps["ebay"].expire_tokens()
+    ref = client.publish(payload(1))
+    assert ref in [item["ItemID"] for item in items(emu)]
+    (call,) = emu.calls("ebay-identity", "token")
+    assert call.status == 200
+    form = dict(p.split("=", 1) for p in call.body.decode().split("&"))
+    assert form["grant_type"] == "refresh_token" and "sell.inventory" in form["scope"]
+    assert len(store.grants) == 1 and client.access_token == store.grants[0].access_token
+    assert client.token_expires_at > datetime.now(timezone.utc).replace(tzinfo=None)
+    # the Trading call refused as expired (932) was sent again once, with the new token
+    assert len(emu.calls("ebay", "GetItem")) == 2
+    assert len(emu.calls("ebay", "AddFixedPriceItem")) == 1
+    # a token expiring within 5 minutes is refreshed before the call, not after a refusal
+    fake_time.now += 7200 - 200
+    client.test_connection()
+    assert len(emu.calls("ebay-identity", "token")) == 2
+
+
+def test_token_of_another_worker_is_adopted(emu, fake_time):
+    first = oauth_client(emu, fake_time)
+    first.refresh_access_token()
+    store = Store(held=TokenGrant(first.access_token, first.token_expires_at))
+    second = oauth_client(emu, fake_time, access_token="", token_store=store)
+    assert "emulated_seller" in second.test_connection()
+    assert second.access_token == first.access_token and store.grants == []
+    assert len(emu.calls("ebay-identity", "token")) == 1
+
+
+def test_refused_refresh_needs_reconnect_and_sends_nothing(emu, fake_time):
+    client = oauth_client(emu, fake_time)
+    emu.apps["ebay"].expire_tokens()
+    emu.apps["ebay"].revoke_refresh_token()
+    with pytest.raises(ReconnectNeeded) as err:
+        client.publish(payload(2))
+    assert "invalid_grant" in err.value.reason and not err.value.retryable
+    secrets = (DEFAULT_CREDENTIALS["ebay"]["refresh_token"], DEFAULT_CREDENTIALS["ebay"]["api_secret"])
+    assert not any(s in str(err.value) + err.value.payload for s in secrets)
+    assert len(emu.calls("ebay-identity", "token")) == 1  # no hammering
+    assert emu.calls("ebay", "AddFixedPriceItem") == []
+
+
+def test_wrong_app_credentials_need_reconnect(emu, fake_time):
+    client = oauth_client(emu, fake_time, api_secret="PRD-wrong-cert", access_token="")
+    with pytest.raises(ReconnectNeeded) as err:
+        client.test_connection()
+    assert "invalid_client" in str(err.value) and "PRD-wrong-cert" not in str(err.value)
+    assert emu.calls("ebay", "GetUser") == []
+
+
+def test_token_never_goes_to_the_api_host_nor_the_iaf_header_to_the_token_host(emu, fake_time):
+    client = oauth_client(emu, fake_time, access_token="")
+    client.test_connection()
+    (call,) = emu.calls("ebay-identity", "token")
+    assert DEFAULT_CREDENTIALS["ebay"]["refresh_token"].encode() not in b"".join(
+        c.body for c in emu.calls("ebay")
+    )
 
 
 def test_publish_50_then_republish_updates_one_item_each(emu, fake_time):

@@ -34,6 +34,7 @@ from .base import (
     utc_naive,
 )
 from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .tokens import TokenFlow
 from .xmlsafe import UnsafeXml, parse_xml
 
 _logger = logging.getLogger(__name__)
@@ -61,6 +62,21 @@ SITES = {
     "186": "Spain",
 }
 CANCELLED_STATUSES = ("Cancelled", "Inactive")
+#: Trading API errors that mean "the OAuth token expired or is invalid": refresh once, retry once.
+TOKEN_ERROR_CODES = frozenset({"21917053", "932", "21916984"})
+#: The scopes a seller grants the app (Trading, Inventory, Account, Fulfillment, Finances).
+SCOPES = " ".join(
+    "https://api.ebay.com/oauth/api_scope%s" % suffix
+    for suffix in ("", "/sell.inventory", "/sell.account", "/sell.fulfillment", "/sell.finances")
+)
+#: OAuth user tokens: refresh-token grant with HTTP Basic App ID:Cert ID.
+TOKEN_FLOW = TokenFlow(
+    auth="basic",
+    default_url="https://api.ebay.com/identity/v1/oauth2/token",
+    service="ebay_token",
+    scope=SCOPES,
+    consent_url="https://auth.ebay.com/oauth2/authorize",
+)
 
 
 def as_list(value):
@@ -87,6 +103,7 @@ class EbayClient(ChannelClient):
     label = "eBay"
     quantity_batch_size = INVENTORY_BATCH
     rate_limit = (5.0, 5.0)
+    token_flow = TOKEN_FLOW
 
     def __init__(self, base_url, **kwargs):
         options = kwargs.get("options") or {}
@@ -94,7 +111,7 @@ class EbayClient(ChannelClient):
             rate = float(options["calls_per_second"])
             kwargs["rate_limit"] = (rate, max(rate, 1.0))
         super().__init__(base_url, **kwargs)
-        self.site_id = str(self.account_ref or "3").strip()
+        self.site_id = str(self.options.get("site_id") or self.account_ref or "3").strip()
         self.compatibility_level = str(
             self.options.get("compatibility_level") or COMPATIBILITY_LEVEL
         )
@@ -111,6 +128,13 @@ class EbayClient(ChannelClient):
         #: Warnings of the last call that succeeded with ``Ack=Warning``.
         self.warnings = []
         self.utcnow = lambda: datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def token_changed(self):
+        self.transport.session.headers["X-EBAY-API-IAF-TOKEN"] = self.access_token
+
+    def token_rejected(self, error):
+        codes = set(str(error.code or "").split(","))
+        return bool(codes & TOKEN_ERROR_CODES) or error.status == 401
 
     # ------------------------------------------------------------------ Trading API
     @staticmethod
@@ -184,15 +208,27 @@ class EbayClient(ChannelClient):
         """
         request = {"%sRequest" % call_name: dict({"@xmlns": NAMESPACE}, **(fields or {}))}
         xml = xmltodict.unparse(request, encoding="utf-8")
-        return self.transport.request(
-            "POST",
-            API_PATH,
-            data=xml.encode("utf-8"),
-            headers={"X-EBAY-API-CALL-NAME": call_name},
-            idempotent=idempotent,
-            parse=self._parser(call_name, accept_failure),
-            describe=call_name,
-        )
+
+        def send():
+            body = self.transport.request(
+                "POST",
+                API_PATH,
+                data=xml.encode("utf-8"),
+                headers={"X-EBAY-API-CALL-NAME": call_name},
+                idempotent=idempotent,
+                parse=self._parser(call_name, accept_failure),
+                describe=call_name,
+            )
+            if accept_failure and body.get("Ack") == "Failure":
+                codes = {str(e.get("ErrorCode")) for e in self._errors(body)}
+                if codes & TOKEN_ERROR_CODES:
+                    raise self.error(
+                        "eBay refused %s: %s" % (call_name, self._error_text(self._errors(body))),
+                        code=",".join(sorted(codes)),
+                    )
+            return body
+
+        return self.with_token(send)
 
     # ------------------------------------------------------------------ interface
     def test_connection(self):
