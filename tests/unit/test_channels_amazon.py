@@ -1,5 +1,6 @@
 """Amazon client against the emulator over real HTTP (SP-API: LWA, listings, feeds, orders)."""
 
+import json
 from datetime import datetime
 
 import pytest
@@ -9,6 +10,7 @@ from ecom_channels_core.amazon import AmazonClient
 from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
+from ecom_channels_core.tokens import ReconnectNeeded
 
 from tests.emulators import DEFAULT_CREDENTIALS
 from tests.emulators.specs import listings_feed_schema, validation_errors
@@ -289,3 +291,61 @@ def test_end_listing_retries_a_server_error_without_leaking_secrets(emu, fake_ti
     for secret in (CREDS["api_secret"], CREDS["access_token"], client.access_token):
         assert secret not in str(err.value) and secret not in err.value.payload
     assert "AMZ-001" in listings(emu)
+
+
+def test_lwa_is_another_host_than_the_sp_api(emu, fake_time):
+    # the SP-API host has no token endpoint: a client pointed there cannot get a token
+    client = make_client(emu, fake_time, token_url=emu.url("amazon") + "/auth/o2/token")
+    with pytest.raises(ChannelError) as err:
+        client.test_connection()
+    assert err.value.status == 404
+    assert emu.calls("amazon-lwa") == []
+    emu.reset("amazon")
+    client = make_client(emu, fake_time)
+    client.test_connection()
+    (call,) = token_calls(emu)
+    form = dict(p.split("=", 1) for p in call.body.decode().split("&"))
+    assert form["grant_type"] == "refresh_token" and form["client_id"] == CREDS["api_key"]
+    # the refresh token and the client secret never go to the SP-API host
+    sent = b"".join(c.body for c in emu.calls("amazon"))
+    assert CREDS["api_secret"].encode() not in sent
+
+
+def test_refused_lwa_refresh_needs_reconnect(emu, fake_time):
+    client = make_client(emu, fake_time)
+    client.test_connection()
+    emu.apps["amazon"].expire_tokens()
+    emu.apps["amazon"].revoke_refresh_token()
+    with pytest.raises(ReconnectNeeded) as err:
+        client.publish(payload(1))
+    assert "invalid_grant" in err.value.reason and not err.value.retryable
+    assert len(token_calls(emu)) == 2
+    assert emu.calls("amazon", "putListingsItem") == []
+
+
+def test_orders_carry_the_buyer_through_a_restricted_data_token(emu, fake_time):
+    client = make_client(emu, fake_time)
+    app = emu.apps["amazon"]
+    seeded = app.seed_order(
+        [{"sku": "AMZ-001", "price": 16}],
+        customer={"name": "Ann Lee", "email": "ann@marketplace.amazon.co.uk"},
+        address={"street": "2 Low Rd", "city": "York", "zip": "YO1 1AA", "country_code": "GB"},
+    )
+    (order,) = list(client.fetch_orders(since=datetime(2025, 1, 1)))
+    assert order.external_ref == seeded["id"]
+    assert (order.buyer_name, order.buyer_email) == ("Ann Lee", "ann@marketplace.amazon.co.uk")
+    assert (order.shipping_address.name, order.shipping_address.street) == ("Ann Lee", "2 Low Rd")
+    (rdt,) = emu.calls("amazon", "createRestrictedDataToken")
+    request = json.loads(rdt.body)
+    assert {r["path"]: r["dataElements"] for r in request["restrictedResources"]} == {
+        "/orders/v0/orders": ["buyerInfo", "shippingAddress"],
+        "/orders/v0/orders/{orderId}/orderItems": ["buyerInfo"],
+    }
+    # without the RDT, Amazon answers the order without the buyer and the street
+    plain = client.api("getOrder", "GET", "/orders/v0/orders/%s" % seeded["id"])["payload"]
+    assert plain["BuyerInfo"] == {} and "AddressLine1" not in plain["ShippingAddress"]
+    assert plain["ShippingAddress"]["City"] == "York"
+    # an RDT is good for its operations only
+    with pytest.raises(ChannelError) as err:
+        client.api("getListingsItem", "GET", client._listing_path("AMZ-001"), token=client._rdt)
+    assert err.value.status == 403
