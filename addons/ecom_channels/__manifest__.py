@@ -25,5 +25,6 @@
         "views/res_config_settings_views.xml",
         "views/ecom_channels_menus.xml",
         "wizard/ecom_listing_create_wizard_views.xml",
+        "wizard/ecom_channel_connect_views.xml",
     ],
 }

@@ -19,6 +19,8 @@ from .specs import shopify_schema
 
 API_PATH = "/admin/api/2025-01/graphql.json"
 LOCATION = "gid://shopify/Location/1"
+#: The shop's locations (the first is the default one).
+LOCATIONS = {LOCATION: "Warehouse", "gid://shopify/Location/2": "Kendal shop"}
 
 
 def gid(kind, number):
@@ -218,7 +220,9 @@ class ShopifyApp(ChannelApp):
 
     def locations(self, info, first=None, after=None, **_):
         return connection(
-            [{"__typename": "Location", "id": LOCATION, "name": "Warehouse"}], first, after
+            [{"__typename": "Location", "id": gid, "name": name} for gid, name in LOCATIONS.items()],
+            first,
+            after,
         )
 
     def productVariants(self, info, first=None, after=None, query=None, **_):  # noqa: N802
@@ -551,7 +555,7 @@ class ShopifyApp(ChannelApp):
                         "code": "INVALID_INVENTORY_ITEM",
                     }
                 )
-            if qty["locationId"] != LOCATION:
+            if qty["locationId"] not in LOCATIONS:
                 errors.append(
                     {
                         "field": ["input", "quantities", str(pos), "locationId"],

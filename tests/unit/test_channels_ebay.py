@@ -342,3 +342,14 @@ def test_end_listing_retries_a_server_error_and_refusals_are_clear(emu, fake_tim
     with pytest.raises(ChannelError) as err:
         bad.end_listing(ref)
     assert "EndFixedPriceItem" in str(err.value) and "wrong_secret" not in str(err.value)
+
+
+def test_after_a_refused_refresh_the_client_sends_nothing_more(emu, fake_time):
+    client = oauth_client(emu, fake_time)
+    emu.apps["ebay"].expire_tokens()
+    emu.apps["ebay"].revoke_refresh_token()
+    for number in range(3):
+        with pytest.raises(ReconnectNeeded):
+            client.publish(payload(number))
+    assert len(emu.calls("ebay-identity", "token")) == 1
+    assert len(emu.calls("ebay")) == 1  # the first GetItem, refused as expired

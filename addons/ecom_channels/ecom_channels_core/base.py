@@ -322,6 +322,8 @@ class ChannelClient:
         self.token_refreshes = 0
         self._timeout = timeout
         self._token_transport = None
+        #: The ReconnectNeeded of a refused refresh: from then on nothing is sent.
+        self.reconnect_error = None
         # token expiries follow the injected clock (tests move it), anchored on the real time
         self._token_epoch = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(
             seconds=clock()
@@ -393,8 +395,15 @@ class ChannelClient:
         """Refresh the access token before a call when it is missing or about to expire."""
         if self.token_flow is None:
             return
+        self._check_reconnect()
         if not self.access_token or expiring(self.token_expires_at, self.token_now()):
             self.refresh_access_token()
+
+    def _check_reconnect(self):
+        if self.reconnect_error is not None:
+            raise ReconnectNeeded(
+                self.reconnect_error.message, reason=self.reconnect_error.reason
+            )
 
     def refresh_access_token(self):
         """Get a new access token with the refresh token (through the token store when there
@@ -416,10 +425,15 @@ class ChannelClient:
                 now=self.token_now(),
             )
 
-        if self.token_store is not None:
-            grant = self.token_store.refresh(stale, do_refresh)
-        else:
-            grant = do_refresh()
+        self._check_reconnect()
+        try:
+            if self.token_store is not None:
+                grant = self.token_store.refresh(stale, do_refresh)
+            else:
+                grant = do_refresh()
+        except ReconnectNeeded as exc:
+            self.reconnect_error = exc
+            raise
         self.token_refreshes += 1
         self.use_token(grant)
         return grant

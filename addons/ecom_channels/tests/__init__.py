@@ -5,3 +5,4 @@ from . import test_stock_sync
 from . import test_channel_endpoints
 from . import test_sync_log
 from . import test_channel_jobs
+from . import test_channel_connection
