@@ -57,7 +57,10 @@ REPORT_SCHEMA = "amazon-sp-api/listings-feed-processing-report-schema-v2.json"
 MARKETPLACES = ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "ATVPDKIKX0DER")
 
 ROUTES = [
-    (re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), {"POST": "createRestrictedDataToken"}),
+    (
+        re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"),
+        {"POST": "createRestrictedDataToken"},
+    ),
     (
         re.compile(r"^/definitions/2020-09-01/productTypes/(?P<product_type>[\w-]+)$"),
         {"GET": "getDefinitionsProductType"},
@@ -253,7 +256,8 @@ class AmazonApp(ChannelApp):
                 403,
                 "Unauthorized",
                 "Access to requested resource is denied.",
-                "The restricted data token is not valid for %s %s." % (request.method, request.path),
+                "The restricted data token is not valid for %s %s."
+                % (request.method, request.path),
             )
         expiry = self.tokens.get(token)
         if expiry is None:
@@ -322,7 +326,8 @@ class AmazonApp(ChannelApp):
                 raise sp_error(
                     400,
                     "InvalidInput",
-                    "Invalid dataElements for %s: %s" % (resource["path"], ", ".join(sorted(unknown))),
+                    "Invalid dataElements for %s: %s"
+                    % (resource["path"], ", ".join(sorted(unknown))),
                 )
         token = "Atz.sprdt|emulator-%s" % uuid.uuid4().hex
         self.rdts[token] = (time.monotonic() + 3600, resources)
@@ -347,16 +352,22 @@ class AmazonApp(ChannelApp):
     # ------------------------------------------------------------------ product types
     def _getDefinitionsProductType(self, request, body, product_type):  # noqa: N802
         marketplace = self._marketplace(request)
-        definition = self.product_types.get(product_type)
-        if definition is None:
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", product_type):
             raise sp_error(404, "NotFound", "Product type %s not found." % product_type)
-        doc_id = "schema-%s-%s" % (product_type, marketplace)
+        definition = self.product_types.get(product_type) or {}
+        requirements = request.arg("requirements", "LISTING")
+        required = list(OFFER_ATTRIBUTES) if requirements != "LISTING_PRODUCT_ONLY" else []
+        if requirements != "LISTING_OFFER_ONLY":
+            required += list(PRODUCT_ATTRIBUTES) + [
+                n for n in definition.get("required", ()) if n not in PRODUCT_ATTRIBUTES
+            ]
+        doc_id = "schema-%s-%s-%s" % (product_type, marketplace, requirements)
+        names = required + list(definition.get("optional", ("bullet_point", "brand")))
         schema = {
             "$schema": "https://json-schema.org/draft-07/schema",
             "type": "object",
-            "required": list(definition.get("required") or ()),
-            "properties": definition.get("properties")
-            or {name: {"type": "array"} for name in definition.get("required") or ()},
+            "required": required,
+            "properties": {name: {"type": "array", "minItems": 1} for name in names},
         }
         self.documents[doc_id] = {
             "contentType": "application/json",
@@ -365,10 +376,13 @@ class AmazonApp(ChannelApp):
         }
         answer = {
             "schema": {
-                "link": {"resource": "%s/_documents/%s" % (request.base_url, doc_id), "verb": "GET"},
+                "link": {
+                    "resource": "%s/_documents/%s" % (request.base_url, doc_id),
+                    "verb": "GET",
+                },
                 "checksum": "emulator",
             },
-            "requirements": request.arg("requirements", "LISTING"),
+            "requirements": requirements,
             "requirementsEnforced": request.arg("requirementsEnforced", "ENFORCED"),
             "propertyGroups": {
                 "offer": {"title": "Offer", "propertyNames": list(schema["properties"])}
@@ -506,6 +520,10 @@ class AmazonApp(ChannelApp):
         needed = list(OFFER_ATTRIBUTES) if requirements != "LISTING_PRODUCT_ONLY" else []
         if requirements != "LISTING_OFFER_ONLY" and not attributes.get("merchant_suggested_asin"):
             needed += PRODUCT_ATTRIBUTES
+            needed += [
+                n for n in (self.product_types.get(product_type) or {}).get("required", ())
+                if n not in needed
+            ]  # fmt: skip
         for name in needed:
             if not attributes.get(name):
                 issues.append(

@@ -58,6 +58,47 @@ ENDING_REASONS = ("CustomCode", "Incorrect", "LostOrBroken", "NotAvailable", "Ot
 INVENTORY_MAX = 4
 
 
+# ---------------------------------------------------------------- Taxonomy API
+#: REST Taxonomy API v1 (``Authorization: Bearer``), served on the same URL.
+TAXONOMY_PATH = "/commerce/taxonomy/v1/category_tree/"
+#: The shape of getItemAspectsForCategory's answer, from eBay's public Taxonomy API reference
+#: (commerce_taxonomy v1.1.0; no machine-readable spec of it is stored here).
+ASPECTS_SHAPE = {
+    "type": "object",
+    "required": ["aspects"],
+    "properties": {
+        "aspects": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["localizedAspectName", "aspectConstraint"],
+                "properties": {
+                    "localizedAspectName": {"type": "string"},
+                    "aspectConstraint": {
+                        "type": "object",
+                        "required": ["aspectRequired", "aspectUsage", "aspectMode"],
+                        "properties": {
+                            "aspectRequired": {"type": "boolean"},
+                            "aspectUsage": {"enum": ["RECOMMENDED", "OPTIONAL"]},
+                            "aspectMode": {"enum": ["FREE_TEXT", "SELECTION_ONLY"]},
+                            "aspectDataType": {"enum": ["DATE", "NUMBER", "STRING",
+                                                        "STRING_ARRAY"]},
+                        },
+                    },
+                    "aspectValues": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["localizedValue"],
+                            "properties": {"localizedValue": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}  # fmt: skip
+
 # ---------------------------------------------------------------- Finances API (ecom_accounting)
 #: REST Finances API v1 (OAuth user token as ``Authorization: Bearer``), served on the same URL.
 FINANCES_PATH = "/sell/finances/v1/"
@@ -199,6 +240,8 @@ class EbayApp(ChannelApp):
         self.requests = []  # (call name, request element) of every accepted request
         self.payouts = {}  # finances (ecom_accounting): payoutId -> (payout, [transaction])
         self.schema_failures = []  # Finances answers of ours that did not match their shape
+        #: Taxonomy: category id -> [{"name", "required", "recommended", "values"}]
+        self.category_aspects = {}
         #: access token -> expiry (monotonic; None: never), the configured one valid for ever
         self.tokens = {self.credentials.get("access_token"): None}
         self.codes = {}  # consent code -> refresh token
@@ -229,6 +272,8 @@ class EbayApp(ChannelApp):
 
     # ------------------------------------------------------------------ HTTP
     def operation(self, request):
+        if request.path.startswith(TAXONOMY_PATH):
+            return "getItemAspectsForCategory"
         if request.path.startswith(FINANCES_PATH):
             return "%s %s" % (request.method, request.path)
         return request.headers.get("x-ebay-api-call-name") or "invalid"
@@ -261,6 +306,8 @@ class EbayApp(ChannelApp):
     def dispatch(self, request, operation):
         if request.path.startswith(FINANCES_PATH):
             return self._finances(request)
+        if request.path.startswith(TAXONOMY_PATH):
+            return self._taxonomy(request)
         if request.path != API_PATH or request.method != "POST":
             return Response.text("Not Found", status=404)
         call = request.headers.get("x-ebay-api-call-name") or ""
@@ -380,6 +427,23 @@ class EbayApp(ChannelApp):
             raise invalid(
                 "Item.ReturnPolicy", "and <ShippingDetails> (or <SellerProfiles>) are required"
             )
+        category = ((item.get("PrimaryCategory") or {}).get("CategoryID")) or ""
+        specifics = {
+            text(entry.get("Name"))
+            for entry in as_list((item.get("ItemSpecifics") or {}).get("NameValueList"))
+            if isinstance(entry, dict) and entry.get("Value") not in (None, "")
+        }
+        for aspect in self.category_aspects.get(category, ()):
+            if aspect.get("required") and aspect["name"] not in specifics:
+                raise EbayFailure(
+                    (
+                        21919303,
+                        "The item specific %s is missing." % aspect["name"],
+                        "The item specific %s is missing. Add %s to this listing, enter a "
+                        "valid value, and then try again." % (aspect["name"], aspect["name"]),
+                        (aspect["name"],),
+                    )
+                )
 
     def _check_item(self, item, site, creating):
         if creating:
@@ -698,6 +762,43 @@ class EbayApp(ChannelApp):
             order["ShippedTime"] = shipment.get("ShippedTime") or stamp
         order["CheckoutStatus"]["LastModifiedTime"] = stamp
         return self._answer(call)
+
+    # ------------------------------------------------------------------ taxonomy
+    def _taxonomy(self, request):
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
+        if self.token_state(token) != "valid":
+            return self._finance_error(401, 1001, "Invalid access token")
+        match = re.fullmatch(
+            r"%s(\d+)/get_item_aspects_for_category" % re.escape(TAXONOMY_PATH), request.path
+        )
+        if request.method != "GET" or not match:
+            return self._finance_error(404, 2004, "Resource not found: %s" % request.path)
+        if match.group(1) not in SITE_CODES:
+            return self._finance_error(400, 62004, "The specified category tree ID was not found.")
+        category = request.arg("category_id") or ""
+        if not category.isdigit():
+            return self._finance_error(400, 62005, "The specified category ID was not found.")
+        with self.lock:
+            aspects = [
+                {
+                    "localizedAspectName": a["name"],
+                    "aspectConstraint": {
+                        "aspectRequired": bool(a.get("required")),
+                        "aspectUsage": "RECOMMENDED"
+                        if a.get("required") or a.get("recommended")
+                        else "OPTIONAL",
+                        "aspectMode": "SELECTION_ONLY" if a.get("values") else "FREE_TEXT",
+                        "aspectDataType": "STRING",
+                    },
+                    "aspectValues": [{"localizedValue": v} for v in a.get("values") or ()],
+                }
+                for a in self.category_aspects.get(category, ())
+            ]
+        answer = {"aspects": aspects}
+        errors = validation_errors(answer, ASPECTS_SHAPE)
+        if errors:
+            self.schema_failures.append(("aspects", errors))
+        return Response.json(answer)
 
     # ------------------------------------------------------------------ finances (ecom_accounting)
     @staticmethod

@@ -220,7 +220,10 @@ class ShopifyApp(ChannelApp):
 
     def locations(self, info, first=None, after=None, **_):
         return connection(
-            [{"__typename": "Location", "id": gid, "name": name} for gid, name in LOCATIONS.items()],
+            [
+                {"__typename": "Location", "id": gid, "name": name}
+                for gid, name in LOCATIONS.items()
+            ],
             first,
             after,
         )

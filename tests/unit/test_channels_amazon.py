@@ -122,8 +122,12 @@ def test_publish_50_then_republish_updates_one_listing_each(emu, fake_time):
 
 def test_invalid_submission_and_missing_fields(emu, fake_time):
     client = make_client(emu, fake_time)
-    with pytest.raises(ChannelError) as err:
-        client.publish(payload(1, extra={"attributes": {"condition_type": []}}))
+    empty_condition = payload(1, extra={"attributes": {"condition_type": []}})
+    with pytest.raises(MissingFieldsError) as err:  # refused before sending
+        client.publish(empty_condition)
+    assert "condition_type" in str(err.value) and emu.calls("amazon", "putListingsItem") == []
+    with pytest.raises(ChannelError) as err:  # and Amazon refuses it too
+        client._put(empty_condition)
     assert "90220: 'condition_type' is required but not supplied" in str(err.value)
     with pytest.raises(MissingFieldsError) as missing:
         client.publish(payload(2, product_type="", condition=""))
@@ -349,3 +353,41 @@ def test_orders_carry_the_buyer_through_a_restricted_data_token(emu, fake_time):
     with pytest.raises(ChannelError) as err:
         client.api("getListingsItem", "GET", client._listing_path("AMZ-001"), token=client._rdt)
     assert err.value.status == 403
+
+
+def test_product_type_requirements_are_checked_before_sending(emu, fake_time):
+    app = emu.apps["amazon"]
+    app.product_types["CUTTING_BOARD"] = {"required": ["brand", "bullet_point"]}
+    client = make_client(emu, fake_time)
+    with pytest.raises(MissingFieldsError) as missing:
+        client.publish(payload(1, brand=""))
+    assert "brand, bullet_point" in str(missing.value)
+    assert "product type CUTTING_BOARD" in str(missing.value)
+    assert emu.calls("amazon", "putListingsItem") == []
+    (definition,) = emu.calls("amazon", "getDefinitionsProductType")
+    assert definition.query["marketplaceIds"] == ["A1F83G8C2ARO7P"]
+    assert definition.query["requirements"] == ["LISTING"]
+    bullets = "Juice groove all round\nOiled bamboo, 40 x 30 cm"
+    ref = client.publish(payload(1, channel_attributes={"bullet_point": bullets}))
+    attributes = listings(emu)[ref]["attributes"]
+    assert [b["value"] for b in attributes["bullet_point"]] == [
+        "Juice groove all round",
+        "Oiled bamboo, 40 x 30 cm",
+    ]
+    assert attributes["brand"][0]["value"] == "Grove"
+    # one definition per marketplace and product type, kept in the cache given
+    cache = {}
+
+    class Cache:
+        def get(self, key):
+            return cache.get(key)
+
+        def put(self, key, value):
+            cache[key] = value
+
+    other = make_client(emu, fake_time, requirement_cache=Cache())
+    other.publish(payload(2, channel_attributes={"bullet_point": bullets}))
+    again = make_client(emu, fake_time, requirement_cache=Cache())
+    again.publish(payload(3, channel_attributes={"bullet_point": bullets}))
+    assert len(emu.calls("amazon", "getDefinitionsProductType")) == 2
+    assert list(cache) == ["amazon:A1F83G8C2ARO7P:CUTTING_BOARD:LISTING"]

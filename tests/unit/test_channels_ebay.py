@@ -102,8 +102,10 @@ def test_expired_token_is_refreshed_once_with_basic_app_credentials(emu, fake_ti
     assert form["grant_type"] == "refresh_token" and "sell.inventory" in form["scope"]
     assert len(store.grants) == 1 and client.access_token == store.grants[0].access_token
     assert client.token_expires_at > datetime.now(timezone.utc).replace(tzinfo=None)
-    # the Trading call refused as expired (932) was sent again once, with the new token
-    assert len(emu.calls("ebay", "GetItem")) == 2
+    # the first call (the category's item specifics) refused as expired was sent again once,
+    # with the new token, as everything after it
+    assert [c.status for c in emu.calls("ebay", "getItemAspectsForCategory")] == [401, 200]
+    assert len(emu.calls("ebay", "GetItem")) == 1
     assert len(emu.calls("ebay", "AddFixedPriceItem")) == 1
     # a token expiring within 5 minutes is refreshed before the call, not after a refusal
     fake_time.now += 7200 - 200
@@ -128,7 +130,10 @@ def test_refused_refresh_needs_reconnect_and_sends_nothing(emu, fake_time):
     with pytest.raises(ReconnectNeeded) as err:
         client.publish(payload(2))
     assert "invalid_grant" in err.value.reason and not err.value.retryable
-    secrets = (DEFAULT_CREDENTIALS["ebay"]["refresh_token"], DEFAULT_CREDENTIALS["ebay"]["api_secret"])
+    secrets = (
+        DEFAULT_CREDENTIALS["ebay"]["refresh_token"],
+        DEFAULT_CREDENTIALS["ebay"]["api_secret"],
+    )
     assert not any(s in str(err.value) + err.value.payload for s in secrets)
     assert len(emu.calls("ebay-identity", "token")) == 1  # no hammering
     assert emu.calls("ebay", "AddFixedPriceItem") == []
@@ -228,7 +233,8 @@ def test_refusals_are_clear_and_not_retried(emu, fake_time):
         "a title of at most 80 characters (it has 81)",
         "an eBay condition (ConditionID)",
     ]
-    assert len(emu.calls("ebay")) == 2  # GetItem + AddFixedPriceItem of the first listing
+    # the category's item specifics, GetItem and AddFixedPriceItem of the first listing
+    assert len(emu.calls("ebay")) == 3
 
 
 def test_quantities_go_4_per_call_and_failures_stay_per_item(emu, fake_time):
@@ -352,4 +358,36 @@ def test_after_a_refused_refresh_the_client_sends_nothing_more(emu, fake_time):
         with pytest.raises(ReconnectNeeded):
             client.publish(payload(number))
     assert len(emu.calls("ebay-identity", "token")) == 1
-    assert len(emu.calls("ebay")) == 1  # the first GetItem, refused as expired
+    assert len(emu.calls("ebay")) == 1  # the first call, refused as expired
+
+
+def test_required_item_specifics_of_the_category_are_checked_before_sending(emu, fake_time):
+    emu.apps["ebay"].category_aspects["20625"] = [
+        {"name": "Brand", "required": True},
+        {"name": "Material", "required": True},
+        {"name": "Colour", "recommended": True},
+    ]
+    client = make_client(emu, fake_time)
+    with pytest.raises(MissingFieldsError) as missing:
+        client.publish(payload(1, brand="", attributes={}))
+    assert "Brand, Material" in str(missing.value) and "category 20625" in str(missing.value)
+    assert requests_of(emu, "AddFixedPriceItem") == []
+    # the channel's own vocabulary, from the attribute editor
+    ref = client.publish(
+        payload(
+            1,
+            brand="",
+            attributes={},
+            channel_attributes={"Brand": "Hearth", "Material": "Cast iron"},
+        )
+    )
+    item = emu.apps["ebay"].items[ref]
+    names = {e["Name"] for e in item["ItemSpecifics"]["NameValueList"]}
+    assert {"Brand", "Material"} <= names
+    # the answer is read once per category
+    client.publish(payload(2))
+    assert len(emu.calls("ebay", "getItemAspectsForCategory")) == 1
+    # and eBay refuses a missing specific itself (error 21919303)
+    with pytest.raises(ChannelError) as err:
+        client._create(payload(3, brand="", attributes={}))
+    assert err.value.code == "21919303"

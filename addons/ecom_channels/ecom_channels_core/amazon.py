@@ -45,7 +45,14 @@ from .base import (
 )
 from .errors import ChannelError
 from .http import TooLarge, bounded_decompress, megabytes
-from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .payloads import (
+    Address,
+    QuantityResult,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    Requirements,
+)
 from .tokens import TokenFlow
 
 _logger = logging.getLogger(__name__)
@@ -53,10 +60,12 @@ _logger = logging.getLogger(__name__)
 LISTINGS = "/listings/2021-08-01/items"
 FEEDS = "/feeds/2021-06-30"
 ORDERS = "/orders/v0/orders"
+DEFINITIONS = "/definitions/2020-09-01/productTypes"
 UK_MARKETPLACE = "A1F83G8C2ARO7P"
 #: Published per-operation usage plans: (requests per second, burst).
 RATE_LIMITS = {
     "createRestrictedDataToken": (1.0, 10.0),
+    "getDefinitionsProductType": (5.0, 10.0),
     "getListingsItem": (5.0, 10.0),
     "putListingsItem": (5.0, 10.0),
     "patchListingsItem": (5.0, 5.0),
@@ -154,7 +163,10 @@ class AmazonClient(ChannelClient):
             RDT_PATH,
             json_body={
                 "restrictedResources": [
-                    dict({"method": method, "path": path}, **({"dataElements": list(elements)} if elements else {}))
+                    dict(
+                        {"method": method, "path": path},
+                        **({"dataElements": list(elements)} if elements else {}),
+                    )
                     for method, path, elements in resources
                 ]
             },
@@ -387,8 +399,65 @@ class AmazonClient(ChannelClient):
             attributes["item_weight"] = [
                 {"value": payload.weight_kg, "unit": "kilograms", "marketplace_id": mp}
             ]
+        for name, value in payload.channel_attributes.items():
+            values = [v.strip() for v in str(value or "").splitlines() if v.strip()]
+            if values:
+                attributes[name] = [
+                    {"value": v, "language_tag": lang, "marketplace_id": mp} for v in values
+                ]
         attributes.update(payload.extra.get("attributes", {}))
         return attributes
+
+    # ------------------------------------------------------------------ product types
+    @staticmethod
+    def _requirements_set(payload):
+        # an offer on an existing catalogue item (ASIN) needs the offer attributes only
+        return "LISTING_OFFER_ONLY" if payload.asin else "LISTING"
+
+    def requirement_key(self, payload):
+        if not payload.product_type:
+            return None
+        return "amazon:%s:%s:%s" % (
+            self.marketplace_id,
+            payload.product_type,
+            self._requirements_set(payload),
+        )
+
+    def channel_requirements(self, payload):
+        """The required attributes of the product type (Product Type Definitions API): the
+        ``required`` list of its JSON schema for this marketplace."""
+        product_type = payload.product_type
+        definition = self.api(
+            "getDefinitionsProductType",
+            "GET",
+            "%s/%s" % (DEFINITIONS, quote(product_type, safe="")),
+            params={
+                "marketplaceIds": self.marketplace_id,
+                "requirements": self._requirements_set(payload),
+                "requirementsEnforced": "ENFORCED",
+                "locale": self.language_tag,
+            },
+        )
+        link = ((definition.get("schema") or {}).get("link") or {}).get("resource")
+        if not link:
+            raise self.error(
+                "Amazon: the definition of product type %s has no schema" % product_type,
+                retryable=True,
+            )
+        schema = self.transport.request(
+            "GET", link, parse=self._json, describe="product type schema"
+        )
+        required = [n for n in schema.get("required") or [] if isinstance(n, str)]
+        properties = schema.get("properties") or {}
+        return Requirements(
+            required=required,
+            recommended=[n for n in properties if n not in required],
+            source="product type %s on marketplace %s" % (product_type, self.marketplace_id),
+        )
+
+    def sent_attribute_names(self, payload):
+        attributes = self._attributes(payload)
+        return {name for name, value in attributes.items() if value}
 
     def _submission(self, body, what):
         issues = [i for i in body.get("issues") or [] if i.get("severity") == "ERROR"]

@@ -295,6 +295,7 @@ class ChannelClient:
         token_url="",
         token_expires_at=None,
         token_store=None,
+        requirement_cache=None,
         timeout=(5.0, 30.0),
         retry=None,
         clock=time.monotonic,
@@ -318,6 +319,10 @@ class ChannelClient:
         self.token_url = token_url or (flow.default_url if flow else "")
         self.token_expires_at = token_expires_at
         self.token_store = token_store
+        #: Where the requirements read from the channel are kept between clients: an object
+        #: with ``get(key)`` (a Requirements, or None) and ``put(key, requirements)``.
+        self.requirement_cache = requirement_cache
+        self._requirements = {}
         #: Token refreshes this client made (or adopted from another worker).
         self.token_refreshes = 0
         self._timeout = timeout
@@ -401,9 +406,7 @@ class ChannelClient:
 
     def _check_reconnect(self):
         if self.reconnect_error is not None:
-            raise ReconnectNeeded(
-                self.reconnect_error.message, reason=self.reconnect_error.reason
-            )
+            raise ReconnectNeeded(self.reconnect_error.message, reason=self.reconnect_error.reason)
 
     def refresh_access_token(self):
         """Get a new access token with the refresh token (through the token store when there
@@ -549,6 +552,49 @@ class ChannelClient:
     def missing_fields(self, payload):
         return missing_fields(self.channel_type, payload)
 
+    # ------------------------------------------------------------------ channel requirements
+    def requirement_key(self, payload):
+        """The key of the requirements that apply to ``payload`` (a text: the marketplace or
+        site and the product type or category), or None when the channel has none to read."""
+        return None
+
+    def channel_requirements(self, payload):
+        """Read from the channel what it requires for ``payload`` (a Requirements)."""
+        raise NotImplementedError
+
+    def sent_attribute_names(self, payload):
+        """The channel attribute names a publish of ``payload`` sends with a value."""
+        return {name for name, value in payload.channel_attributes.items() if value}
+
+    def requirements(self, payload):
+        """The Requirements of ``payload``, from the cache or else read from the channel
+        (a read: nothing of the listing is sent); None when the channel has none."""
+        key = self.requirement_key(payload)
+        if key is None:
+            return None
+        if key not in self._requirements:
+            found = self.requirement_cache.get(key) if self.requirement_cache else None
+            if found is None:
+                found = self.channel_requirements(payload)
+                if self.requirement_cache is not None:
+                    self.requirement_cache.put(key, found)
+            self._requirements[key] = found
+        return self._requirements[key]
+
+    def missing_attributes(self, payload):
+        """The required channel attributes ``payload`` lacks, in plain words (empty: none)."""
+        found = self.requirements(payload)
+        if not found:
+            return []
+        sent = self.sent_attribute_names(payload)
+        missing = [name for name in found.required if name not in sent]
+        if not missing:
+            return []
+        return [
+            "the %s attribute%s %s (required by %s)"
+            % (self.label, "s" if len(missing) > 1 else "", ", ".join(missing), found.source)
+        ]
+
     def test_connection(self):
         """Call the channel with the credentials; return a short description of the account."""
         raise NotImplementedError
@@ -567,7 +613,7 @@ class ChannelClient:
         Idempotent: the channel is searched by SKU before anything is created, and again before
         each retry, so a create that timed out but went through is updated, not duplicated.
         """
-        missing = self.missing_fields(payload)
+        missing = self.missing_fields(payload) or self.missing_attributes(payload)
         if missing:
             raise MissingFieldsError(missing, payload.sku)
         attempt = 0

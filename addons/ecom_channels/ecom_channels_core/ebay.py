@@ -33,7 +33,15 @@ from .base import (
     to_int,
     utc_naive,
 )
-from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .errors import ChannelError
+from .payloads import (
+    Address,
+    QuantityResult,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    Requirements,
+)
 from .tokens import TokenFlow
 from .xmlsafe import UnsafeXml, parse_xml
 
@@ -41,6 +49,8 @@ _logger = logging.getLogger(__name__)
 
 NAMESPACE = "urn:ebay:apis:eBLBaseComponents"
 API_PATH = "/ws/api.dll"
+#: Taxonomy API (REST): the item specifics of a category.
+ASPECTS_PATH = "/commerce/taxonomy/v1/category_tree/%s/get_item_aspects_for_category"
 COMPATIBILITY_LEVEL = "1379"
 #: ReviseInventoryStatus accepts at most four InventoryStatus containers per call.
 INVENTORY_BATCH = 4
@@ -348,6 +358,7 @@ class EbayClient(ChannelClient):
         if product:
             item["ProductListingDetails"] = product
         specifics = dict(payload.attributes)
+        specifics.update({k: v for k, v in payload.channel_attributes.items() if v})
         if payload.brand:
             specifics.setdefault("Brand", payload.brand)
         if specifics:
@@ -383,6 +394,60 @@ class EbayClient(ChannelClient):
             }
         item.update(payload.extra.get("item", {}))
         return item
+
+    # ------------------------------------------------------------------ item specifics
+    def requirement_key(self, payload):
+        if not payload.category_id:
+            return None
+        return "ebay:%s:%s" % (self.site_id, payload.category_id)
+
+    def channel_requirements(self, payload):
+        """The item specifics of the category (Taxonomy API getItemAspectsForCategory, the
+        site's category tree): required and recommended aspect names."""
+
+        def send():
+            return self.transport.request(
+                "GET",
+                ASPECTS_PATH % self.site_id,
+                params={"category_id": payload.category_id},
+                headers={
+                    "Authorization": "Bearer %s" % self.access_token,
+                    "Accept": "application/json",
+                },
+                parse=lambda response: response.json(),
+                describe="getItemAspectsForCategory",
+            )
+
+        try:
+            answer = self.with_token(send)
+        except ChannelError as exc:
+            if exc.retryable or exc.status not in (400, 404):
+                raise
+            # a category the Taxonomy API does not know: the listing call will say why
+            _logger.info("eBay: no item specifics for category %s: %s", payload.category_id, exc)
+            return Requirements(source="category %s" % payload.category_id)
+        required, recommended = [], []
+        for aspect in answer.get("aspects") or []:
+            name = aspect.get("localizedAspectName")
+            constraint = aspect.get("aspectConstraint") or {}
+            if not isinstance(name, str):
+                continue
+            if constraint.get("aspectRequired"):
+                required.append(name)
+            elif constraint.get("aspectUsage") == "RECOMMENDED":
+                recommended.append(name)
+        return Requirements(
+            required=required,
+            recommended=recommended,
+            source="category %s on site %s" % (payload.category_id, SITES.get(self.site_id)),
+        )
+
+    def sent_attribute_names(self, payload):
+        names = {k for k, v in payload.attributes.items() if v}
+        names |= {k for k, v in payload.channel_attributes.items() if v}
+        if payload.brand:
+            names.add("Brand")
+        return names
 
     def _create(self, payload):
         body = self.call("AddFixedPriceItem", {"Item": self._item(payload)}, idempotent=False)

@@ -53,7 +53,13 @@ DRIFT_DETAIL_LINES = 50
 #: The channel types, as the registry declares them.
 CHANNEL_TYPES = registry.selection()
 #: Fields holding a secret: readable by channel managers only, never copied, redacted.
-SECRET_FIELDS = ("api_key", "api_secret", "access_token", "refresh_token", "ebay_signing_private_key")
+SECRET_FIELDS = (
+    "api_key",
+    "api_secret",
+    "access_token",
+    "refresh_token",
+    "ebay_signing_private_key",
+)
 #: Seconds the token transaction waits for the channel row (another worker refreshing).
 TOKEN_LOCK_TIMEOUT = "5s"
 AMAZON_REGIONS = {
@@ -131,7 +137,10 @@ class EcomChannel(models.Model):
         "channels whose credentials do not expire.",
     )
     token_expires_at = fields.Datetime(
-        "Access Token Expires", readonly=True, copy=False, groups="ecom_channels.ecom_channels_group_manager"
+        "Access Token Expires",
+        readonly=True,
+        copy=False,
+        groups="ecom_channels.ecom_channels_group_manager",
     )
     token_flow = fields.Boolean(compute="_compute_token_flow")
     reconnect_needed = fields.Boolean(
@@ -150,7 +159,11 @@ class EcomChannel(models.Model):
         "DispatchTimeMax, Amazon handling time).",
     )
     amazon_region = fields.Selection(
-        [("eu", "Europe (UK, EU, Turkey, Middle East, India)"), ("na", "North America"), ("fe", "Far East")],
+        [
+            ("eu", "Europe (UK, EU, Turkey, Middle East, India)"),
+            ("na", "North America"),
+            ("fe", "Far East"),
+        ],
         "Amazon Region",
         help="Selling Partner API region: sets the API base URL and the Login with Amazon URL.",
     )
@@ -564,7 +577,13 @@ class EcomChannel(models.Model):
             else:
                 channel.write(self._token_vals(grant))
         self.invalidate_recordset(
-            ["access_token", "refresh_token", "token_expires_at", "reconnect_needed", "reconnect_reason"]
+            [
+                "access_token",
+                "refresh_token",
+                "token_expires_at",
+                "reconnect_needed",
+                "reconnect_reason",
+            ]
         )
         if refused is not None:
             raise refused

@@ -144,8 +144,10 @@ class TestChannelTokens(ChannelEmulatorCase):
         (call,) = self.token_calls("ebay")
         self.assertEqual(parse_qs(call.body.decode())["grant_type"], ["authorization_code"])
         # a code used twice is refused: a clear message, nothing saved
-        wizard = self.env["ecom.channel.connect"].with_user(self.manager).create(
-            {"channel_id": channel.id, "code": code}
+        wizard = (
+            self.env["ecom.channel.connect"]
+            .with_user(self.manager)
+            .create({"channel_id": channel.id, "code": code})
         )
         with self.assertRaises(UserError) as err, mute_logger(*CLIENT_LOGGERS):
             wizard.action_connect()
@@ -155,8 +157,10 @@ class TestChannelTokens(ChannelEmulatorCase):
         channel = self.channel("amazon")
         refresh = channel.sudo().refresh_token
         channel.sudo().write({"refresh_token": False, "access_token": False})
-        wizard = self.env["ecom.channel.connect"].with_user(self.manager).create(
-            {"channel_id": channel.id, "refresh_token": refresh}
+        wizard = (
+            self.env["ecom.channel.connect"]
+            .with_user(self.manager)
+            .create({"channel_id": channel.id, "refresh_token": refresh})
         )
         action = wizard.action_connect()
         self.assertEqual(action["params"]["type"], "success")
@@ -172,12 +176,16 @@ class TestChannelTokens(ChannelEmulatorCase):
         with self.assertRaises(ValidationError):
             channel.token_url = "https://evil.example.com/auth/o2/token"
         channel.token_url = "https://api.amazon.co.uk/auth/o2/token"
-        ebay = self.env["ecom.channel"].with_user(self.manager).create(
-            {"name": "New eBay", "channel_type": "ebay"}
+        ebay = (
+            self.env["ecom.channel"]
+            .with_user(self.manager)
+            .create({"name": "New eBay", "channel_type": "ebay"})
         )
         self.assertEqual(ebay.token_url, "https://api.ebay.com/identity/v1/oauth2/token")
-        shop = self.env["ecom.channel"].with_user(self.manager).create(
-            {"name": "New shop", "channel_type": "shopify"}
+        shop = (
+            self.env["ecom.channel"]
+            .with_user(self.manager)
+            .create({"name": "New shop", "channel_type": "shopify"})
         )
         self.assertFalse(shop.token_url)
         self.assertNotIn("refresh_token", shop.with_user(self.backoffice).read()[0])
@@ -224,7 +232,9 @@ class TestChannelOptions(ChannelEmulatorCase):
         channel.with_user(self.backoffice).action_publish_listings()
         self.assertEqual(listing2.state, "published", listing2.last_error)
         item = self.ebay_item()
-        self.assertEqual(item["SellerProfiles"]["SellerShippingProfile"]["ShippingProfileID"], "5003")
+        self.assertEqual(
+            item["SellerProfiles"]["SellerShippingProfile"]["ShippingProfileID"], "5003"
+        )
         self.assertNotIn("ShippingDetails", item)
         # the site goes in every call's header
         with Form(channel.with_user(self.manager)) as form:
@@ -248,7 +258,9 @@ class TestChannelOptions(ChannelEmulatorCase):
         body = json.loads(put.body)
         availability = body["attributes"]["fulfillment_availability"][0]
         self.assertEqual(availability["lead_time_to_ship_max_days"], 4)
-        self.assertEqual(body["attributes"]["condition_type"][0]["marketplace_id"], "A1F83G8C2ARO7P")
+        self.assertEqual(
+            body["attributes"]["condition_type"][0]["marketplace_id"], "A1F83G8C2ARO7P"
+        )
         with channel._get_client() as client:
             list(client.fetch_orders(since=datetime(2025, 1, 1)))
         (orders,) = self.emulator.calls("amazon", "getOrders")

@@ -132,7 +132,11 @@ class EcomChannelConnect(models.TransientModel):
                     )
         except ChannelError as exc:
             raise UserError(
-                self.env._("%(channel)s could not be connected: %(error)s", channel=channel.name, error=exc.message)
+                self.env._(
+                    "%(channel)s could not be connected: %(error)s",
+                    channel=channel.name,
+                    error=exc.message,
+                )
             ) from None
         message = self.env._("Connected to %(account)s", account=info)
         channel._log_sync("connect", "ok", message)
