@@ -60,8 +60,16 @@ SECRET_FIELDS = (
     "refresh_token",
     "ebay_signing_private_key",
 )
+#: Fields written by the token transaction only.
+TOKEN_FIELDS = [
+    "access_token",
+    "refresh_token",
+    "token_expires_at",
+    "reconnect_needed",
+    "reconnect_reason",
+]
 #: Seconds the token transaction waits for the channel row (another worker refreshing).
-TOKEN_LOCK_TIMEOUT = "5s"
+TOKEN_LOCK_TIMEOUT = "3s"
 AMAZON_REGIONS = {
     "eu": ("https://sellingpartnerapi-eu.amazon.com", "https://api.amazon.co.uk/auth/o2/token"),
     "na": ("https://sellingpartnerapi-na.amazon.com", "https://api.amazon.com/auth/o2/token"),
@@ -532,7 +540,8 @@ class EcomChannel(models.Model):
         """Refresh this channel's access token in a transaction of its own (a rollback of the
         caller's keeps the new token) and return the TokenGrant to use.
 
-        The channel row is locked first: a worker that finds a fresh token stored by another
+        The channel row is locked first (``FOR NO KEY UPDATE``: rows of the caller that
+        merely refer to the channel do not block it): a worker that finds a fresh token stored by another
         worker meanwhile uses it instead of refreshing again (a second refresh would waste the
         first worker's token on channels that keep one at a time). A refresh the channel
         refuses marks the channel "reconnect needed", with the reason. When the row cannot be
@@ -549,7 +558,7 @@ class EcomChannel(models.Model):
                     cr.execute(
                         SQL(
                             "SELECT access_token, token_expires_at FROM ecom_channel "
-                            "WHERE id = %s FOR UPDATE",
+                            "WHERE id = %s FOR NO KEY UPDATE",
                             self.id,
                         )
                     )
@@ -576,15 +585,9 @@ class EcomChannel(models.Model):
                 )
             else:
                 channel.write(self._token_vals(grant))
-        self.invalidate_recordset(
-            [
-                "access_token",
-                "refresh_token",
-                "token_expires_at",
-                "reconnect_needed",
-                "reconnect_reason",
-            ]
-        )
+        # the token fields are this transaction's to own: what the caller's cache holds of them
+        # is dropped (not written over the new values)
+        self.invalidate_recordset(TOKEN_FIELDS, flush=False)
         if refused is not None:
             raise refused
         return grant

@@ -5,15 +5,16 @@ needed), the Connect wizard, and every client option set on the form reaching th
 
 import json
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import xmltodict
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..ecom_channels_core.tokens import ReconnectNeeded
 from .test_channel_publishing import CLIENT_LOGGERS, ChannelEmulatorCase
 
 
@@ -33,7 +34,7 @@ class TestChannelTokens(ChannelEmulatorCase):
                 hours=1
             )
 
-    def channel(self, channel_type):
+    def channel_of(self, channel_type):
         if channel_type not in self.channels:
             self.skipTest("no %s client" % channel_type)
         return self.channels[channel_type]
@@ -50,7 +51,7 @@ class TestChannelTokens(ChannelEmulatorCase):
     def test_expired_token_is_refreshed_once_and_stored(self):
         for channel_type, product in (("ebay", self.products[0]), ("amazon", self.products[1])):
             with self.subTest(channel=channel_type):
-                channel = self.channel(channel_type)
+                channel = self.channel_of(channel_type)
                 if channel_type == "amazon":  # a first token, stored
                     channel.with_user(self.manager).action_test_connection()
                     self.emulator.reset()
@@ -74,8 +75,9 @@ class TestChannelTokens(ChannelEmulatorCase):
                 self.assertFalse(stored.reconnect_needed)
 
     def test_token_expiring_soon_is_refreshed_before_the_call(self):
-        channel = self.channel("ebay")
+        channel = self.channel_of("ebay")
         channel.sudo().token_expires_at = fields.Datetime.now() + timedelta(minutes=4)
+        channel.flush_recordset()
         channel.with_user(self.manager).action_test_connection()
         self.assertEqual(len(self.token_calls("ebay")), 1)
         # the Trading call went out once, with the new token: never refused
@@ -83,9 +85,10 @@ class TestChannelTokens(ChannelEmulatorCase):
         self.assertEqual(self.logs(channel, operation="test connection").status, "ok")
 
     def test_second_worker_adopts_the_token_of_the_first(self):
-        channel = self.channel("ebay")
+        channel = self.channel_of("ebay")
         self.emulator.apps["ebay"].expire_tokens()
         channel.sudo().token_expires_at = fields.Datetime.now() - timedelta(minutes=1)
+        channel.flush_recordset()
         first, second = channel._get_client(), channel._get_client()  # both with the old token
         with first, second:
             first.test_connection()
@@ -94,33 +97,40 @@ class TestChannelTokens(ChannelEmulatorCase):
         self.assertEqual(len(self.token_calls("ebay")), 1)
         self.assertEqual(channel.sudo().access_token, first.access_token)
 
-    def test_refused_refresh_marks_reconnect_needed_and_sends_nothing(self):
+    def test_refused_refresh_stops_the_run_and_sends_nothing(self):
         for channel_type in ("ebay", "amazon"):
             with self.subTest(channel=channel_type):
-                channel = self.channel(channel_type)
+                channel = self.channel_of(channel_type)
                 app = self.emulator.apps[channel_type]
                 app.expire_tokens()
                 app.revoke_refresh_token()
                 listings = self.make_ready(channel, self.products[2:5])
                 with mute_logger(*CLIENT_LOGGERS):
                     channel.with_user(self.backoffice).action_publish_listings()
-                stored = channel.sudo()
-                self.assertTrue(stored.reconnect_needed)
-                self.assertIn("invalid_grant", stored.reconnect_reason)
                 self.assertEqual(set(listings.mapped("state")), {"error"})
-                self.assertIn("connect", listings[0].last_error.lower())
+                self.assertIn("connect the channel again", listings[0].last_error)
+                self.assertIn("invalid_grant", listings[0].last_error)
                 self.assertEqual(len(self.token_calls(channel_type)), 1)  # no hammering
                 create = {"ebay": "AddFixedPriceItem", "amazon": "putListingsItem"}[channel_type]
                 self.assertEqual(self.emulator.calls(channel_type, create), [])
-                # later runs send nothing at all until the channel is connected again
-                self.emulator.reset()
-                channel.with_user(self.backoffice).action_push_stock()
-                channel.with_user(self.backoffice).action_publish_listings()
-                self.assertEqual(self.emulator.calls(channel_type), [])
-                self.assertEqual(self.token_calls(channel_type), [])
+
+    def test_reconnect_needed_sends_nothing_until_connected(self):
+        channel = self.channel_of("ebay")
+        channel.sudo().write({"reconnect_needed": True, "reconnect_reason": "invalid_grant"})
+        self.make_ready(channel, self.products[5])
+        with mute_logger(*CLIENT_LOGGERS):
+            channel.with_user(self.backoffice).action_publish_listings()
+            channel.with_user(self.backoffice).action_push_stock()
+            action = channel.with_user(self.manager).action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("must be connected again", action["params"]["message"])
+        self.assertEqual(self.emulator.calls("ebay"), [])
+        self.assertEqual(self.token_calls("ebay"), [])
+        form = channel.with_user(self.manager).get_view(view_type="form")["arch"]
+        self.assertIn("Reconnect needed", form)
 
     def test_connect_wizard_ebay_exchanges_the_consent_code(self):
-        channel = self.channel("ebay")
+        channel = self.channel_of("ebay")
         channel.sudo().write(
             {"reconnect_needed": True, "reconnect_reason": "invalid_grant", "refresh_token": False}
         )
@@ -134,7 +144,9 @@ class TestChannelTokens(ChannelEmulatorCase):
         wizard.ru_name = "Northwind-Northwin-PRD-abc"
         self.assertIn("redirect_uri=Northwind-Northwin-PRD-abc", wizard.consent_url)
         self.assertIn("response_type=code", wizard.consent_url)
-        wizard.code = "https://example.com/accepted?state=x&code=%s&expires_in=299" % code
+        wizard.code = "https://example.com/accepted?%s" % urlencode(
+            {"state": "x", "code": code, "expires_in": 299}
+        )
         wizard.save().action_connect()
         stored = channel.sudo()
         self.assertFalse(stored.reconnect_needed)
@@ -154,7 +166,7 @@ class TestChannelTokens(ChannelEmulatorCase):
         self.assertIn("invalid_grant", str(err.exception))
 
     def test_connect_wizard_amazon_takes_a_refresh_token(self):
-        channel = self.channel("amazon")
+        channel = self.channel_of("amazon")
         refresh = channel.sudo().refresh_token
         channel.sudo().write({"refresh_token": False, "access_token": False})
         wizard = (
@@ -172,7 +184,7 @@ class TestChannelTokens(ChannelEmulatorCase):
             ).action_connect()
 
     def test_token_url_must_be_the_channels_token_host(self):
-        channel = self.channel("amazon").with_user(self.manager)
+        channel = self.channel_of("amazon").with_user(self.manager)
         with self.assertRaises(ValidationError):
             channel.token_url = "https://evil.example.com/auth/o2/token"
         channel.token_url = "https://api.amazon.co.uk/auth/o2/token"
@@ -189,6 +201,89 @@ class TestChannelTokens(ChannelEmulatorCase):
         )
         self.assertFalse(shop.token_url)
         self.assertNotIn("refresh_token", shop.with_user(self.backoffice).read()[0])
+
+
+@tagged("post_install", "-at_install")
+class TestChannelTokenTransaction(ChannelEmulatorCase):
+    """The token transaction is a real one: a token refreshed (or refused) during a business
+    transaction that rolls back is kept. Needs two real transactions: the channel is
+    committed, and deleted after the test."""
+
+    def committed_channel(self, channel_type):
+        connection = self.emulator.connection(channel_type)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            channel = env["ecom.channel"].create(
+                {
+                    "name": "Committed %s %s" % (channel_type, self._testMethodName),
+                    "channel_type": channel_type,
+                    "api_base_url": self.emulator.url(channel_type),
+                    "api_key": connection["api_key"],
+                    "api_secret": connection["api_secret"],
+                    "access_token": connection["access_token"],
+                    "refresh_token": connection["refresh_token"],
+                    "token_url": connection["token_url"],
+                    "token_expires_at": fields.Datetime.now() + timedelta(hours=1),
+                    "account_ref": connection["account_ref"],
+                    "timeout_seconds": 2.0,
+                    "retry_backoff": 0.01,
+                    "retry_max_delay": 0.05,
+                }
+            )
+            channel_id = channel.id
+        self.addCleanup(self.drop_channel, channel_id)
+        return self.env["ecom.channel"].browse(channel_id)
+
+    def drop_channel(self, channel_id):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["ecom.channel"].browse(channel_id).unlink()
+
+    def committed(self, channel, *names):
+        with self.registry.cursor() as cr:
+            record = api.Environment(cr, SUPERUSER_ID, {})["ecom.channel"].browse(channel.id)
+            return [record[name] for name in names]
+
+    def business_transaction(self, channel_id, rollback=True):
+        """Build a client of the channel and test the connection in a real transaction of its
+        own (as a worker does), rolled back afterwards; return the client."""
+        with self.registry.cursor() as cr:
+            channel = api.Environment(cr, SUPERUSER_ID, {})["ecom.channel"].browse(channel_id)
+            try:
+                with mute_logger(*CLIENT_LOGGERS), channel._get_client() as client:
+                    client.test_connection()
+                channel.write({"note": "<p>rolled back</p>"})
+            finally:
+                if rollback:
+                    cr.rollback()
+        return client
+
+    def test_token_survives_a_rollback_and_a_refusal_is_recorded(self):
+        channel = self.committed_channel("ebay")
+        app = self.emulator.apps["ebay"]
+        app.expire_tokens()
+        client = self.business_transaction(channel.id)
+        token, expires, note = self.committed(channel, "access_token", "token_expires_at", "note")
+        self.assertFalse(note)  # the business transaction was rolled back...
+        self.assertEqual(token, client.access_token)  # ...the token was kept
+        self.assertIn(token, app.tokens)
+        self.assertGreater(expires, fields.Datetime.now())
+        # a second worker uses the stored token: no second refresh
+        second = self.business_transaction(channel.id)
+        self.assertEqual(second.access_token, token)
+        self.assertEqual(len(self.emulator.calls("ebay-identity", "token")), 1)
+        # the channel refuses the refresh token: recorded, whatever the business transaction
+        app.expire_tokens()
+        app.revoke_refresh_token()
+        with self.assertRaises(ReconnectNeeded):
+            self.business_transaction(channel.id)
+        needed, reason = self.committed(channel, "reconnect_needed", "reconnect_reason")
+        self.assertTrue(needed)
+        self.assertIn("invalid_grant", reason)
+        self.assertEqual(len(self.emulator.calls("ebay-identity", "token")), 2)
+        # and nothing more is sent for it
+        with self.assertRaises(ReconnectNeeded):
+            self.business_transaction(channel.id)
+        self.assertEqual(len(self.emulator.calls("ebay-identity", "token")), 2)
 
 
 @tagged("post_install", "-at_install")
