@@ -18,6 +18,7 @@ from ..ecom_channels_core.ebay import SITES as EBAY_SITES
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
 from ..ecom_channels_core.tokens import ReconnectNeeded, TokenGrant, expiring
+from .ecom_channel_requirement import ChannelRequirementCache
 from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 
 _logger = logging.getLogger(__name__)
@@ -669,6 +670,7 @@ class EcomChannel(models.Model):
             access_token=channel.access_token or "",
             account_ref=channel.account_ref or "",
             options=self._client_options(),
+            requirement_cache=ChannelRequirementCache(channel),
             timeout=(min(timeout, 10.0), timeout),
             retry=retry,
             rate_limit=(rate, max(rate, 1.0)) if rate > 0 else None,

@@ -6,3 +6,4 @@ from . import test_channel_endpoints
 from . import test_sync_log
 from . import test_channel_jobs
 from . import test_channel_connection
+from . import test_channel_requirements
