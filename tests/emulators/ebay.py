@@ -29,7 +29,7 @@ import re
 import time
 import uuid
 from datetime import timedelta
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -240,6 +240,10 @@ class EbayApp(ChannelApp):
         self.requests = []  # (call name, request element) of every accepted request
         self.payouts = {}  # finances (ecom_accounting): payoutId -> (payout, [transaction])
         self.schema_failures = []  # Finances answers of ours that did not match their shape
+        #: Digital signatures (UK/EU sellers): JWE -> public key (PEM); when
+        #: ``require_signatures``, Finances calls must be signed with one of them.
+        self.signing_keys = {}
+        self.require_signatures = False
         #: Taxonomy: category id -> [{"name", "required", "recommended", "values"}]
         self.category_aspects = {}
         #: access token -> expiry (monotonic; None: never), the configured one valid for ever
@@ -834,10 +838,63 @@ class EbayApp(ChannelApp):
             return self._finance_error(500, 135500, "emulator answer invalid: %s" % errors[:3])
         return Response.json(answer)
 
+    def add_signing_key(self):
+        """A signing key as eBay's Key Management API creates one (Ed25519); returns
+        ``(jwe, private key PEM)`` and requires signed Finances calls from then on."""
+        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: PLC0415
+
+        key = ed25519.Ed25519PrivateKey.generate()
+        private = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        jwe = "eyJ6aXAiOiJERUYiLCJlbmMiOiJBMjU2R0NNIn0.emulator%s" % uuid.uuid4().hex
+        with self.lock:
+            self.signing_keys[jwe] = key.public_key()
+            self.require_signatures = True
+        return jwe, private
+
+    def _signature_problem(self, request):
+        """Why the request's digital signature is not valid (None when it is)."""
+        jwe = request.headers.get("x-ebay-signature-key") or ""
+        public = self.signing_keys.get(jwe)
+        signature = request.headers.get("signature") or ""
+        params = request.headers.get("signature-input") or ""
+        if public is None:
+            return "The signature key is missing or unknown."
+        match_sig = re.fullmatch(r"sig1=:([A-Za-z0-9+/=]+):", signature)
+        match_params = re.fullmatch(r"sig1=(\(([^)]*)\);created=(\d+))", params)
+        if not (match_sig and match_params):
+            return "The Signature or Signature-Input header is malformed."
+        components = re.findall(r'"([^"]+)"', match_params.group(2))
+        if not {"x-ebay-signature-key", "@method", "@path", "@authority"} <= set(components):
+            return "The signature does not cover the required components."
+        values = {
+            "x-ebay-signature-key": jwe,
+            "@method": request.method,
+            # the full path (the emulator's channel prefix included), as the client sent it
+            "@path": urlsplit(request.base_url).path + request.path,
+            "@authority": request.headers.get("host") or "",
+            "content-digest": request.headers.get("content-digest") or "",
+        }
+        base = "\n".join('"%s": %s' % (c, values.get(c, "")) for c in components)
+        base += '\n"@signature-params": %s' % match_params.group(1)
+        try:
+            public.verify(base64.b64decode(match_sig.group(1)), base.encode("utf-8"))
+        except Exception:  # cryptography's InvalidSignature (or a bad encoding)
+            return "Signature validation failed."
+        return None
+
     def _finances(self, request):
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
         if self.token_state(token) != "valid":
             return self._finance_error(401, 1001, "Invalid access token")
+        if self.require_signatures:
+            problem = self._signature_problem(request)
+            if problem:
+                return self._finance_error(400, 215120, problem)
         if request.method != "GET":
             return self._finance_error(405, 2002, "Method not allowed")
         route = request.path[len(FINANCES_PATH) :]

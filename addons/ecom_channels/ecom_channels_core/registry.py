@@ -83,7 +83,7 @@ TYPES = {
                 ("dispatch_time_max", "dispatch_days"),
                 ("token_scope", "ebay_oauth_scopes"),
                 ("finances_url", "ebay_finances_url"),
-                ("signing_key_id", "ebay_signing_key_id"),
+                ("signing_key_jwe", "ebay_signing_key_jwe"),
                 ("signing_private_key", "ebay_signing_private_key"),
             ),
             payouts="ebay",

@@ -232,10 +232,12 @@ class EcomChannel(models.Model):
         default="https://apiz.ebay.com",
         help="Host of eBay's Finances API (payouts): https://apiz.ebay.com.",
     )
-    ebay_signing_key_id = fields.Char(
-        "Signing Key ID",
-        help="UK/EU sellers: the id of the digital-signature key (Key Management API), sent "
-        "with Finances calls.",
+    ebay_signing_key_jwe = fields.Char(
+        "Signing Key (JWE)",
+        groups="ecom_channels.ecom_channels_group_manager",
+        copy=False,
+        help="UK/EU sellers: the JWE of the digital-signature key (Key Management API, "
+        "createSigningKey), sent as x-ebay-signature-key with Finances calls.",
     )
     ebay_signing_private_key = fields.Char(
         "Signing Private Key",
@@ -503,6 +505,20 @@ class EcomChannel(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The token URL of channel %(channel)s cannot be used: %(problem)s.",
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
+
+    @api.constrains("ebay_finances_url", "channel_type")
+    def _check_ebay_finances_url(self):
+        allow_test_hosts = self._ecom_allow_test_endpoints()
+        for channel in self.filtered(lambda c: c.channel_type == "ebay" and c.ebay_finances_url):
+            problem = endpoint_problem(channel.ebay_finances_url, "ebay", allow_test_hosts)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "The Finances API URL of channel %(channel)s cannot be used: %(problem)s.",
                         channel=channel.name,
                         problem=problem,
                     )

@@ -709,8 +709,10 @@ class EcomChannelListing(models.Model):
             return None
         if not key:
             return None
-        found = self.env["ecom.channel.requirement"].sudo().search(
-            [("channel_id", "=", channel.id), ("key", "=", key)], limit=1
+        found = (
+            self.env["ecom.channel.requirement"]
+            .sudo()
+            .search([("channel_id", "=", channel.id), ("key", "=", key)], limit=1)
         )
         return found._requirements().required if found else None
 
@@ -729,7 +731,9 @@ class EcomChannelListing(models.Model):
                         have = set(listing.channel_attribute_ids.mapped("name"))
                         names = [n for n in found.required + found.recommended if n not in have]
                         listing.channel_attribute_ids = [
-                            Command.create({"name": name, "sequence": 1 if name in found.required else 10})
+                            Command.create(
+                                {"name": name, "sequence": 1 if name in found.required else 10}
+                            )
                             for name in names
                         ]
             except ChannelError as exc:

@@ -49,9 +49,7 @@ class ChannelRequirementCache:
         self.model = self.channel.env["ecom.channel.requirement"]
 
     def _find(self, key):
-        return self.model.search(
-            [("channel_id", "=", self.channel.id), ("key", "=", key)], limit=1
-        )
+        return self.model.search([("channel_id", "=", self.channel.id), ("key", "=", key)], limit=1)
 
     def get(self, key):
         found = self._find(key)

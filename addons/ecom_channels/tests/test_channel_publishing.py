@@ -65,6 +65,10 @@ class ChannelEmulatorCase(EcomChannelsCase):
                     "refresh_token": connection["refresh_token"],
                     "token_url": connection.get("token_url", False),
                     "account_ref": connection["account_ref"],
+                    # eBay's Finances host, on the emulator
+                    "ebay_finances_url": cls.emulator.url("ebay")
+                    if channel_type == "ebay"
+                    else False,
                     # fast tests: tiny backoffs, short timeouts
                     "timeout_seconds": 2.0,
                     "retry_max_attempts": 5,

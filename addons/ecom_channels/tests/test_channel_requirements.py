@@ -26,8 +26,8 @@ class TestChannelRequirements(ChannelEmulatorCase):
         self.assertIn("product type CUP", listing.last_error)
         self.assertEqual(self.emulator.calls("amazon", "putListingsItem"), [])
         # the definition is kept per marketplace and product type
-        cached = self.env["ecom.channel.requirement"].sudo().search(
-            [("channel_id", "=", channel.id)]
+        cached = (
+            self.env["ecom.channel.requirement"].sudo().search([("channel_id", "=", channel.id)])
         )
         self.assertEqual(cached.key, "amazon:A1F83G8C2ARO7P:CUP:LISTING")
         self.assertEqual(cached.required_names.split("\n")[-2:], ["brand", "bullet_point"])
@@ -36,7 +36,9 @@ class TestChannelRequirements(ChannelEmulatorCase):
         names = listing.channel_attribute_ids.mapped("name")
         self.assertIn("brand", names)
         self.assertIn("bullet_point", names)
-        self.assertTrue(listing.channel_attribute_ids.filtered(lambda r: r.name == "brand").required)
+        self.assertTrue(
+            listing.channel_attribute_ids.filtered(lambda r: r.name == "brand").required
+        )
         with Form(listing.with_user(self.backoffice)) as form:
             for index in range(len(form.channel_attribute_ids)):
                 with form.channel_attribute_ids.edit(index) as row:
@@ -49,7 +51,9 @@ class TestChannelRequirements(ChannelEmulatorCase):
         self.assertEqual(listing.state, "published", listing.last_error)
         attributes = self.emulator.apps["amazon"].listings[listing.external_ref]["attributes"]
         self.assertEqual(attributes["brand"][0]["value"], "Northwind")
-        self.assertEqual([b["value"] for b in attributes["bullet_point"]], ["Enamel steel", "Dishwasher safe"])
+        self.assertEqual(
+            [b["value"] for b in attributes["bullet_point"]], ["Enamel steel", "Dishwasher safe"]
+        )
         self.assertEqual(len(self.emulator.calls("amazon", "getDefinitionsProductType")), 1)
 
     def test_ebay_category_with_a_required_item_specific(self):
