@@ -21,9 +21,11 @@ address only to a Restricted Data Token (``createRestrictedDataToken``) naming t
 path and the ``buyerInfo``/``shippingAddress`` data elements; with the plain access token an
 order carries only city, region, postcode and country, as SP-API does. ``product_types`` holds
 the Product Type Definitions (``getDefinitionsProductType``): the JSON schema of a product type
-with its required attributes; ``putListingsItem`` refuses a LISTING missing one of them. Feed documents are
-uploaded to and read from ``/_documents/<id>`` (the emulator's stand-in for the pre-signed S3
-URLs). A feed answers ``IN_PROGRESS`` to its first ``feed_polls`` getFeed calls, then ``DONE``.
+with its required attributes; ``putListingsItem`` refuses a LISTING missing one of them.
+
+Feed documents are uploaded to and read from ``/_documents/<id>`` (the emulator's stand-in
+for the pre-signed S3 URLs). A feed answers ``IN_PROGRESS`` to its first ``feed_polls``
+getFeed calls, then ``DONE``.
 """
 
 import base64

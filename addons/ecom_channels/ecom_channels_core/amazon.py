@@ -416,7 +416,7 @@ class AmazonClient(ChannelClient):
 
     def requirement_key(self, payload):
         if not payload.product_type:
-            return None
+            return ""
         return "amazon:%s:%s:%s" % (
             self.marketplace_id,
             payload.product_type,

@@ -555,8 +555,8 @@ class ChannelClient:
     # ------------------------------------------------------------------ channel requirements
     def requirement_key(self, payload):
         """The key of the requirements that apply to ``payload`` (a text: the marketplace or
-        site and the product type or category), or None when the channel has none to read."""
-        return None
+        site and the product type or category); empty when there are none to read."""
+        return ""
 
     def channel_requirements(self, payload):
         """Read from the channel what it requires for ``payload`` (a Requirements)."""
@@ -570,7 +570,7 @@ class ChannelClient:
         """The Requirements of ``payload``, from the cache or else read from the channel
         (a read: nothing of the listing is sent); None when the channel has none."""
         key = self.requirement_key(payload)
-        if key is None:
+        if not key:
             return None
         if key not in self._requirements:
             found = self.requirement_cache.get(key) if self.requirement_cache else None

@@ -507,7 +507,7 @@ class EbayClient(ChannelClient):
     # ------------------------------------------------------------------ item specifics
     def requirement_key(self, payload):
         if not payload.category_id:
-            return None
+            return ""
         return "ebay:%s:%s" % (self.site_id, payload.category_id)
 
     def channel_requirements(self, payload):

@@ -13,13 +13,13 @@ from odoo.tools import SQL, config, str2bool
 from odoo.addons.base.models.ir_cron import _intervalTypes
 
 from ..ecom_channels_core import registry
-from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.ebay import SITES as EBAY_SITES
+from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
+from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 from ..ecom_channels_core.tokens import ReconnectNeeded, TokenGrant, expiring
 from .ecom_channel_requirement import ChannelRequirementCache
-from ..ecom_channels_core.stock_sync import backoff_seconds, find_drift, sellable_quantity
 
 _logger = logging.getLogger(__name__)
 
@@ -173,7 +173,6 @@ class EcomChannel(models.Model):
             ("na", "North America"),
             ("fe", "Far East"),
         ],
-        "Amazon Region",
         help="Selling Partner API region: sets the API base URL and the Login with Amazon URL.",
     )
     amazon_marketplace_ids = fields.Char(
@@ -186,7 +185,6 @@ class EcomChannel(models.Model):
         "Amazon Language", default="en_GB", help="Language tag of the listing texts (en_GB)."
     )
     shopify_location_id = fields.Char(
-        "Shopify Location",
         help="GID of the Shopify location whose stock this channel sets "
         "(gid://shopify/Location/...); empty: the shop's first location.",
     )
@@ -558,9 +556,9 @@ class EcomChannel(models.Model):
         caller's keeps the new token) and return the TokenGrant to use.
 
         The channel row is locked first (``FOR NO KEY UPDATE``: rows of the caller that
-        merely refer to the channel do not block it): a worker that finds a fresh token stored by another
-        worker meanwhile uses it instead of refreshing again (a second refresh would waste the
-        first worker's token on channels that keep one at a time). A refresh the channel
+        merely refer to the channel do not block it): a worker that finds a fresh token stored
+        by another worker meanwhile uses it instead of refreshing again (a second refresh would
+        waste the first worker's token on channels that keep one at a time). A refresh the channel
         refuses marks the channel "reconnect needed", with the reason. When the row cannot be
         locked in time (the caller's own transaction holds it), the token is refreshed for
         this client only.

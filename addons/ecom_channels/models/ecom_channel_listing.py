@@ -691,7 +691,7 @@ class EcomChannelListing(models.Model):
 
     def _requirement_key(self, client):
         """The key of this listing's channel requirements for ``client`` (see
-        ``ChannelClient.requirement_key``), or None."""
+        ``ChannelClient.requirement_key``; empty: none)."""
         self.ensure_one()
         return client.requirement_key(self._to_payload(with_images=False))
 

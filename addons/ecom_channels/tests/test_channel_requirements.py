@@ -28,8 +28,8 @@ class TestChannelRequirements(ChannelEmulatorCase):
         # the attribute editor: the channel's attributes loaded, then filled in
         listing.with_user(self.backoffice).action_load_channel_attributes()
         # the definition is kept per marketplace and product type
-        cached = self.env["ecom.channel.requirement"].sudo().search(
-            [("channel_id", "=", channel.id)]
+        cached = (
+            self.env["ecom.channel.requirement"].sudo().search([("channel_id", "=", channel.id)])
         )
         self.assertEqual(cached.key, "amazon:A1F83G8C2ARO7P:CUP:LISTING")
         self.assertEqual(cached.required_names.split("\n")[-2:], ["brand", "bullet_point"])
