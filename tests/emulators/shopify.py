@@ -448,6 +448,12 @@ class ShopifyApp(ChannelApp):
                 product[key] = input[key]
         if "files" in input:
             product["files"] = [f.get("originalSource") for f in input["files"] or []]
+        if input.get("category"):
+            product["category"] = input["category"]
+        for field in input.get("metafields") or []:
+            product.setdefault("metafields", {})[
+                "%s.%s" % (field.get("namespace"), field.get("key"))
+            ] = {"type": field.get("type"), "value": field.get("value")}
         product["updatedAt"] = stamp
         if "variants" in input:
             keep = []
