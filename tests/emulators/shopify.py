@@ -421,6 +421,15 @@ class ShopifyApp(ChannelApp):
                 )
         return errors
 
+    @staticmethod
+    def _set_category_and_metafields(product, input):  # noqa: A002
+        if input.get("category"):
+            product["category"] = input["category"]
+        for field in input.get("metafields") or []:
+            product.setdefault("metafields", {})[
+                "%s.%s" % (field.get("namespace"), field.get("key"))
+            ] = {"type": field.get("type"), "value": field.get("value")}
+
     def productSet(self, info, input, synchronous=True):  # noqa: N802, A002
         product = self.products.get(input.get("id")) if input.get("id") else None
         errors = self._product_set_errors(input, product)
@@ -448,12 +457,7 @@ class ShopifyApp(ChannelApp):
                 product[key] = input[key]
         if "files" in input:
             product["files"] = [f.get("originalSource") for f in input["files"] or []]
-        if input.get("category"):
-            product["category"] = input["category"]
-        for field in input.get("metafields") or []:
-            product.setdefault("metafields", {})[
-                "%s.%s" % (field.get("namespace"), field.get("key"))
-            ] = {"type": field.get("type"), "value": field.get("value")}
+        self._set_category_and_metafields(product, input)
         product["updatedAt"] = stamp
         if "variants" in input:
             keep = []
