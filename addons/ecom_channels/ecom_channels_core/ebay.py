@@ -76,6 +76,9 @@ SITES = {
     "186": "Spain",
 }
 CANCELLED_STATUSES = ("Cancelled", "Inactive")
+#: Country of the item location by default, per site.
+SITE_COUNTRIES = {"0": "US", "2": "CA", "3": "GB", "15": "AU", "71": "FR", "77": "DE",
+                  "101": "IT", "186": "ES"}  # fmt: skip
 #: Marketplace ids of the sites (REST APIs' ``X-EBAY-C-MARKETPLACE-ID``).
 MARKETPLACES = {
     "0": "EBAY_US",
@@ -436,7 +439,7 @@ class EbayClient(ChannelClient):
                 "PrimaryCategory": {"CategoryID": payload.category_id},
                 "StartPrice": {"@currencyID": currency, "#text": money(payload.price)},
                 "ConditionID": payload.condition,
-                "Country": opts.get("country") or "GB",
+                "Country": opts.get("country") or SITE_COUNTRIES.get(self.site_id, "GB"),
                 "Currency": currency,
                 "Location": opts.get("location") or "United Kingdom",
                 "DispatchTimeMax": payload.handling_days

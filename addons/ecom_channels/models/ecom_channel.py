@@ -392,7 +392,9 @@ class EcomChannel(models.Model):
         self.ensure_one()
         if allow_test_hosts is None:
             allow_test_hosts = self._ecom_allow_test_endpoints()
-        return endpoint_problem(self.api_base_url, self.channel_type, allow_test_hosts)
+        declared = registry.TYPES.get(self.channel_type)
+        service = declared.endpoint if declared else self.channel_type
+        return endpoint_problem(self.api_base_url, service, allow_test_hosts)
 
     @api.model
     def _default_warehouse_id(self):
