@@ -1,9 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import timedelta
 
-from odoo import fields, models
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL
 
 from ..ecom_channels_core.payloads import Requirements
+
+_logger = logging.getLogger(__name__)
 
 #: How long requirements read from a channel are used before being read again.
 REQUIREMENT_TTL = timedelta(days=7)
@@ -58,14 +64,32 @@ class ChannelRequirementCache:
         return found._requirements()
 
     def put(self, key, requirements):
+        """Keep ``requirements`` in a transaction of its own (a publish refused for them rolls
+        its own work back, not what was read); in the caller's when the channel is not
+        committed yet (created in the same transaction)."""
         vals = {
             "source": requirements.source,
             "required_names": "\n".join(requirements.required) or False,
             "recommended_names": "\n".join(requirements.recommended) or False,
             "fetched_at": fields.Datetime.now(),
         }
-        found = self._find(key)
+        try:
+            with self.model.env.registry.cursor() as cr:
+                cr.execute(SQL("SELECT 1 FROM ecom_channel WHERE id = %s", self.channel.id))
+                if cr.fetchone():
+                    model = api.Environment(cr, SUPERUSER_ID, {})[self.model._name]
+                    self._write(model, key, vals)
+                    self.model.invalidate_model()
+                    return
+        except psycopg2.Error:  # e.g. another worker stored the same key meanwhile
+            _logger.info("requirements %s of channel %s not kept", key, self.channel.id)
+            return
+        # the channel is not committed yet: kept with it in the caller's transaction
+        self._write(self.model, key, vals)
+
+    def _write(self, model, key, vals):
+        found = model.search([("channel_id", "=", self.channel.id), ("key", "=", key)], limit=1)
         if found:
             found.write(vals)
         else:
-            self.model.create(dict(vals, channel_id=self.channel.id, key=key))
+            model.create(dict(vals, channel_id=self.channel.id, key=key))
