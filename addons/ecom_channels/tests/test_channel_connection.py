@@ -183,6 +183,45 @@ class TestChannelTokens(ChannelEmulatorCase):
                 {"channel_id": channel.id}
             ).action_connect()
 
+    def test_connect_wizard_amazon_exchanges_a_website_consent_code(self):
+        channel = self.channel_of("amazon")
+        app = self.emulator.apps["amazon"]
+        channel.sudo().write({"refresh_token": False, "access_token": False})
+        wizard = (
+            self.env["ecom.channel.connect"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "channel_id": channel.id,
+                    "code": "https://example.com/cb?state=1&spapi_oauth_code=%s&selling_partner_id=X"
+                    % app.issue_code(),
+                }
+            )
+        )
+        self.assertIn("sellercentral", wizard.consent_url)
+        wizard.action_connect()
+        self.assertEqual(channel.sudo().refresh_token, app.credentials["access_token"])
+        (call,) = self.token_calls("amazon")
+        self.assertEqual(parse_qs(call.body.decode())["grant_type"], ["authorization_code"])
+
+    def test_connect_wizard_shopify_takes_the_admin_token(self):
+        channel = self.channel_of("shopify")
+        token = channel.sudo().access_token
+        channel.sudo().access_token = "shpat_old_revoked"
+        with self.assertRaises(UserError), mute_logger(*CLIENT_LOGGERS):
+            self.env["ecom.channel.connect"].with_user(self.manager).create(
+                {"channel_id": channel.id}
+            ).action_connect()
+        wizard = (
+            self.env["ecom.channel.connect"]
+            .with_user(self.manager)
+            .create({"channel_id": channel.id, "access_token": token})
+        )
+        self.assertEqual(wizard.connect_flow, "token")
+        action = wizard.action_connect()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(channel.sudo().access_token, token)
+
     def test_token_url_must_be_the_channels_token_host(self):
         channel = self.channel_of("amazon").with_user(self.manager)
         with self.assertRaises(ValidationError):
