@@ -62,6 +62,21 @@ CONTENT_FIELDS = frozenset(
         "channel_attribute_ids",
     }
 )
+#: Amazon attributes the listing's own fields send (title, price, condition, GTIN...).
+AMAZON_FIELD_ATTRIBUTES = frozenset(
+    {
+        "item_name",
+        "product_description",
+        "condition_type",
+        "purchasable_offer",
+        "list_price",
+        "externally_assigned_product_identifier",
+        "merchant_suggested_asin",
+        "fulfillment_availability",
+        "main_product_image_locator",
+        "item_weight",
+    }
+)
 #: Content a good listing has whatever the channel requires (counted in the completeness).
 RECOMMENDED_CHECKS = 5
 
@@ -716,6 +731,29 @@ class EcomChannelListing(models.Model):
         )
         return found._requirements().required if found else None
 
+    def _missing_channel_attributes(self):
+        """The channel attributes required of this listing (as last read from the channel)
+        that its attribute editor does not fill, in plain words."""
+        self.ensure_one()
+        required = self._required_channel_attributes()
+        if not required:
+            return []
+        have = set(self._channel_attribute_dict())
+        payload = self._to_payload(with_images=False)
+        if self.channel_type == "ebay":
+            have |= set(payload.attributes) | ({"Brand"} if payload.brand else set())
+        missing = [name for name in required if name not in have]
+        if self.channel_type == "amazon":  # what the listing's own fields send
+            missing = [name for name in missing if name not in AMAZON_FIELD_ATTRIBUTES]
+        if not missing:
+            return []
+        return [
+            self.env._(
+                "the channel attributes %(names)s (fill them in under Channel Attributes)",
+                names=", ".join(missing),
+            )
+        ]
+
     def action_load_channel_attributes(self):
         """Read what the channel requires and recommends for each listing's product type or
         category, and add the attributes the editor lacks (to be filled in)."""
@@ -934,6 +972,7 @@ class EcomChannelListing(models.Model):
                 missing := missing_fields(
                     listing.channel_type, listing._to_payload(with_images=False)
                 )
+                + listing._missing_channel_attributes()
             )
         ]
         if blocked:

@@ -2,6 +2,7 @@
 """Requirements read from the channels (Amazon product type definitions, eBay item specifics)
 checked before anything is sent, and the listing's attribute editor that fills them."""
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -39,6 +40,10 @@ class TestChannelRequirements(ChannelEmulatorCase):
         self.assertTrue(
             listing.channel_attribute_ids.filtered(lambda r: r.name == "brand").required
         )
+        # known now: the listing cannot even be marked ready without them
+        with self.assertRaises(UserError) as err:
+            listing.with_user(self.backoffice).action_mark_ready()
+        self.assertIn("brand, bullet_point", str(err.exception))
         with Form(listing.with_user(self.backoffice)) as form:
             for index in range(len(form.channel_attribute_ids)):
                 with form.channel_attribute_ids.edit(index) as row:
