@@ -2,7 +2,7 @@
 {
     "name": "E-commerce Channels",
     "summary": "Sales channels (Shopify, WooCommerce, eBay, Amazon), listings and their sync log",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/ecom-backoffice/ecom-backoffice",
     "author": "ecom-backoffice",
@@ -26,5 +26,6 @@
         "views/res_config_settings_views.xml",
         "views/ecom_channels_menus.xml",
         "wizard/ecom_listing_create_wizard_views.xml",
+        "wizard/ecom_channel_connect_views.xml",
     ],
 }

@@ -9,11 +9,23 @@ schema). Errors are ``{"errors": [{"code", "message", "details"}]}``; every answ
 ``x-amzn-RateLimit-Limit`` and ``x-amzn-RequestId``; the ``throttled`` fault answers 429 without
 ``Retry-After``, as SP-API does.
 
-``POST /auth/o2/token`` exchanges the refresh token (form fields ``grant_type``,
-``refresh_token``, ``client_id``, ``client_secret``) for an access token valid ``token_ttl``
-seconds; ``expire_tokens()`` makes every issued token expire at once. Feed documents are
-uploaded to and read from ``/_documents/<id>`` (the emulator's stand-in for the pre-signed S3
-URLs). A feed answers ``IN_PROGRESS`` to its first ``feed_polls`` getFeed calls, then ``DONE``.
+Login with Amazon is another host (``LwaApp``, served under ``/amazon-lwa``, like
+``https://api.amazon.com``): ``POST /auth/o2/token`` exchanges the refresh token (form fields
+``grant_type``, ``refresh_token``, ``client_id``, ``client_secret``) or a consent code
+(``authorization_code``, see ``issue_code``) for an access token valid ``token_ttl`` seconds;
+``expire_tokens()`` makes every issued token expire at once, ``revoke_refresh_token()`` makes
+LWA answer ``invalid_grant``. The SP-API host has no token endpoint.
+
+PII: getOrders/getOrder/getOrderItems answer the buyer's name and e-mail and the full shipping
+address only to a Restricted Data Token (``createRestrictedDataToken``) naming that operation's
+path and the ``buyerInfo``/``shippingAddress`` data elements; with the plain access token an
+order carries only city, region, postcode and country, as SP-API does. ``product_types`` holds
+the Product Type Definitions (``getDefinitionsProductType``): the JSON schema of a product type
+with its required attributes; ``putListingsItem`` refuses a LISTING missing one of them.
+
+Feed documents are uploaded to and read from ``/_documents/<id>`` (the emulator's stand-in
+for the pre-signed S3 URLs). A feed answers ``IN_PROGRESS`` to its first ``feed_polls``
+getFeed calls, then ``DONE``.
 """
 
 import base64
@@ -31,11 +43,30 @@ LISTINGS_MODEL = "amazon-sp-api/listingsItems_2021-08-01.json"
 FEEDS_MODEL = "amazon-sp-api/feeds_2021-06-30.json"
 ORDERS_MODEL = "amazon-sp-api/ordersV0.json"
 FINANCES_MODEL = "amazon-sp-api/financesV0.json"
+TOKENS_MODEL = "amazon-sp-api/tokens_2021-03-01.json"
+DEFINITIONS_MODEL = "amazon-sp-api/definitionsProductTypes_2020-09-01.json"
+#: Restricted operations (paths as the Tokens API takes them) and the data elements they give.
+RESTRICTED = {
+    ("GET", "/orders/v0/orders"): {"buyerInfo", "shippingAddress", "buyerTaxInformation"},
+    ("GET", "/orders/v0/orders/{orderId}"): {"buyerInfo", "shippingAddress", "buyerTaxInformation"},
+    ("GET", "/orders/v0/orders/{orderId}/orderItems"): {"buyerInfo"},
+    ("GET", "/orders/v0/orders/{orderId}/address"): set(),
+    ("GET", "/orders/v0/orders/{orderId}/buyerInfo"): set(),
+}
+#: What an order shows of its shipping address without a Restricted Data Token.
+PUBLIC_ADDRESS = ("City", "StateOrRegion", "PostalCode", "CountryCode")
 REPORT_SCHEMA = "amazon-sp-api/listings-feed-processing-report-schema-v2.json"
 MARKETPLACES = ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH", "ATVPDKIKX0DER")
 
 ROUTES = [
-    (re.compile(r"^/auth/o2/token$"), {"POST": "token"}),
+    (
+        re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"),
+        {"POST": "createRestrictedDataToken"},
+    ),
+    (
+        re.compile(r"^/definitions/2020-09-01/productTypes/(?P<product_type>[\w-]+)$"),
+        {"GET": "getDefinitionsProductType"},
+    ),
     (
         re.compile(r"^/_documents/(?P<doc_id>[\w.-]+)$"),
         {"PUT": "uploadDocument", "GET": "downloadDocument"},
@@ -90,6 +121,8 @@ RATE_LIMITS = {
     "confirmShipment": "2.0",
     "listFinancialEventGroups": "0.5",
     "listFinancialEventsByGroupId": "0.5",
+    "createRestrictedDataToken": "1.0",
+    "getDefinitionsProductType": "5.0",
 }
 
 #: Attributes a LISTING submission needs (when no ASIN is suggested, product facts too).
@@ -119,6 +152,10 @@ class AmazonApp(ChannelApp):
     def reset(self):
         super().reset()
         self.tokens = {}  # access token -> expiry (monotonic)
+        self.rdts = {}  # restricted data token -> (expiry, [RestrictedResource])
+        self.codes = {}  # consent code -> refresh token (authorization_code grant)
+        self.refresh_revoked = False
+        self.product_types = {}  # product type -> {"required": [...], "properties": {...}}
         self.listings = {}  # sku -> listing
         self.documents = {}  # id -> {"contentType", "content", "kind"}
         self.feeds = {}  # id -> feed (with "schema_errors" and "polls")
@@ -132,6 +169,21 @@ class AmazonApp(ChannelApp):
         with self.lock:
             for token in self.tokens:
                 self.tokens[token] = 0.0
+            for token, (_expiry, resources) in self.rdts.items():
+                self.rdts[token] = (0.0, resources)
+
+    def revoke_refresh_token(self):
+        """LWA refuses the refresh token from now on (``invalid_grant``)."""
+        with self.lock:
+            self.refresh_revoked = True
+
+    def issue_code(self):
+        """A consent code the seller would bring back from Seller Central (authorization_code
+        grant)."""
+        with self.lock:
+            code = "ANemulator%s" % uuid.uuid4().hex[:16]
+            self.codes[code] = self.credentials.get("access_token")
+            return code
 
     # ------------------------------------------------------------------ HTTP
     def _route(self, request):
@@ -172,10 +224,10 @@ class AmazonApp(ChannelApp):
             raise sp_error(
                 404, "NotFound", "Resource not found: %s %s" % (request.method, request.path)
             )
-        if name not in ("token", "uploadDocument", "downloadDocument"):
-            self._authorise(request)
+        if name not in ("uploadDocument", "downloadDocument"):
+            self._authorise(request, name)
         body = None
-        if request.method in ("POST", "PUT", "PATCH") and name not in ("token", "uploadDocument"):
+        if request.method in ("POST", "PUT", "PATCH") and name != "uploadDocument":
             try:
                 body = request.json()
             except ValueError:
@@ -185,8 +237,30 @@ class AmazonApp(ChannelApp):
         response.headers.update(self._headers(name))
         return response
 
-    def _authorise(self, request):
+    def _authorise(self, request, operation=""):
         token = request.headers.get("x-amz-access-token") or ""
+        request.pii = set()
+        if token in self.rdts:
+            expiry, resources = self.rdts[token]
+            if expiry <= time.monotonic():
+                raise sp_error(
+                    403,
+                    "Unauthorized",
+                    "Access to requested resource is denied.",
+                    "The restricted data token you provided has expired.",
+                )
+            for resource in resources:
+                pattern = re.escape(resource["path"]).replace(re.escape("{orderId}"), r"[\w-]+")
+                if resource["method"] == request.method and re.fullmatch(pattern, request.path):
+                    request.pii = set(resource.get("dataElements") or ())
+                    return
+            raise sp_error(
+                403,
+                "Unauthorized",
+                "Access to requested resource is denied.",
+                "The restricted data token is not valid for %s %s."
+                % (request.method, request.path),
+            )
         expiry = self.tokens.get(token)
         if expiry is None:
             raise sp_error(
@@ -233,44 +307,95 @@ class AmazonApp(ChannelApp):
                 "The seller id does not match the authorisation.",
             )
 
-    # ------------------------------------------------------------------ LWA
-    def _token(self, request, body):
-        form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8")).items()}
-        if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
-            return Response.json(
-                {
-                    "error": "invalid_request",
-                    "error_description": "grant_type must be refresh_token",
-                },
-                status=400,
-            )
-        if (form.get("client_id"), form.get("client_secret")) != (
-            self.credentials.get("api_key"),
-            self.credentials.get("api_secret"),
-        ):
-            return Response.json(
-                {"error": "invalid_client", "error_description": "Client authentication failed"},
-                status=401,
-            )
-        if form["refresh_token"] != self.credentials.get("access_token"):
-            return Response.json(
-                {
-                    "error": "invalid_grant",
-                    "error_description": "The request has an invalid grant parameter"
-                    " : refresh_token",
-                },
-                status=400,
-            )
-        token = "Atza|emulator-%s" % uuid.uuid4().hex
-        self.tokens[token] = time.monotonic() + self.token_ttl
-        return Response.json(
-            {
-                "access_token": token,
-                "token_type": "bearer",
-                "expires_in": int(self.token_ttl),
-                "refresh_token": form["refresh_token"],
-            }
+    # ------------------------------------------------------------------ Tokens API
+    def _createRestrictedDataToken(self, request, body):  # noqa: N802
+        self._check(body, TOKENS_MODEL, "CreateRestrictedDataTokenRequest")
+        resources = body["restrictedResources"]
+        if not resources:
+            raise sp_error(400, "InvalidInput", "restrictedResources must not be empty.")
+        for resource in resources:
+            generic = re.sub(r"^(/orders/v0/orders/)[\w-]+", r"\1{orderId}", resource["path"])
+            allowed = RESTRICTED.get((resource["method"], generic))
+            if allowed is None:
+                raise sp_error(
+                    400,
+                    "InvalidInput",
+                    "Application does not have access to one or more requested data elements",
+                    "%s %s is not a restricted operation." % (resource["method"], resource["path"]),
+                )
+            unknown = set(resource.get("dataElements") or ()) - allowed
+            if unknown:
+                raise sp_error(
+                    400,
+                    "InvalidInput",
+                    "Invalid dataElements for %s: %s"
+                    % (resource["path"], ", ".join(sorted(unknown))),
+                )
+        token = "Atz.sprdt|emulator-%s" % uuid.uuid4().hex
+        self.rdts[token] = (time.monotonic() + 3600, resources)
+        return self._answer(
+            {"restrictedDataToken": token, "expiresIn": 3600},
+            TOKENS_MODEL,
+            "CreateRestrictedDataTokenResponse",
         )
+
+    @staticmethod
+    def _without_pii(order, pii):
+        """An order as the caller may see it: the buyer and the full address only with the
+        data elements of a Restricted Data Token."""
+        order = dict(order)
+        if "shippingAddress" not in pii and isinstance(order.get("ShippingAddress"), dict):
+            address = order["ShippingAddress"]
+            order["ShippingAddress"] = {k: address[k] for k in PUBLIC_ADDRESS if k in address}
+        if "buyerInfo" not in pii and "BuyerInfo" in order:
+            order["BuyerInfo"] = {}
+        return order
+
+    # ------------------------------------------------------------------ product types
+    def _getDefinitionsProductType(self, request, body, product_type):  # noqa: N802
+        marketplace = self._marketplace(request)
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", product_type):
+            raise sp_error(404, "NotFound", "Product type %s not found." % product_type)
+        definition = self.product_types.get(product_type) or {}
+        requirements = request.arg("requirements", "LISTING")
+        required = list(OFFER_ATTRIBUTES) if requirements != "LISTING_PRODUCT_ONLY" else []
+        if requirements != "LISTING_OFFER_ONLY":
+            required += list(PRODUCT_ATTRIBUTES) + [
+                n for n in definition.get("required", ()) if n not in PRODUCT_ATTRIBUTES
+            ]
+        doc_id = "schema-%s-%s-%s" % (product_type, marketplace, requirements)
+        names = required + list(definition.get("optional", ("bullet_point", "brand")))
+        schema = {
+            "$schema": "https://json-schema.org/draft-07/schema",
+            "type": "object",
+            "required": required,
+            "properties": {name: {"type": "array", "minItems": 1} for name in names},
+        }
+        self.documents[doc_id] = {
+            "contentType": "application/json",
+            "content": json.dumps(schema).encode("utf-8"),
+            "kind": "schema",
+        }
+        answer = {
+            "schema": {
+                "link": {
+                    "resource": "%s/_documents/%s" % (request.base_url, doc_id),
+                    "verb": "GET",
+                },
+                "checksum": "emulator",
+            },
+            "requirements": requirements,
+            "requirementsEnforced": request.arg("requirementsEnforced", "ENFORCED"),
+            "propertyGroups": {
+                "offer": {"title": "Offer", "propertyNames": list(schema["properties"])}
+            },
+            "locale": request.arg("locale", "DEFAULT"),
+            "marketplaceIds": [marketplace],
+            "productType": product_type,
+            "displayName": product_type.replace("_", " ").title(),
+            "productTypeVersion": {"version": "U1", "latest": True},
+        }
+        return self._answer(answer, DEFINITIONS_MODEL, "ProductTypeDefinition")
 
     # ------------------------------------------------------------------ listings
     def _item(self, listing, included):
@@ -397,6 +522,10 @@ class AmazonApp(ChannelApp):
         needed = list(OFFER_ATTRIBUTES) if requirements != "LISTING_PRODUCT_ONLY" else []
         if requirements != "LISTING_OFFER_ONLY" and not attributes.get("merchant_suggested_asin"):
             needed += PRODUCT_ATTRIBUTES
+            needed += [
+                n for n in (self.product_types.get(product_type) or {}).get("required", ())
+                if n not in needed
+            ]  # fmt: skip
         for name in needed:
             if not attributes.get(name):
                 issues.append(
@@ -732,6 +861,7 @@ class AmazonApp(ChannelApp):
                 bound = parse_iso(state[name])
                 orders = [o for o in orders if (parse_iso(o[field]) >= bound) == after]
         page = orders[state["start"] : state["start"] + state["size"]]
+        page = [self._without_pii(o, request.pii) for o in page]
         payload = {"Orders": page}
         if state["start"] + state["size"] < len(orders):
             payload["NextToken"] = base64.b64encode(
@@ -751,9 +881,8 @@ class AmazonApp(ChannelApp):
         return order
 
     def _getOrder(self, request, body, order_id):  # noqa: N802
-        return self._answer(
-            {"payload": self._get_order(order_id)}, ORDERS_MODEL, "GetOrderResponse"
-        )
+        order = self._without_pii(self._get_order(order_id), request.pii)
+        return self._answer({"payload": order}, ORDERS_MODEL, "GetOrderResponse")
 
     def _getOrderItems(self, request, body, order_id):  # noqa: N802
         if order_id in self.raw_order_items and order_id not in self.orders:
@@ -1062,3 +1191,67 @@ class AmazonApp(ChannelApp):
                 "order_items": dict(self.order_items),
                 "shipments": list(self.shipments),
             }
+
+
+class LwaApp(ChannelApp):
+    """Login with Amazon (``https://api.amazon.com``), a host of its own: ``POST
+    /auth/o2/token`` with the refresh-token or authorization-code grant, ``client_id`` and
+    ``client_secret`` in the form. Issues the access tokens the SP-API app (``amazon``)
+    accepts; its errors are OAuth's (``invalid_request``, ``invalid_client``,
+    ``invalid_grant``)."""
+
+    name = "amazon-lwa"
+
+    def __init__(self, api):
+        self.api = api
+        super().__init__(api.credentials)
+
+    def operation(self, request):
+        if request.path == "/auth/o2/token" and request.method == "POST":
+            return "token"
+        return "%s %s" % (request.method, request.path)
+
+    @staticmethod
+    def _oauth(status, error, description):
+        return Response.json({"error": error, "error_description": description}, status=status)
+
+    def dispatch(self, request, operation):
+        if operation != "token":
+            return self._oauth(404, "invalid_request", "Not found: %s" % request.path)
+        if "application/x-www-form-urlencoded" not in (request.headers.get("content-type") or ""):
+            return self._oauth(400, "invalid_request", "Content-Type must be form-urlencoded")
+        form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8")).items()}
+        api = self.api
+        grant = form.get("grant_type")
+        if grant not in ("refresh_token", "authorization_code"):
+            return self._oauth(400, "unsupported_grant_type", "grant_type is not supported")
+        if (form.get("client_id"), form.get("client_secret")) != (
+            api.credentials.get("api_key"),
+            api.credentials.get("api_secret"),
+        ):
+            return self._oauth(401, "invalid_client", "Client authentication failed")
+        with api.lock:
+            if grant == "authorization_code":
+                refresh = api.codes.pop(form.get("code") or "", None)
+                if refresh is None:
+                    return self._oauth(400, "invalid_grant", "The authorization code is invalid")
+            else:
+                refresh = form.get("refresh_token") or ""
+                if not refresh:
+                    return self._oauth(400, "invalid_request", "refresh_token is required")
+                if refresh != api.credentials.get("access_token") or api.refresh_revoked:
+                    return self._oauth(
+                        400,
+                        "invalid_grant",
+                        "The request has an invalid grant parameter : refresh_token",
+                    )
+            token = "Atza|emulator-%s" % uuid.uuid4().hex
+            api.tokens[token] = time.monotonic() + api.token_ttl
+        return Response.json(
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": int(api.token_ttl),
+                "refresh_token": refresh,
+            }
+        )

@@ -200,6 +200,9 @@ class Call:
     status: int
     body: bytes = b""
     fault: str = ""
+    #: The query parameters (name -> list of values) and the headers (lower-case names).
+    query: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
 
 
 class ChannelApp:
@@ -359,6 +362,8 @@ class ChannelApp:
                     response.status,
                     request.body,
                     fault.kind if fault else "",
+                    dict(request.query),
+                    dict(request.headers),
                 )
             )
         if fault and fault.kind == "slow":

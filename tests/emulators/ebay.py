@@ -14,10 +14,22 @@ the tracking sent with CompleteSale. EndFixedPriceItem marks an item ``Completed
 the ActiveList and GetItem by SKU; a new AddFixedPriceItem of its SKU is allowed) and answers
 error 1047 when the item had already ended. ``seed_order`` adds an order (and counts the sale on the
 items it names).
+
+OAuth: the Identity API is another host (``IdentityApp``, served under ``/ebay-identity``, like
+``https://api.ebay.com/identity/v1/oauth2/token``): the refresh-token grant (and the
+authorization-code grant, see ``issue_code``) with HTTP Basic ``App ID:Cert ID`` issues user
+access tokens valid ``token_ttl`` seconds. The Trading API accepts the configured
+``access_token`` and every issued token until it expires (``expire_tokens()``), answering an
+expired one with error 932 ("Auth token is hard expired") and an unknown one with 21917053
+("Auth token is invalid"); the Finances API answers both 401.
 """
 
+import base64
 import re
+import time
+import uuid
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 from xml.parsers.expat import ExpatError
 
 import xmltodict
@@ -45,6 +57,47 @@ ENDING_REASONS = ("CustomCode", "Incorrect", "LostOrBroken", "NotAvailable", "Ot
                   "ProductDeleted", "SellToHighBidder", "Sold")  # fmt: skip
 INVENTORY_MAX = 4
 
+
+# ---------------------------------------------------------------- Taxonomy API
+#: REST Taxonomy API v1 (``Authorization: Bearer``), served on the same URL.
+TAXONOMY_PATH = "/commerce/taxonomy/v1/category_tree/"
+#: The shape of getItemAspectsForCategory's answer, from eBay's public Taxonomy API reference
+#: (commerce_taxonomy v1.1.0; no machine-readable spec of it is stored here).
+ASPECTS_SHAPE = {
+    "type": "object",
+    "required": ["aspects"],
+    "properties": {
+        "aspects": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["localizedAspectName", "aspectConstraint"],
+                "properties": {
+                    "localizedAspectName": {"type": "string"},
+                    "aspectConstraint": {
+                        "type": "object",
+                        "required": ["aspectRequired", "aspectUsage", "aspectMode"],
+                        "properties": {
+                            "aspectRequired": {"type": "boolean"},
+                            "aspectUsage": {"enum": ["RECOMMENDED", "OPTIONAL"]},
+                            "aspectMode": {"enum": ["FREE_TEXT", "SELECTION_ONLY"]},
+                            "aspectDataType": {"enum": ["DATE", "NUMBER", "STRING",
+                                                        "STRING_ARRAY"]},
+                        },
+                    },
+                    "aspectValues": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["localizedValue"],
+                            "properties": {"localizedValue": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}  # fmt: skip
 
 # ---------------------------------------------------------------- Finances API (ecom_accounting)
 #: REST Finances API v1 (OAuth user token as ``Authorization: Bearer``), served on the same URL.
@@ -174,8 +227,9 @@ def money_of(value, tag):
 class EbayApp(ChannelApp):
     name = "ebay"
 
-    def __init__(self, credentials=None, user_id="emulated_seller"):
+    def __init__(self, credentials=None, user_id="emulated_seller", token_ttl=7200):
         self.user_id = user_id
+        self.token_ttl = float(token_ttl)
         super().__init__(credentials)
 
     def reset(self):
@@ -186,9 +240,44 @@ class EbayApp(ChannelApp):
         self.requests = []  # (call name, request element) of every accepted request
         self.payouts = {}  # finances (ecom_accounting): payoutId -> (payout, [transaction])
         self.schema_failures = []  # Finances answers of ours that did not match their shape
+        #: Digital signatures (UK/EU sellers): JWE -> public key (PEM); when
+        #: ``require_signatures``, Finances calls must be signed with one of them.
+        self.signing_keys = {}
+        self.require_signatures = False
+        #: Taxonomy: category id -> [{"name", "required", "recommended", "values"}]
+        self.category_aspects = {}
+        #: access token -> expiry (monotonic; None: never), the configured one valid for ever
+        self.tokens = {self.credentials.get("access_token"): None}
+        self.codes = {}  # consent code -> refresh token
+        self.refresh_revoked = False
+
+    def expire_tokens(self):
+        """Every access token expires now (the configured one too)."""
+        with self.lock:
+            for token in self.tokens:
+                self.tokens[token] = 0.0
+
+    def revoke_refresh_token(self):
+        with self.lock:
+            self.refresh_revoked = True
+
+    def issue_code(self):
+        with self.lock:
+            code = "v^1.1#i^1#f^0#p^3#r^1#I^3#t^emulator%s" % uuid.uuid4().hex[:12]
+            self.codes[code] = self.credentials.get("refresh_token")
+            return code
+
+    def token_state(self, token):
+        """``valid``, ``expired`` or ``invalid``."""
+        if not token or token not in self.tokens:
+            return "invalid"
+        expiry = self.tokens[token]
+        return "valid" if expiry is None or expiry > time.monotonic() else "expired"
 
     # ------------------------------------------------------------------ HTTP
     def operation(self, request):
+        if request.path.startswith(TAXONOMY_PATH):
+            return "getItemAspectsForCategory"
         if request.path.startswith(FINANCES_PATH):
             return "%s %s" % (request.method, request.path)
         return request.headers.get("x-ebay-api-call-name") or "invalid"
@@ -221,6 +310,8 @@ class EbayApp(ChannelApp):
     def dispatch(self, request, operation):
         if request.path.startswith(FINANCES_PATH):
             return self._finances(request)
+        if request.path.startswith(TAXONOMY_PATH):
+            return self._taxonomy(request)
         if request.path != API_PATH or request.method != "POST":
             return Response.text("Not Found", status=404)
         call = request.headers.get("x-ebay-api-call-name") or ""
@@ -266,7 +357,20 @@ class EbayApp(ChannelApp):
         if not (request.headers.get("x-ebay-api-compatibility-level") or "").isdigit():
             raise EbayFailure((14003, 'Missing header "X-EBAY-API-COMPATIBILITY-LEVEL".'))
         token = request.headers.get("x-ebay-api-iaf-token") or ""
-        if not token or token != self.credentials.get("access_token"):
+        state = self.token_state(token)
+        if state == "expired":
+            raise EbayFailure(
+                (932, "Auth token is hard expired.", None, (), "Error", "RequestError")
+            )
+        if state == "invalid" and token:
+            raise EbayFailure(
+                (
+                    21917053,
+                    "Auth token is invalid.",
+                    "Validation of the authentication token in API request failed.",
+                )
+            )
+        if state == "invalid":
             raise EbayFailure((21916984, "Invalid IAF token.", "IAF token supplied is invalid."))
         return site
 
@@ -327,6 +431,23 @@ class EbayApp(ChannelApp):
             raise invalid(
                 "Item.ReturnPolicy", "and <ShippingDetails> (or <SellerProfiles>) are required"
             )
+        category = ((item.get("PrimaryCategory") or {}).get("CategoryID")) or ""
+        specifics = {
+            text(entry.get("Name"))
+            for entry in as_list((item.get("ItemSpecifics") or {}).get("NameValueList"))
+            if isinstance(entry, dict) and entry.get("Value") not in (None, "")
+        }
+        for aspect in self.category_aspects.get(category, ()):
+            if aspect.get("required") and aspect["name"] not in specifics:
+                raise EbayFailure(
+                    (
+                        21919303,
+                        "The item specific %s is missing." % aspect["name"],
+                        "The item specific %s is missing. Add %s to this listing, enter a "
+                        "valid value, and then try again." % (aspect["name"], aspect["name"]),
+                        (aspect["name"],),
+                    )
+                )
 
     def _check_item(self, item, site, creating):
         if creating:
@@ -646,6 +767,43 @@ class EbayApp(ChannelApp):
         order["CheckoutStatus"]["LastModifiedTime"] = stamp
         return self._answer(call)
 
+    # ------------------------------------------------------------------ taxonomy
+    def _taxonomy(self, request):
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
+        if self.token_state(token) != "valid":
+            return self._finance_error(401, 1001, "Invalid access token")
+        match = re.fullmatch(
+            r"%s(\d+)/get_item_aspects_for_category" % re.escape(TAXONOMY_PATH), request.path
+        )
+        if request.method != "GET" or not match:
+            return self._finance_error(404, 2004, "Resource not found: %s" % request.path)
+        if match.group(1) not in SITE_CODES:
+            return self._finance_error(400, 62004, "The specified category tree ID was not found.")
+        category = request.arg("category_id") or ""
+        if not category.isdigit():
+            return self._finance_error(400, 62005, "The specified category ID was not found.")
+        with self.lock:
+            aspects = [
+                {
+                    "localizedAspectName": a["name"],
+                    "aspectConstraint": {
+                        "aspectRequired": bool(a.get("required")),
+                        "aspectUsage": "RECOMMENDED"
+                        if a.get("required") or a.get("recommended")
+                        else "OPTIONAL",
+                        "aspectMode": "SELECTION_ONLY" if a.get("values") else "FREE_TEXT",
+                        "aspectDataType": "STRING",
+                    },
+                    "aspectValues": [{"localizedValue": v} for v in a.get("values") or ()],
+                }
+                for a in self.category_aspects.get(category, ())
+            ]
+        answer = {"aspects": aspects}
+        errors = validation_errors(answer, ASPECTS_SHAPE)
+        if errors:
+            self.schema_failures.append(("aspects", errors))
+        return Response.json(answer)
+
     # ------------------------------------------------------------------ finances (ecom_accounting)
     @staticmethod
     def _finance_error(status, error_id, message):
@@ -680,10 +838,63 @@ class EbayApp(ChannelApp):
             return self._finance_error(500, 135500, "emulator answer invalid: %s" % errors[:3])
         return Response.json(answer)
 
+    def add_signing_key(self):
+        """A signing key as eBay's Key Management API creates one (Ed25519); returns
+        ``(jwe, private key PEM)`` and requires signed Finances calls from then on."""
+        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: PLC0415
+
+        key = ed25519.Ed25519PrivateKey.generate()
+        private = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        jwe = "eyJ6aXAiOiJERUYiLCJlbmMiOiJBMjU2R0NNIn0.emulator%s" % uuid.uuid4().hex
+        with self.lock:
+            self.signing_keys[jwe] = key.public_key()
+            self.require_signatures = True
+        return jwe, private
+
+    def _signature_problem(self, request):
+        """Why the request's digital signature is not valid (None when it is)."""
+        jwe = request.headers.get("x-ebay-signature-key") or ""
+        public = self.signing_keys.get(jwe)
+        signature = request.headers.get("signature") or ""
+        params = request.headers.get("signature-input") or ""
+        if public is None:
+            return "The signature key is missing or unknown."
+        match_sig = re.fullmatch(r"sig1=:([A-Za-z0-9+/=]+):", signature)
+        match_params = re.fullmatch(r"sig1=(\(([^)]*)\);created=(\d+))", params)
+        if not (match_sig and match_params):
+            return "The Signature or Signature-Input header is malformed."
+        components = re.findall(r'"([^"]+)"', match_params.group(2))
+        if not {"x-ebay-signature-key", "@method", "@path", "@authority"} <= set(components):
+            return "The signature does not cover the required components."
+        values = {
+            "x-ebay-signature-key": jwe,
+            "@method": request.method,
+            # the full path (the emulator's channel prefix included), as the client sent it
+            "@path": urlsplit(request.base_url).path + request.path,
+            "@authority": request.headers.get("host") or "",
+            "content-digest": request.headers.get("content-digest") or "",
+        }
+        base = "\n".join('"%s": %s' % (c, values.get(c, "")) for c in components)
+        base += '\n"@signature-params": %s' % match_params.group(1)
+        try:
+            public.verify(base64.b64decode(match_sig.group(1)), base.encode("utf-8"))
+        except Exception:  # cryptography's InvalidSignature (or a bad encoding)
+            return "Signature validation failed."
+        return None
+
     def _finances(self, request):
         token = (request.headers.get("authorization") or "").removeprefix("Bearer ")
-        if token != self.credentials.get("access_token"):
+        if self.token_state(token) != "valid":
             return self._finance_error(401, 1001, "Invalid access token")
+        if self.require_signatures:
+            problem = self._signature_problem(request)
+            if problem:
+                return self._finance_error(400, 215120, problem)
         if request.method != "GET":
             return self._finance_error(405, 2002, "Method not allowed")
         route = request.path[len(FINANCES_PATH) :]
@@ -854,3 +1065,66 @@ class EbayApp(ChannelApp):
                 "items": list(self.items.values()),
                 "orders": list(self.orders.values()),
             }
+
+
+class IdentityApp(ChannelApp):
+    """eBay's OAuth token endpoint (``POST /identity/v1/oauth2/token``), a host of its own:
+    HTTP Basic ``App ID:Cert ID``; ``grant_type=refresh_token`` (with ``scope``) or
+    ``authorization_code`` (with ``redirect_uri``, the RuName). Errors as eBay's:
+    ``{"error": "invalid_grant", "error_description": ...}``."""
+
+    name = "ebay-identity"
+    PATH = "/identity/v1/oauth2/token"
+
+    def __init__(self, api):
+        self.api = api
+        super().__init__(api.credentials)
+
+    def operation(self, request):
+        if request.path == self.PATH and request.method == "POST":
+            return "token"
+        return "%s %s" % (request.method, request.path)
+
+    @staticmethod
+    def _oauth(status, error, description):
+        return Response.json({"error": error, "error_description": description}, status=status)
+
+    def dispatch(self, request, operation):
+        if operation != "token":
+            return self._oauth(404, "invalid_request", "Not found: %s" % request.path)
+        api = self.api
+        creds = api.credentials
+        expected = base64.b64encode(
+            ("%s:%s" % (creds.get("api_key"), creds.get("api_secret"))).encode()
+        ).decode()
+        if request.headers.get("authorization") != "Basic %s" % expected:
+            return self._oauth(401, "invalid_client", "client authentication failed")
+        if "application/x-www-form-urlencoded" not in (request.headers.get("content-type") or ""):
+            return self._oauth(400, "invalid_request", "Content-Type must be form-urlencoded")
+        form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8")).items()}
+        grant = form.get("grant_type")
+        answer = {"token_type": "User Access Token", "expires_in": int(api.token_ttl)}
+        with api.lock:
+            if grant == "authorization_code":
+                refresh = api.codes.pop(form.get("code") or "", None)
+                if refresh is None or not form.get("redirect_uri"):
+                    return self._oauth(
+                        400, "invalid_grant", "the provided authorization grant code is invalid"
+                    )
+                answer.update(refresh_token=refresh, refresh_token_expires_in=47304000)
+            elif grant == "refresh_token":
+                if not form.get("scope"):
+                    return self._oauth(400, "invalid_scope", "scope is required")
+                if form.get("refresh_token") != creds.get("refresh_token") or api.refresh_revoked:
+                    return self._oauth(
+                        400,
+                        "invalid_grant",
+                        "the provided authorization refresh token is invalid or was issued "
+                        "to another client",
+                    )
+            else:
+                return self._oauth(400, "unsupported_grant_type", "grant type not supported")
+            token = "v^1.1#i^1#p^3#r^0#I^3#t^emulator%s" % uuid.uuid4().hex
+            api.tokens[token] = time.monotonic() + api.token_ttl
+        answer["access_token"] = token
+        return Response.json(answer)

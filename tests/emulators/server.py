@@ -3,7 +3,9 @@
     http://127.0.0.1:PORT/shopify      Shopify GraphQL Admin API 2025-01
     http://127.0.0.1:PORT/woocommerce  WooCommerce REST v3
     http://127.0.0.1:PORT/ebay         eBay Trading API (XML, /ws/api.dll)
-    http://127.0.0.1:PORT/amazon       Amazon SP-API (LWA token, listings, feeds, orders v0)
+    http://127.0.0.1:PORT/ebay-identity eBay OAuth token endpoint (/identity/v1/oauth2/token)
+    http://127.0.0.1:PORT/amazon       Amazon SP-API (listings, feeds, orders v0, tokens, ...)
+    http://127.0.0.1:PORT/amazon-lwa   Login with Amazon (/auth/o2/token)
     http://127.0.0.1:PORT/clickanddrop Royal Mail Click & Drop API v1 (orders, labels)
     http://127.0.0.1:PORT/_control     faults, reset and state (JSON)
 
@@ -21,10 +23,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from .amazon import AmazonApp
+from .amazon import AmazonApp, LwaApp
 from .clickanddrop import ClickAndDropApp
 from .core import Fault, Request, Response
-from .ebay import EbayApp
+from .ebay import EbayApp, IdentityApp
 from .shopify import ShopifyApp
 from .woocommerce import WooCommerceApp
 
@@ -34,7 +36,12 @@ _logger = logging.getLogger(__name__)
 DEFAULT_CREDENTIALS = {
     "shopify": {"access_token": "shpat_emulator_token_0001"},
     "woocommerce": {"api_key": "ck_emulator_key_0001", "api_secret": "cs_emulator_secret_0001"},
-    "ebay": {"access_token": "v^1.1#i^1#emulator_ebay_user_token_0001"},
+    "ebay": {
+        "access_token": "v^1.1#i^1#emulator_ebay_user_token_0001",
+        "api_key": "Emulator-App-PRD-0001",
+        "api_secret": "PRD-emulator-cert-0001",
+        "refresh_token": "v^1.1#i^1#r^1#emulator_ebay_refresh_token_0001",
+    },
     "amazon": {
         "api_key": "amzn1.application-oa2-client.emulator0001",
         "api_secret": "amzn1.oa2-cs.v1.emulator_client_secret_0001",
@@ -193,6 +200,9 @@ class Emulator:
         self.apps = {
             name: cls(creds[name], **options.get(name, {})) for name, cls in APP_CLASSES.items()
         }
+        # the token hosts, apart from the APIs as on the real services
+        self.apps["ebay-identity"] = IdentityApp(self.apps["ebay"])
+        self.apps["amazon-lwa"] = LwaApp(self.apps["amazon"])
         self.httpd = ThreadingHTTPServer((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.emulator = self
@@ -218,6 +228,31 @@ class Emulator:
 
     def url(self, channel):
         return "%s/%s" % (self.base_url, channel)
+
+    def token_url(self, channel):
+        """The token endpoint of ``channel`` (another "host" than its API), or ``""``."""
+        paths = {
+            "ebay": "ebay-identity/identity/v1/oauth2/token",
+            "amazon": "amazon-lwa/auth/o2/token",
+        }
+        return "%s/%s" % (self.base_url, paths[channel]) if channel in paths else ""
+
+    def connection(self, channel):
+        """The client keyword arguments of ``channel`` on this emulator: credentials, token
+        URL and (Amazon) the seller id as account reference."""
+        creds = self.credentials[channel]
+        values = {
+            "api_key": creds.get("api_key", ""),
+            "api_secret": creds.get("api_secret", ""),
+            "access_token": creds.get("access_token", ""),
+            "refresh_token": creds.get("refresh_token", ""),
+            "account_ref": creds.get("seller_id", ""),
+        }
+        if channel == "amazon":  # the LWA refresh token; no access token until one is fetched
+            values.update(refresh_token=creds.get("access_token", ""), access_token="")
+        if self.token_url(channel):
+            values["token_url"] = self.token_url(channel)
+        return values
 
     def start(self):
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -19,6 +19,8 @@ from .specs import shopify_schema
 
 API_PATH = "/admin/api/2025-01/graphql.json"
 LOCATION = "gid://shopify/Location/1"
+#: The shop's locations (the first is the default one).
+LOCATIONS = {LOCATION: "Warehouse", "gid://shopify/Location/2": "Kendal shop"}
 
 
 def gid(kind, number):
@@ -218,7 +220,12 @@ class ShopifyApp(ChannelApp):
 
     def locations(self, info, first=None, after=None, **_):
         return connection(
-            [{"__typename": "Location", "id": LOCATION, "name": "Warehouse"}], first, after
+            [
+                {"__typename": "Location", "id": gid, "name": name}
+                for gid, name in LOCATIONS.items()
+            ],
+            first,
+            after,
         )
 
     def productVariants(self, info, first=None, after=None, query=None, **_):  # noqa: N802
@@ -414,6 +421,15 @@ class ShopifyApp(ChannelApp):
                 )
         return errors
 
+    @staticmethod
+    def _set_category_and_metafields(product, input):  # noqa: A002
+        if input.get("category"):
+            product["category"] = input["category"]
+        for field in input.get("metafields") or []:
+            product.setdefault("metafields", {})[
+                "%s.%s" % (field.get("namespace"), field.get("key"))
+            ] = {"type": field.get("type"), "value": field.get("value")}
+
     def productSet(self, info, input, synchronous=True):  # noqa: N802, A002
         product = self.products.get(input.get("id")) if input.get("id") else None
         errors = self._product_set_errors(input, product)
@@ -441,6 +457,7 @@ class ShopifyApp(ChannelApp):
                 product[key] = input[key]
         if "files" in input:
             product["files"] = [f.get("originalSource") for f in input["files"] or []]
+        self._set_category_and_metafields(product, input)
         product["updatedAt"] = stamp
         if "variants" in input:
             keep = []
@@ -551,7 +568,7 @@ class ShopifyApp(ChannelApp):
                         "code": "INVALID_INVENTORY_ITEM",
                     }
                 )
-            if qty["locationId"] != LOCATION:
+            if qty["locationId"] not in LOCATIONS:
                 errors.append(
                     {
                         "field": ["input", "quantities", str(pos), "locationId"],

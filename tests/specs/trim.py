@@ -211,6 +211,8 @@ AMAZON = {
     "feeds_2021-06-30.json": ["createFeedDocument", "getFeedDocument", "createFeed", "getFeed"],
     "ordersV0.json": ["getOrders", "getOrder", "getOrderItems", "confirmShipment"],
     "financesV0.json": ["listFinancialEventGroups", "listFinancialEventsByGroupId"],
+    "tokens_2021-03-01.json": ["createRestrictedDataToken"],
+    "definitionsProductTypes_2020-09-01.json": ["getDefinitionsProductType"],
 }
 AMAZON_SCHEMAS = [
     "listings-feed-schema-v2.json",

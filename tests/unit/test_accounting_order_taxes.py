@@ -27,6 +27,7 @@ def make(cls, emu, fake_time, channel_type):
         api_key=creds.get("api_key", ""),
         api_secret=creds.get("api_secret", ""),
         access_token=creds.get("access_token", ""),
+        token_url=emu.token_url(channel_type),
         account_ref=creds.get("seller_id", ""),
         clock=fake_time.clock,
         sleep=fake_time.sleep,

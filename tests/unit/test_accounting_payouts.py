@@ -34,6 +34,7 @@ def client(emu, fake_time, channel_type):
         api_key=creds.get("api_key", ""),
         api_secret=creds.get("api_secret", ""),
         access_token=creds.get("access_token", ""),
+        token_url=emu.token_url(channel_type),
         account_ref=creds.get("seller_id", "3" if channel_type == "ebay" else ""),
         clock=fake_time.clock,
         sleep=fake_time.sleep,
@@ -281,3 +282,46 @@ def test_a_payout_page_of_the_wrong_shape_is_a_channel_error(emu, fake_time):
     with client(emu, fake_time, "shopify") as shop:
         with pytest.raises(ChannelError, match="reading the payouts"):
             list(shopify.fetch_payouts(shop))
+
+
+def test_ebay_payouts_on_the_finances_host_signed_for_uk_sellers(emu, fake_time):
+    app = emu.apps["ebay"]
+    order = app.seed_order(LINES)["id"]
+    app.seed_payout([order])
+    jwe, private_key = app.add_signing_key()  # a UK seller: Finances calls must be signed
+    creds = DEFAULT_CREDENTIALS["ebay"]
+    unsigned = EbayClient(
+        emu.trap.base_url,  # the Trading API host: never called for payouts
+        access_token=creds["access_token"],
+        options={"finances_url": emu.url("ebay")},
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
+        retry=RetryPolicy(max_attempts=2, base=0.1),
+        timeout=(2.0, 5.0),
+    )
+    with unsigned, pytest.raises(ChannelError) as err:
+        list(ebay.fetch_payouts(unsigned))
+    assert err.value.status == 400 and "signature" in str(err.value).lower()
+    signed = EbayClient(
+        emu.trap.base_url,
+        access_token=creds["access_token"],
+        options={
+            "finances_url": emu.url("ebay"),
+            "signing_key_jwe": jwe,
+            "signing_private_key": private_key,
+        },
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
+        timeout=(2.0, 5.0),
+    )
+    with signed:
+        (payout,) = list(ebay.fetch_payouts(signed))
+    assert payout.lines[0].order_ref == order
+    assert emu.trap.requests == []
+    call = emu.calls("ebay")[-1]
+    assert call.headers["x-ebay-signature-key"] == jwe
+    assert call.headers["signature-input"].startswith(
+        'sig1=("x-ebay-signature-key" "@method" "@path" "@authority");created='
+    )
+    # the private key never travels
+    assert not any(private_key.splitlines()[1] in str(c.headers) for c in emu.calls("ebay"))

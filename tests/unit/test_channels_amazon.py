@@ -1,5 +1,6 @@
 """Amazon client against the emulator over real HTTP (SP-API: LWA, listings, feeds, orders)."""
 
+import json
 from datetime import datetime
 
 import pytest
@@ -9,6 +10,7 @@ from ecom_channels_core.amazon import AmazonClient
 from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
+from ecom_channels_core.tokens import ReconnectNeeded
 
 from tests.emulators import DEFAULT_CREDENTIALS
 from tests.emulators.specs import listings_feed_schema, validation_errors
@@ -23,6 +25,7 @@ def make_client(emu, fake_time, **kwargs):
         api_secret=CREDS["api_secret"],
         access_token=CREDS["access_token"],
         account_ref=CREDS["seller_id"],
+        token_url=emu.token_url("amazon"),
     )
     values.update(kwargs)
     return AmazonClient(
@@ -57,7 +60,7 @@ def listings(emu):
 
 
 def token_calls(emu):
-    return emu.calls("amazon", "token")
+    return emu.calls("amazon-lwa", "token")
 
 
 def test_token_is_cached_and_refreshed(emu, fake_time):
@@ -79,7 +82,8 @@ def test_bad_credentials_are_clear_and_secret_free(emu, fake_time):
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, api_secret=bad).test_connection()
     text = str(err.value) + err.value.payload
-    assert err.value.status == 401 and "check the LWA client id" in str(err.value)
+    assert err.value.status == 401 and "invalid_client" in str(err.value)
+    assert "connect the channel again" in str(err.value) and not err.value.retryable
     assert bad not in text and CREDS["access_token"] not in text
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, access_token="Atzr|wrong-refresh-token").test_connection()
@@ -118,8 +122,12 @@ def test_publish_50_then_republish_updates_one_listing_each(emu, fake_time):
 
 def test_invalid_submission_and_missing_fields(emu, fake_time):
     client = make_client(emu, fake_time)
-    with pytest.raises(ChannelError) as err:
-        client.publish(payload(1, extra={"attributes": {"condition_type": []}}))
+    empty_condition = payload(1, extra={"attributes": {"condition_type": []}})
+    with pytest.raises(MissingFieldsError) as err:  # refused before sending
+        client.publish(empty_condition)
+    assert "condition_type" in str(err.value) and emu.calls("amazon", "putListingsItem") == []
+    with pytest.raises(ChannelError) as err:  # and Amazon refuses it too
+        client._put(empty_condition)
     assert "90220: 'condition_type' is required but not supplied" in str(err.value)
     with pytest.raises(MissingFieldsError) as missing:
         client.publish(payload(2, product_type="", condition=""))
@@ -284,6 +292,102 @@ def test_end_listing_retries_a_server_error_without_leaking_secrets(emu, fake_ti
     with pytest.raises(ChannelError) as err:
         client.end_listing("AMZ-001")
     assert err.value.retryable and "server error" in str(err.value)
-    for secret in (CREDS["api_secret"], CREDS["access_token"], client._token):
+    for secret in (CREDS["api_secret"], CREDS["access_token"], client.access_token):
         assert secret not in str(err.value) and secret not in err.value.payload
     assert "AMZ-001" in listings(emu)
+
+
+def test_lwa_is_another_host_than_the_sp_api(emu, fake_time):
+    # the SP-API host has no token endpoint: a client pointed there cannot get a token
+    client = make_client(emu, fake_time, token_url=emu.url("amazon") + "/auth/o2/token")
+    with pytest.raises(ChannelError) as err:
+        client.test_connection()
+    assert err.value.status == 404
+    assert emu.calls("amazon-lwa") == []
+    emu.reset("amazon")
+    client = make_client(emu, fake_time)
+    client.test_connection()
+    (call,) = token_calls(emu)
+    form = dict(p.split("=", 1) for p in call.body.decode().split("&"))
+    assert form["grant_type"] == "refresh_token" and form["client_id"] == CREDS["api_key"]
+    # the refresh token and the client secret never go to the SP-API host
+    sent = b"".join(c.body for c in emu.calls("amazon"))
+    assert CREDS["api_secret"].encode() not in sent
+
+
+def test_refused_lwa_refresh_needs_reconnect(emu, fake_time):
+    client = make_client(emu, fake_time)
+    client.test_connection()
+    emu.apps["amazon"].expire_tokens()
+    emu.apps["amazon"].revoke_refresh_token()
+    with pytest.raises(ReconnectNeeded) as err:
+        client.publish(payload(1))
+    assert "invalid_grant" in err.value.reason and not err.value.retryable
+    assert len(token_calls(emu)) == 2
+    assert emu.calls("amazon", "putListingsItem") == []
+
+
+def test_orders_carry_the_buyer_through_a_restricted_data_token(emu, fake_time):
+    client = make_client(emu, fake_time)
+    app = emu.apps["amazon"]
+    seeded = app.seed_order(
+        [{"sku": "AMZ-001", "price": 16}],
+        customer={"name": "Ann Lee", "email": "ann@marketplace.amazon.co.uk"},
+        address={"street": "2 Low Rd", "city": "York", "zip": "YO1 1AA", "country_code": "GB"},
+    )
+    (order,) = list(client.fetch_orders(since=datetime(2025, 1, 1)))
+    assert order.external_ref == seeded["id"]
+    assert (order.buyer_name, order.buyer_email) == ("Ann Lee", "ann@marketplace.amazon.co.uk")
+    assert (order.shipping_address.name, order.shipping_address.street) == ("Ann Lee", "2 Low Rd")
+    (rdt,) = emu.calls("amazon", "createRestrictedDataToken")
+    request = json.loads(rdt.body)
+    assert {r["path"]: r["dataElements"] for r in request["restrictedResources"]} == {
+        "/orders/v0/orders": ["buyerInfo", "shippingAddress"],
+        "/orders/v0/orders/{orderId}/orderItems": ["buyerInfo"],
+    }
+    # without the RDT, Amazon answers the order without the buyer and the street
+    plain = client.api("getOrder", "GET", "/orders/v0/orders/%s" % seeded["id"])["payload"]
+    assert plain["BuyerInfo"] == {} and "AddressLine1" not in plain["ShippingAddress"]
+    assert plain["ShippingAddress"]["City"] == "York"
+    # an RDT is good for its operations only
+    with pytest.raises(ChannelError) as err:
+        client.api("getListingsItem", "GET", client._listing_path("AMZ-001"), token=client._rdt)
+    assert err.value.status == 403
+
+
+def test_product_type_requirements_are_checked_before_sending(emu, fake_time):
+    app = emu.apps["amazon"]
+    app.product_types["CUTTING_BOARD"] = {"required": ["brand", "bullet_point"]}
+    client = make_client(emu, fake_time)
+    with pytest.raises(MissingFieldsError) as missing:
+        client.publish(payload(1, brand=""))
+    assert "brand, bullet_point" in str(missing.value)
+    assert "product type CUTTING_BOARD" in str(missing.value)
+    assert emu.calls("amazon", "putListingsItem") == []
+    (definition,) = emu.calls("amazon", "getDefinitionsProductType")
+    assert definition.query["marketplaceIds"] == ["A1F83G8C2ARO7P"]
+    assert definition.query["requirements"] == ["LISTING"]
+    bullets = "Juice groove all round\nOiled bamboo, 40 x 30 cm"
+    ref = client.publish(payload(1, channel_attributes={"bullet_point": bullets}))
+    attributes = listings(emu)[ref]["attributes"]
+    assert [b["value"] for b in attributes["bullet_point"]] == [
+        "Juice groove all round",
+        "Oiled bamboo, 40 x 30 cm",
+    ]
+    assert attributes["brand"][0]["value"] == "Grove"
+    # one definition per marketplace and product type, kept in the cache given
+    cache = {}
+
+    class Cache:
+        def get(self, key):
+            return cache.get(key)
+
+        def put(self, key, value):
+            cache[key] = value
+
+    other = make_client(emu, fake_time, requirement_cache=Cache())
+    other.publish(payload(2, channel_attributes={"bullet_point": bullets}))
+    again = make_client(emu, fake_time, requirement_cache=Cache())
+    again.publish(payload(3, channel_attributes={"bullet_point": bullets}))
+    assert len(emu.calls("amazon", "getDefinitionsProductType")) == 2
+    assert list(cache) == ["amazon:A1F83G8C2ARO7P:CUTTING_BOARD:LISTING"]

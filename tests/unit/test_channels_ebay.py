@@ -10,6 +10,7 @@ from ecom_channels_core.ebay import EbayClient
 from ecom_channels_core.errors import ChannelError, MissingFieldsError
 from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.payloads import ListingPayload, Shipment
+from ecom_channels_core.tokens import ReconnectNeeded, TokenGrant
 
 from tests.emulators import DEFAULT_CREDENTIALS
 
@@ -60,9 +61,99 @@ def test_connection_headers_and_bad_token(emu, fake_time):
     bad = "v^1.1#i^1#not_the_right_token"
     with pytest.raises(ChannelError) as err:
         make_client(emu, fake_time, token=bad).test_connection()
-    assert err.value.code == "21916984" and "IAF token" in str(err.value)
+    # refused as invalid (21917053): without a refresh token the channel must be connected again
+    assert isinstance(err.value, ReconnectNeeded) and "no refresh token" in str(err.value)
     assert not err.value.retryable
     assert bad not in str(err.value) and bad not in err.value.payload
+    assert [c.status for c in emu.calls("ebay-identity")] == []
+
+
+def oauth_client(emu, fake_time, **kwargs):
+    values = emu.connection("ebay")
+    values.pop("account_ref")
+    values.update(kwargs)
+    return make_client(emu, fake_time, token=values.pop("access_token"), **values)
+
+
+class Store:
+    """A token store as the ORM keeps one: records the grants, may hold a newer token."""
+
+    def __init__(self, held=None):
+        self.held = held
+        self.grants = []
+
+    def refresh(self, stale, do_refresh):
+        if self.held is not None and self.held.access_token != stale:
+            return self.held  # another worker refreshed meanwhile
+        grant = do_refresh()
+        self.grants.append(grant)
+        return grant
+
+
+def test_expired_token_is_refreshed_once_with_basic_app_credentials(emu, fake_time):
+    store = Store()
+    client = oauth_client(emu, fake_time, token_store=store)
+    emu.apps["ebay"].expire_tokens()
+    ref = client.publish(payload(1))
+    assert ref in [item["ItemID"] for item in items(emu)]
+    (call,) = emu.calls("ebay-identity", "token")
+    assert call.status == 200
+    form = dict(p.split("=", 1) for p in call.body.decode().split("&"))
+    assert form["grant_type"] == "refresh_token" and "sell.inventory" in form["scope"]
+    assert len(store.grants) == 1 and client.access_token == store.grants[0].access_token
+    assert client.token_expires_at > datetime.now(timezone.utc).replace(tzinfo=None)
+    # the first call (the category's item specifics) refused as expired was sent again once,
+    # with the new token, as everything after it
+    assert [c.status for c in emu.calls("ebay", "getItemAspectsForCategory")] == [401, 200]
+    assert len(emu.calls("ebay", "GetItem")) == 1
+    assert len(emu.calls("ebay", "AddFixedPriceItem")) == 1
+    # a token expiring within 5 minutes is refreshed before the call, not after a refusal
+    fake_time.now += 7200 - 200
+    client.test_connection()
+    assert len(emu.calls("ebay-identity", "token")) == 2
+
+
+def test_token_of_another_worker_is_adopted(emu, fake_time):
+    first = oauth_client(emu, fake_time)
+    first.refresh_access_token()
+    store = Store(held=TokenGrant(first.access_token, first.token_expires_at))
+    second = oauth_client(emu, fake_time, access_token="", token_store=store)
+    assert "emulated_seller" in second.test_connection()
+    assert second.access_token == first.access_token and store.grants == []
+    assert len(emu.calls("ebay-identity", "token")) == 1
+
+
+def test_refused_refresh_needs_reconnect_and_sends_nothing(emu, fake_time):
+    client = oauth_client(emu, fake_time)
+    emu.apps["ebay"].expire_tokens()
+    emu.apps["ebay"].revoke_refresh_token()
+    with pytest.raises(ReconnectNeeded) as err:
+        client.publish(payload(2))
+    assert "invalid_grant" in err.value.reason and not err.value.retryable
+    secrets = (
+        DEFAULT_CREDENTIALS["ebay"]["refresh_token"],
+        DEFAULT_CREDENTIALS["ebay"]["api_secret"],
+    )
+    assert not any(s in str(err.value) + err.value.payload for s in secrets)
+    assert len(emu.calls("ebay-identity", "token")) == 1  # no hammering
+    assert emu.calls("ebay", "AddFixedPriceItem") == []
+
+
+def test_wrong_app_credentials_need_reconnect(emu, fake_time):
+    client = oauth_client(emu, fake_time, api_secret="PRD-wrong-cert", access_token="")
+    with pytest.raises(ReconnectNeeded) as err:
+        client.test_connection()
+    assert "invalid_client" in str(err.value) and "PRD-wrong-cert" not in str(err.value)
+    assert emu.calls("ebay", "GetUser") == []
+
+
+def test_token_never_goes_to_the_api_host_nor_the_iaf_header_to_the_token_host(emu, fake_time):
+    client = oauth_client(emu, fake_time, access_token="")
+    client.test_connection()
+    (call,) = emu.calls("ebay-identity", "token")
+    assert DEFAULT_CREDENTIALS["ebay"]["refresh_token"].encode() not in b"".join(
+        c.body for c in emu.calls("ebay")
+    )
 
 
 def test_publish_50_then_republish_updates_one_item_each(emu, fake_time):
@@ -142,7 +233,8 @@ def test_refusals_are_clear_and_not_retried(emu, fake_time):
         "a title of at most 80 characters (it has 81)",
         "an eBay condition (ConditionID)",
     ]
-    assert len(emu.calls("ebay")) == 2  # GetItem + AddFixedPriceItem of the first listing
+    # the category's item specifics, GetItem and AddFixedPriceItem of the first listing
+    assert len(emu.calls("ebay")) == 3
 
 
 def test_quantities_go_4_per_call_and_failures_stay_per_item(emu, fake_time):
@@ -256,3 +348,46 @@ def test_end_listing_retries_a_server_error_and_refusals_are_clear(emu, fake_tim
     with pytest.raises(ChannelError) as err:
         bad.end_listing(ref)
     assert "EndFixedPriceItem" in str(err.value) and "wrong_secret" not in str(err.value)
+
+
+def test_after_a_refused_refresh_the_client_sends_nothing_more(emu, fake_time):
+    client = oauth_client(emu, fake_time)
+    emu.apps["ebay"].expire_tokens()
+    emu.apps["ebay"].revoke_refresh_token()
+    for number in range(3):
+        with pytest.raises(ReconnectNeeded):
+            client.publish(payload(number))
+    assert len(emu.calls("ebay-identity", "token")) == 1
+    assert len(emu.calls("ebay")) == 1  # the first call, refused as expired
+
+
+def test_required_item_specifics_of_the_category_are_checked_before_sending(emu, fake_time):
+    emu.apps["ebay"].category_aspects["20625"] = [
+        {"name": "Brand", "required": True},
+        {"name": "Material", "required": True},
+        {"name": "Colour", "recommended": True},
+    ]
+    client = make_client(emu, fake_time)
+    with pytest.raises(MissingFieldsError) as missing:
+        client.publish(payload(1, brand="", attributes={}))
+    assert "Brand, Material" in str(missing.value) and "category 20625" in str(missing.value)
+    assert requests_of(emu, "AddFixedPriceItem") == []
+    # the channel's own vocabulary, from the attribute editor
+    ref = client.publish(
+        payload(
+            1,
+            brand="",
+            attributes={},
+            channel_attributes={"Brand": "Hearth", "Material": "Cast iron"},
+        )
+    )
+    item = emu.apps["ebay"].items[ref]
+    names = {e["Name"] for e in item["ItemSpecifics"]["NameValueList"]}
+    assert {"Brand", "Material"} <= names
+    # the answer is read once per category
+    client.publish(payload(2))
+    assert len(emu.calls("ebay", "getItemAspectsForCategory")) == 1
+    # and eBay refuses a missing specific itself (error 21919303)
+    with pytest.raises(ChannelError) as err:
+        client._create(payload(3, brand="", attributes={}))
+    assert err.value.code == "21919303"

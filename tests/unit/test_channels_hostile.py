@@ -42,6 +42,7 @@ def make(kind, emu, fake_time, **kwargs):
         api_secret=creds["api_secret"],
         access_token=creds["access_token"],
         account_ref=creds["seller_id"],
+        token_url=emu.token_url("amazon"),
         **common,
     )
 

@@ -258,3 +258,24 @@ def test_end_listing_retries_a_server_error(emu, fake_time):
         client.end_listing(ref)
     assert err.value.retryable and "server error" in str(err.value)
     assert TOKEN not in str(err.value) and TOKEN not in err.value.payload
+
+
+def test_category_and_metafields_reach_the_product(emu, fake_time):
+    client = shopify.ShopifyClient(
+        emu.url("shopify"), access_token=TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
+    )
+    with client:
+        client.publish(
+            ListingPayload(
+                sku="META-1",
+                title="Merino beanie",
+                price=18,
+                category_id="gid://shopify/TaxonomyCategory/aa-2-17",
+                channel_attributes={"custom.material": "Merino wool", "Colour": "Red"},
+            )
+        )
+    (product,) = emu.apps["shopify"].products.values()
+    assert product["category"] == "gid://shopify/TaxonomyCategory/aa-2-17"
+    assert product["metafields"] == {
+        "custom.material": {"type": "single_line_text_field", "value": "Merino wool"}
+    }

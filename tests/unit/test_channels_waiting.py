@@ -24,6 +24,7 @@ def amazon(emu, fake_time, **kwargs):
         api_secret=AMAZON["api_secret"],
         access_token=AMAZON["access_token"],
         account_ref=AMAZON["seller_id"],
+        token_url=emu.token_url("amazon"),
         clock=fake_time.clock,
         sleep=fake_time.sleep,
         timeout=(2.0, 5.0),

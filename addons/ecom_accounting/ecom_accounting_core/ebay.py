@@ -4,8 +4,9 @@
 A ``SALE`` transaction is an order: ``totalFeeBasisAmount`` is what the buyer paid,
 ``totalFeeAmount`` eBay's fees, ``amount`` the net; ``REFUND`` is money given back
 (``bookingEntry`` DEBIT); ``NON_SALE_CHARGE`` and ``SHIPPING_LABEL`` are charges without an order.
-The calls go to the channel's API URL with its OAuth user token (eBay serves the Finances API on
-its ``apiz`` host: point the channel there, the emulator serves every eBay API on one URL).
+The calls go to the Finances host (the channel's *Finances API URL*, ``https://apiz.ebay.com``)
+with the OAuth user token, refreshed like every eBay call, and signed with the channel's signing
+key when it has one (required of sellers registered in the UK or the EU).
 """
 
 from datetime import datetime, timedelta, timezone
@@ -36,28 +37,16 @@ def _value(amount, reader=None, what="amount"):
 
 
 def _get(client, path, params):
-    def parse(response):
-        try:
-            return response.json()
-        except ValueError:
-            raise client.error(
-                "eBay: the answer to %s was not valid JSON" % path,
-                retryable=True,
-                payload=response.text,
-            ) from None
-
-    return client.transport.request(
+    """GET on the Finances host (option ``finances_url``; the API base URL without it), with
+    the OAuth user token (refreshed once when refused) and, for sellers with a signing key
+    (UK/EU), eBay's digital-signature headers."""
+    return client.rest(
         "GET",
         path,
         params=params,
-        headers={
-            "Authorization": "Bearer %s" % client.access_token,
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            "X-EBAY-C-MARKETPLACE-ID": client.options.get("marketplace_id") or "EBAY_GB",
-        },
-        parse=parse,
+        host=client.options.get("finances_url") or None,
         describe="GET %s" % path,
+        sign=True,
     )
 
 

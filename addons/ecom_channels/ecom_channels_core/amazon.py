@@ -1,16 +1,22 @@
 """Amazon: Selling Partner API (Listings Items 2021-08-01, Feeds 2021-06-30, Orders v0).
 
 ``api_base_url`` is the regional endpoint (``https://sellingpartnerapi-eu.amazon.com`` for the
-UK); ``api_key`` the LWA client id, ``api_secret`` the LWA client secret, ``access_token`` the
-LWA *refresh* token of the seller's authorisation, ``account_ref`` the seller id. The client
-exchanges the refresh token for an access token at ``token_url`` (cached until a minute before
-it expires, fetched again when the API says it expired) and sends it as ``x-amz-access-token``.
+UK); ``api_key`` the LWA client id, ``api_secret`` the LWA client secret, ``refresh_token``
+the LWA refresh token of the seller's authorisation (``Atzr|...``; one given as
+``access_token`` is taken as such), ``account_ref`` the seller id. The client exchanges the
+refresh token for an access token at ``token_url`` (Login with Amazon,
+``https://api.amazon.com/auth/o2/token``; see ``tokens.py``: refreshed when missing or expiring
+within 5 minutes, and once when the API refuses it) and sends it as ``x-amz-access-token``.
+Orders and their items are read with a Restricted Data Token (``createRestrictedDataToken``
+for ``buyerInfo`` and ``shippingAddress``): without one Amazon leaves the buyer's name, e-mail
+and address out.
 
 A listing is identified by its seller SKU: ``external_ref`` is the SKU (the ASIN is a catalogue
 id shared by every seller). Order lines carry the ``OrderItemId``; their ``listing_ref`` is the
 SKU.
 
-Options: ``token_url`` (``{base}/auth/o2/token``), ``marketplace_id`` (A1F83G8C2ARO7P, UK),
+Options: ``marketplace_ids`` (a list or comma-separated text; the first is where listings go,
+orders are read from all; ``marketplace_id`` is the older name; A1F83G8C2ARO7P, UK),
 ``language_tag`` (en_GB), ``handling_days`` (lead time to ship re-sent with every quantity, 2;
 a published listing's own handling time wins), ``fulfillment_channel_code`` (DEFAULT, i.e.
 merchant fulfilled), ``quantity_product_type`` (PRODUCT), ``feed_threshold`` (more quantities
@@ -39,17 +45,27 @@ from .base import (
 )
 from .errors import ChannelError
 from .http import TooLarge, bounded_decompress, megabytes
-from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .payloads import (
+    Address,
+    QuantityResult,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    Requirements,
+)
+from .tokens import TokenFlow
 
 _logger = logging.getLogger(__name__)
 
 LISTINGS = "/listings/2021-08-01/items"
 FEEDS = "/feeds/2021-06-30"
 ORDERS = "/orders/v0/orders"
+DEFINITIONS = "/definitions/2020-09-01/productTypes"
 UK_MARKETPLACE = "A1F83G8C2ARO7P"
 #: Published per-operation usage plans: (requests per second, burst).
 RATE_LIMITS = {
-    "token": (1.0, 5.0),
+    "createRestrictedDataToken": (1.0, 10.0),
+    "getDefinitionsProductType": (5.0, 10.0),
     "getListingsItem": (5.0, 10.0),
     "putListingsItem": (5.0, 10.0),
     "patchListingsItem": (5.0, 5.0),
@@ -67,8 +83,17 @@ RATE_LIMITS = {
 }
 INCLUDED_DATA = "summaries,attributes,issues,offers,fulfillmentAvailability"
 CARRIER_CODES = ("Royal Mail", "Parcelforce", "DPD", "DHL", "UPS", "FedEx", "Evri", "Yodel")
-#: A token is fetched again this many seconds before it expires.
-TOKEN_MARGIN = 60.0
+#: LWA refresh tokens start with this.
+REFRESH_TOKEN_PREFIX = "Atzr|"
+#: Tokens API: Restricted Data Tokens for the buyer's PII.
+RDT_PATH = "/tokens/2021-03-01/restrictedDataToken"
+#: Login with Amazon: refresh-token grant with client_id/client_secret in the form.
+TOKEN_FLOW = TokenFlow(
+    auth="body",
+    default_url="https://api.amazon.com/auth/o2/token",
+    service="amazon_token",
+    consent_url="https://sellercentral.amazon.co.uk/apps/authorize/consent",
+)
 
 
 def _first(values, key="value"):
@@ -85,26 +110,31 @@ class AmazonClient(ChannelClient):
     async_quantities = True
     rate_limit = (5.0, 10.0)
     page_size = 20
+    token_flow = TOKEN_FLOW
 
     def __init__(self, base_url, **kwargs):
         super().__init__(base_url, **kwargs)
         opts = self.options
-        self.token_url = opts.get("token_url") or "%s/auth/o2/token" % self.transport.base_url
-        self.marketplace_id = opts.get("marketplace_id") or UK_MARKETPLACE
+        if not self.refresh_token and self.access_token.startswith(REFRESH_TOKEN_PREFIX):
+            # an LWA refresh token saved where the access token belongs (older set-ups)
+            self.refresh_token, self.access_token = self.access_token, ""
+            self.transport.secrets = self.secrets
+        ids = opts.get("marketplace_ids") or opts.get("marketplace_id") or UK_MARKETPLACE
+        if isinstance(ids, str):
+            ids = [m.strip() for m in ids.replace(";", ",").split(",") if m.strip()]
+        #: Every marketplace of the account (orders are read from all); the first is where
+        #: listings are published.
+        self.marketplace_ids = list(ids) or [UK_MARKETPLACE]
+        self.marketplace_id = self.marketplace_ids[0]
         self.language_tag = opts.get("language_tag") or "en_GB"
         self.feed_threshold = int(opts.get("feed_threshold") or 20)
         limits = dict(RATE_LIMITS, **(opts.get("rate_limits") or {}))
         self.limiters = {op: self.bucket(rate, burst) for op, (rate, burst) in limits.items()}
-        self._token = ""
-        self._token_expires = 0.0
+        self._rdt = ""
         self._operation = ""
         self._handling = {}  # sku -> handling days last published or read
         self.utcnow = lambda: datetime.now(timezone.utc).replace(tzinfo=None)
         self.transport.session.hooks["response"].append(self._note_rate_limit)
-
-    @property
-    def secrets(self):
-        return super().secrets + ((self._token,) if getattr(self, "_token", "") else ())
 
     @property
     def seller_id(self):
@@ -112,60 +142,45 @@ class AmazonClient(ChannelClient):
             raise self.error("Amazon: the channel has no seller id (account reference)")
         return self.account_ref
 
-    # ------------------------------------------------------------------ LWA
-    def _token_answer(self, response):
-        try:
-            body = response.json()
-            token, expires_in = body["access_token"], float(body.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError):
-            raise self.error(
-                "Amazon: the token answer was not valid", retryable=True, payload=response.text
-            ) from None
-        return token, expires_in
-
-    @staticmethod
-    def _token_error(response):
-        try:
-            body = response.json()
-        except ValueError:
-            return ""
-        return "%s: %s" % (body.get("error"), body.get("error_description") or "")
+    def token_rejected(self, error):
+        # SP-API answers an expired or invalid access token with 403 Unauthorized (401 too)
+        return error.status in (401, 403)
 
     def access_token_value(self, refresh=False):
-        """The LWA access token, exchanged for the refresh token when none is valid."""
-        if not refresh and self._token and self.clock() < self._token_expires - TOKEN_MARGIN:
-            return self._token
-        if not (self.api_key and self.api_secret and self.access_token):
-            raise self.error(
-                "Amazon: the LWA client id, client secret and refresh token are all required"
-            )
-        try:
-            token, expires_in = self.transport.request(
-                "POST",
-                self.token_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self.access_token,
-                    "client_id": self.api_key,
-                    "client_secret": self.api_secret,
-                },
-                idempotent=True,
-                limiter=self.limiters["token"],
-                parse=self._token_answer,
-                describe="LWA token exchange",
-                error_message=self._token_error,
-            )
-        except ChannelError as exc:
-            if exc.status in (400, 401):
-                exc.message = "%s (check the LWA client id, client secret and refresh token)" % (
-                    exc.message
-                )
-                exc.args = (exc.message,)
-            raise
-        self._token = token
-        self._token_expires = self.clock() + expires_in
+        """The LWA access token (refreshed when missing, expiring, or ``refresh``)."""
+        if refresh:
+            self.refresh_access_token()
+        else:
+            self.ensure_token()
+        return self.access_token
+
+    def restricted_data_token(self, resources):
+        """A Restricted Data Token (Tokens API ``createRestrictedDataToken``) for
+        ``resources``: ``[(method, path, [dataElements])]``; valid about an hour."""
+        body = self.api(
+            "createRestrictedDataToken",
+            "POST",
+            RDT_PATH,
+            json_body={
+                "restrictedResources": [
+                    dict(
+                        {"method": method, "path": path},
+                        **({"dataElements": list(elements)} if elements else {}),
+                    )
+                    for method, path, elements in resources
+                ]
+            },
+            idempotent=True,
+        )
+        token = body.get("restrictedDataToken") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise self.error("Amazon: createRestrictedDataToken answered no token", retryable=True)
+        self._rdt = token
         self.transport.secrets = self.secrets
-        return token
+
+    @property
+    def secrets(self):
+        return super().secrets + ((self._rdt,) if getattr(self, "_rdt", "") else ())
 
     # ------------------------------------------------------------------ SP-API
     def _note_rate_limit(self, response, *args, **kwargs):
@@ -204,29 +219,34 @@ class AmazonClient(ChannelClient):
                 "Amazon: the answer was not valid JSON", retryable=True, payload=response.text
             ) from None
 
-    def api(self, operation, method, path, *, params=None, json_body=None, idempotent=None):
-        """Call one SP-API operation with its own rate limit; refresh an expired token once."""
-        for attempt in (1, 2):
-            token = self.access_token_value(refresh=attempt == 2)
+    def api(self, operation, method, path, *, params=None, json_body=None, idempotent=None,
+            token=None):  # fmt: skip
+        """Call one SP-API operation with its own rate limit; an access token refused as
+        expired or invalid is refreshed once. ``token``: a Restricted Data Token to send
+        instead of the access token (PII operations)."""
+
+        def send():
             self._operation = operation
-            try:
-                return self.transport.request(
-                    method,
-                    path,
-                    params=params,
-                    json=json_body,
-                    headers={"x-amz-access-token": token, "Content-Type": "application/json"},
-                    idempotent=idempotent,
-                    limiter=self.limiters.get(operation),
-                    parse=self._json,
-                    describe=operation,
-                    error_message=self._error_text,
-                )
-            except ChannelError as exc:
-                if exc.status not in (401, 403) or attempt == 2:
-                    raise
-                _logger.info("Amazon: %s refused the access token; fetching a new one", operation)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return self.transport.request(
+                method,
+                path,
+                params=params,
+                json=json_body,
+                headers={
+                    "x-amz-access-token": token or self.access_token,
+                    "Content-Type": "application/json",
+                },
+                idempotent=idempotent,
+                limiter=self.limiters.get(operation),
+                parse=self._json,
+                describe=operation,
+                error_message=self._error_text,
+            )
+
+        if token:
+            self.ensure_token()
+            return send()
+        return self.with_token(send)
 
     def _listing_path(self, sku=None):
         path = "%s/%s" % (LISTINGS, quote(self.seller_id, safe=""))
@@ -379,8 +399,65 @@ class AmazonClient(ChannelClient):
             attributes["item_weight"] = [
                 {"value": payload.weight_kg, "unit": "kilograms", "marketplace_id": mp}
             ]
+        for name, value in payload.channel_attributes.items():
+            values = [v.strip() for v in str(value or "").splitlines() if v.strip()]
+            if values:
+                attributes[name] = [
+                    {"value": v, "language_tag": lang, "marketplace_id": mp} for v in values
+                ]
         attributes.update(payload.extra.get("attributes", {}))
         return attributes
+
+    # ------------------------------------------------------------------ product types
+    @staticmethod
+    def _requirements_set(payload):
+        # an offer on an existing catalogue item (ASIN) needs the offer attributes only
+        return "LISTING_OFFER_ONLY" if payload.asin else "LISTING"
+
+    def requirement_key(self, payload):
+        if not payload.product_type:
+            return ""
+        return "amazon:%s:%s:%s" % (
+            self.marketplace_id,
+            payload.product_type,
+            self._requirements_set(payload),
+        )
+
+    def channel_requirements(self, payload):
+        """The required attributes of the product type (Product Type Definitions API): the
+        ``required`` list of its JSON schema for this marketplace."""
+        product_type = payload.product_type
+        definition = self.api(
+            "getDefinitionsProductType",
+            "GET",
+            "%s/%s" % (DEFINITIONS, quote(product_type, safe="")),
+            params={
+                "marketplaceIds": self.marketplace_id,
+                "requirements": self._requirements_set(payload),
+                "requirementsEnforced": "ENFORCED",
+                "locale": self.language_tag,
+            },
+        )
+        link = ((definition.get("schema") or {}).get("link") or {}).get("resource")
+        if not link:
+            raise self.error(
+                "Amazon: the definition of product type %s has no schema" % product_type,
+                retryable=True,
+            )
+        schema = self.transport.request(
+            "GET", link, parse=self._json, describe="product type schema"
+        )
+        required = [n for n in schema.get("required") or [] if isinstance(n, str)]
+        properties = schema.get("properties") or {}
+        return Requirements(
+            required=required,
+            recommended=[n for n in properties if n not in required],
+            source="product type %s on marketplace %s" % (product_type, self.marketplace_id),
+        )
+
+    def sent_attribute_names(self, payload):
+        attributes = self._attributes(payload)
+        return {name for name, value in attributes.items() if value}
 
     def _submission(self, body, what):
         issues = [i for i in body.get("issues") or [] if i.get("severity") == "ERROR"]
@@ -733,12 +810,36 @@ class AmazonClient(ChannelClient):
             phone=field("Phone"),
         )
 
-    def _order_items(self, order_id):
+    #: What the orders are read with (Restricted Data Token): the buyer and the address.
+    PII_RESOURCES = (
+        ("GET", ORDERS, ("buyerInfo", "shippingAddress")),
+        ("GET", ORDERS + "/{orderId}/orderItems", ("buyerInfo",)),
+    )
+
+    def _pii_api(self, operation, path, params=None):
+        """A read of PII with the Restricted Data Token (created on first use, created again
+        once when Amazon refuses it as expired)."""
+        for attempt in (1, 2):
+            if not self._rdt:
+                self.restricted_data_token(self.PII_RESOURCES)
+            try:
+                return self.api(operation, "GET", path, params=params, token=self._rdt)
+            except ChannelError as exc:
+                if attempt == 2 or not self.token_rejected(exc):
+                    raise
+                self._rdt = ""
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _order_items(self, order_id, pii=False):
         items, token = [], None
         path = "%s/%s/orderItems" % (ORDERS, quote(str(order_id), safe=""))
         while True:
             params = {"NextToken": token} if token else None
-            payload = self.api("getOrderItems", "GET", path, params=params).get("payload") or {}
+            if pii:
+                answer = self._pii_api("getOrderItems", path, params=params)
+            else:
+                answer = self.api("getOrderItems", "GET", path, params=params)
+            payload = answer.get("payload") or {}
             items.extend(payload.get("OrderItems") or [])
             token = payload.get("NextToken")
             if not token:
@@ -808,12 +909,13 @@ class AmazonClient(ChannelClient):
 
     def fetch_orders(self, since=None):
         """getOrders by ``LastUpdatedAfter`` (``CreatedAfter`` without ``since``), NextToken
-        pages, and getOrderItems for each order.
+        pages, and getOrderItems for each order, all with a Restricted Data Token so that the
+        buyer's name, e-mail and shipping address come with them.
 
         The items of an order that Amazon refuses to give (not found...) leave that order with
         a problem; a failure that may pass (throttling, Amazon down) stops the run."""
         params = {
-            "MarketplaceIds": self.marketplace_id,
+            "MarketplaceIds": ",".join(self.marketplace_ids),
             "MaxResultsPerPage": int(self.options.get("orders_page_size") or 100),
         }
         if since:
@@ -822,7 +924,7 @@ class AmazonClient(ChannelClient):
             days = float(self.options.get("order_lookback_days") or 30)
             params["CreatedAfter"] = iso_utc(self.utcnow() - timedelta(days=days))
         while True:
-            payload = self.api("getOrders", "GET", ORDERS, params=params).get("payload") or {}
+            payload = self._pii_api("getOrders", ORDERS, params=params).get("payload") or {}
             for data in payload.get("Orders") or []:
                 order_id = data.get("AmazonOrderId") if isinstance(data, dict) else None
                 items, problem = [], ""
@@ -830,7 +932,7 @@ class AmazonClient(ChannelClient):
                     order_id = str(order_id)
                 if order_id and isinstance(order_id, str):
                     try:
-                        items = self._order_items(order_id)
+                        items = self._order_items(order_id, pii=True)
                     except ChannelError as exc:
                         if exc.retryable:
                             raise
@@ -841,7 +943,7 @@ class AmazonClient(ChannelClient):
             token = payload.get("NextToken")
             if not token:
                 return
-            params = {"MarketplaceIds": self.marketplace_id, "NextToken": token}
+            params = {"MarketplaceIds": ",".join(self.marketplace_ids), "NextToken": token}
 
     def _carrier(self, name):
         codes = self.options.get("carrier_codes") or {}

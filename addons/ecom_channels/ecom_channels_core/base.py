@@ -5,12 +5,13 @@ import inspect
 import logging
 import math
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .errors import ChannelError, MissingFieldsError
 from .http import MAX_RESPONSE_SIZE, HttpTransport, RetryPolicy, TokenBucket
 from .payloads import QuantityResult, RemoteOrder
 from .requirements import missing_fields
+from .tokens import ReconnectNeeded, expiring, refresh_grant
 
 _logger = logging.getLogger(__name__)
 
@@ -253,6 +254,12 @@ class ChannelClient:
     When the next wait would pass ``max_retry_wait`` the retryable ChannelError is raised at once
     with ``retry_after`` set, so that the caller reschedules instead of waiting.
 
+    Tokens (see ``tokens.py``): a client whose class declares a ``token_flow`` takes
+    ``refresh_token``, ``token_url`` (the flow's live endpoint when empty), ``token_expires_at``
+    (naive UTC, None: unknown) and ``token_store`` (an object whose ``refresh(stale_token,
+    do_refresh)`` returns the TokenGrant to use: the one another worker stored meanwhile, or
+    ``do_refresh()``'s, stored; ``do_refresh`` raises ReconnectNeeded when the channel refuses).
+
     Every public method raises ChannelError for any failure (never a raw Python exception);
     ``fetch_orders`` yields an order it cannot fully read with ``problems`` filled instead.
     """
@@ -266,6 +273,8 @@ class ChannelClient:
     #: True when quantities are best sent with ``submit_quantities`` and their outcome read
     #: later with ``quantity_results`` (the channel processes them asynchronously: Amazon).
     async_quantities = False
+    #: The tokens.TokenFlow of the channel type (None: its credentials do not expire).
+    token_flow = None
 
     def __init_subclass__(cls, **kwargs):
         for name in GUARDED:
@@ -282,6 +291,11 @@ class ChannelClient:
         access_token="",
         account_ref="",
         options=None,
+        refresh_token="",
+        token_url="",
+        token_expires_at=None,
+        token_store=None,
+        requirement_cache=None,
         timeout=(5.0, 30.0),
         retry=None,
         clock=time.monotonic,
@@ -300,6 +314,25 @@ class ChannelClient:
         self.access_token = access_token or ""
         self.account_ref = account_ref or ""
         self.options = dict(options or {})
+        self.refresh_token = refresh_token or ""
+        flow = self.token_flow
+        self.token_url = token_url or (flow.default_url if flow else "")
+        self.token_expires_at = token_expires_at
+        self.token_store = token_store
+        #: Where the requirements read from the channel are kept between clients: an object
+        #: with ``get(key)`` (a Requirements, or None) and ``put(key, requirements)``.
+        self.requirement_cache = requirement_cache
+        self._requirements = {}
+        #: Token refreshes this client made (or adopted from another worker).
+        self.token_refreshes = 0
+        self._timeout = timeout
+        self._token_transport = None
+        #: The ReconnectNeeded of a refused refresh: from then on nothing is sent.
+        self.reconnect_error = None
+        # token expiries follow the injected clock (tests move it), anchored on the real time
+        self._token_epoch = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(
+            seconds=clock()
+        )
         self.clock = clock
         self.sleep = sleep
         self.retry = retry or RetryPolicy()
@@ -338,7 +371,116 @@ class ChannelClient:
     # ------------------------------------------------------------------ helpers
     @property
     def secrets(self):
-        return tuple(s for s in (self.api_key, self.api_secret, self.access_token) if s)
+        values = (self.api_key, self.api_secret, self.access_token, self.refresh_token)
+        return tuple(s for s in values if s)
+
+    # ------------------------------------------------------------------ tokens
+    def token_transport(self):
+        """The transport of token calls: a session of its own, without the API's token
+        headers (they never go to the token host), with the same limits."""
+        if self._token_transport is None:
+            self._token_transport = HttpTransport(
+                self.token_url,
+                channel=self.label,
+                secrets=self.secrets,
+                timeout=self._timeout,
+                retry=self.retry,
+                clock=self.clock,
+                sleep=self.sleep,
+                headers={"User-Agent": "ecom-backoffice/18.0"},
+                max_retry_wait=self.transport.max_retry_wait,
+            )
+        return self._token_transport
+
+    def token_now(self):
+        """Now as naive UTC, on the client's clock (expiries of tokens)."""
+        return self._token_epoch + timedelta(seconds=self.clock())
+
+    def ensure_token(self):
+        """Refresh the access token before a call when it is missing or about to expire."""
+        if self.token_flow is None:
+            return
+        self._check_reconnect()
+        if not self.access_token or expiring(self.token_expires_at, self.token_now()):
+            self.refresh_access_token()
+
+    def _check_reconnect(self):
+        if self.reconnect_error is not None:
+            raise ReconnectNeeded(self.reconnect_error.message, reason=self.reconnect_error.reason)
+
+    def refresh_access_token(self):
+        """Get a new access token with the refresh token (through the token store when there
+        is one) and use it from now on. Raises ReconnectNeeded when the channel refuses."""
+        if self.token_flow is None:
+            raise self.error("%s: this channel has no token to refresh" % self.label)
+        stale = self.access_token
+
+        def do_refresh():
+            return refresh_grant(
+                self.token_transport(),
+                self.token_flow,
+                self.token_url,
+                self.api_key,
+                self.api_secret,
+                self.refresh_token,
+                label=self.label,
+                scope=self.options.get("token_scope"),
+                now=self.token_now(),
+            )
+
+        self._check_reconnect()
+        try:
+            if self.token_store is not None:
+                grant = self.token_store.refresh(stale, do_refresh)
+            else:
+                grant = do_refresh()
+        except ReconnectNeeded as exc:
+            self.reconnect_error = exc
+            raise
+        self.token_refreshes += 1
+        self.use_token(grant)
+        return grant
+
+    def use_token(self, grant):
+        """Use the TokenGrant ``grant`` for the next calls."""
+        self.access_token = grant.access_token
+        self.token_expires_at = grant.expires_at
+        if grant.refresh_token:
+            self.refresh_token = grant.refresh_token
+        self.transport.secrets = self.secrets
+        if self._token_transport is not None:
+            self._token_transport.secrets = self.secrets
+        self.token_changed()
+
+    def token_changed(self):
+        """Hook: the access token changed (a client sending it as a session header updates
+        it here)."""
+
+    def token_rejected(self, error):
+        """Whether ``error`` says the access token expired or is invalid (refresh and retry
+        once). REST APIs: HTTP 401."""
+        return error.status == 401
+
+    def with_token(self, send):
+        """``send()`` with a valid access token; refreshed once and sent once more when the
+        channel answers that the token expired or is invalid."""
+        self.ensure_token()
+        try:
+            return send()
+        except ReconnectNeeded:
+            raise
+        except ChannelError as exc:
+            if self.token_flow is None or not self.token_rejected(exc):
+                raise
+            _logger.info("%s: the access token was refused; refreshing it once", self.label)
+            refused = exc.message
+        try:
+            self.refresh_access_token()
+        except ReconnectNeeded as exc:
+            exc.message = "%s; %s" % (refused, exc.message)
+            exc.args = (exc.message,)
+            raise
+        return send()
 
     def error(self, message, **kwargs):
         return ChannelError(message, secrets=self.transport.secrets, **kwargs)
@@ -363,6 +505,8 @@ class ChannelClient:
 
     def close(self):
         self.transport.close()
+        if self._token_transport is not None:
+            self._token_transport.close()
 
     def __enter__(self):
         return self
@@ -408,6 +552,49 @@ class ChannelClient:
     def missing_fields(self, payload):
         return missing_fields(self.channel_type, payload)
 
+    # ------------------------------------------------------------------ channel requirements
+    def requirement_key(self, payload):
+        """The key of the requirements that apply to ``payload`` (a text: the marketplace or
+        site and the product type or category); empty when there are none to read."""
+        return ""
+
+    def channel_requirements(self, payload):
+        """Read from the channel what it requires for ``payload`` (a Requirements)."""
+        raise NotImplementedError
+
+    def sent_attribute_names(self, payload):
+        """The channel attribute names a publish of ``payload`` sends with a value."""
+        return {name for name, value in payload.channel_attributes.items() if value}
+
+    def requirements(self, payload):
+        """The Requirements of ``payload``, from the cache or else read from the channel
+        (a read: nothing of the listing is sent); None when the channel has none."""
+        key = self.requirement_key(payload)
+        if not key:
+            return None
+        if key not in self._requirements:
+            found = self.requirement_cache.get(key) if self.requirement_cache else None
+            if found is None:
+                found = self.channel_requirements(payload)
+                if self.requirement_cache is not None:
+                    self.requirement_cache.put(key, found)
+            self._requirements[key] = found
+        return self._requirements[key]
+
+    def missing_attributes(self, payload):
+        """The required channel attributes ``payload`` lacks, in plain words (empty: none)."""
+        found = self.requirements(payload)
+        if not found:
+            return []
+        sent = self.sent_attribute_names(payload)
+        missing = [name for name in found.required if name not in sent]
+        if not missing:
+            return []
+        return [
+            "the %s attribute%s %s (required by %s)"
+            % (self.label, "s" if len(missing) > 1 else "", ", ".join(missing), found.source)
+        ]
+
     def test_connection(self):
         """Call the channel with the credentials; return a short description of the account."""
         raise NotImplementedError
@@ -426,7 +613,7 @@ class ChannelClient:
         Idempotent: the channel is searched by SKU before anything is created, and again before
         each retry, so a create that timed out but went through is updated, not duplicated.
         """
-        missing = self.missing_fields(payload)
+        missing = self.missing_fields(payload) or self.missing_attributes(payload)
         if missing:
             raise MissingFieldsError(missing, payload.sku)
         attempt = 0

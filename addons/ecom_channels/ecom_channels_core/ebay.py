@@ -17,8 +17,12 @@ inline ``ShippingDetails``/``ReturnPolicy`` are left out), otherwise ``shipping_
 ``calls_per_second`` (pace of the token bucket, 5; the daily call limit is eBay's).
 """
 
+import base64
+import hashlib
 import logging
+import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import xmltodict
 
@@ -33,13 +37,24 @@ from .base import (
     to_int,
     utc_naive,
 )
-from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, RemoteOrderLine
+from .errors import ChannelError
+from .payloads import (
+    Address,
+    QuantityResult,
+    RemoteListing,
+    RemoteOrder,
+    RemoteOrderLine,
+    Requirements,
+)
+from .tokens import TokenFlow
 from .xmlsafe import UnsafeXml, parse_xml
 
 _logger = logging.getLogger(__name__)
 
 NAMESPACE = "urn:ebay:apis:eBLBaseComponents"
 API_PATH = "/ws/api.dll"
+#: Taxonomy API (REST): the item specifics of a category.
+ASPECTS_PATH = "/commerce/taxonomy/v1/category_tree/%s/get_item_aspects_for_category"
 COMPATIBILITY_LEVEL = "1379"
 #: ReviseInventoryStatus accepts at most four InventoryStatus containers per call.
 INVENTORY_BATCH = 4
@@ -61,6 +76,35 @@ SITES = {
     "186": "Spain",
 }
 CANCELLED_STATUSES = ("Cancelled", "Inactive")
+#: Country of the item location by default, per site.
+SITE_COUNTRIES = {"0": "US", "2": "CA", "3": "GB", "15": "AU", "71": "FR", "77": "DE",
+                  "101": "IT", "186": "ES"}  # fmt: skip
+#: Marketplace ids of the sites (REST APIs' ``X-EBAY-C-MARKETPLACE-ID``).
+MARKETPLACES = {
+    "0": "EBAY_US",
+    "2": "EBAY_CA",
+    "3": "EBAY_GB",
+    "15": "EBAY_AU",
+    "71": "EBAY_FR",
+    "77": "EBAY_DE",
+    "101": "EBAY_IT",
+    "186": "EBAY_ES",
+}
+#: Trading API errors that mean "the OAuth token expired or is invalid": refresh once, retry once.
+TOKEN_ERROR_CODES = frozenset({"21917053", "932", "21916984"})
+#: The scopes a seller grants the app (Trading, Inventory, Account, Fulfillment, Finances).
+SCOPES = " ".join(
+    "https://api.ebay.com/oauth/api_scope%s" % suffix
+    for suffix in ("", "/sell.inventory", "/sell.account", "/sell.fulfillment", "/sell.finances")
+)
+#: OAuth user tokens: refresh-token grant with HTTP Basic App ID:Cert ID.
+TOKEN_FLOW = TokenFlow(
+    auth="basic",
+    default_url="https://api.ebay.com/identity/v1/oauth2/token",
+    service="ebay_token",
+    scope=SCOPES,
+    consent_url="https://auth.ebay.com/oauth2/authorize",
+)
 
 
 def as_list(value):
@@ -82,11 +126,62 @@ def is_item_id(key):
     return key.isdigit() and len(key) >= 9
 
 
+def signature_headers(method, url, key_jwe, private_key_pem, body=None, created=None):
+    """The digital-signature headers eBay requires of UK and EU sellers on Finances calls
+    (RFC 9421 HTTP message signatures as eBay profiles them): ``x-ebay-signature-key`` (the
+    JWE of the signing key, from the Key Management API), ``Signature-Input`` and
+    ``Signature`` over ``x-ebay-signature-key``, ``@method``, ``@path`` and ``@authority``
+    (and ``Content-Digest`` of a body), signed with the Ed25519 (or RSA) private key."""
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa  # noqa: PLC0415
+
+    parts = urlsplit(url)
+    headers = {"x-ebay-signature-key": key_jwe}
+    values = {
+        "x-ebay-signature-key": key_jwe,
+        "@method": method.upper(),
+        "@path": parts.path,
+        "@authority": parts.netloc,
+    }
+    components = ["x-ebay-signature-key", "@method", "@path", "@authority"]
+    if body:
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+        headers["Content-Digest"] = values["content-digest"] = "sha-256=:%s:" % digest
+        components.insert(0, "content-digest")
+    params = "(%s);created=%d" % (
+        " ".join('"%s"' % c for c in components),
+        int(created if created is not None else time.time()),
+    )
+    base = "\n".join('"%s": %s' % (c, values[c]) for c in components)
+    base += '\n"@signature-params": %s' % params
+    try:
+        key = serialization.load_pem_private_key(
+            private_key_pem.encode("utf-8")
+            if isinstance(private_key_pem, str)
+            else private_key_pem,
+            password=None,
+        )
+    except (ValueError, TypeError) as exc:
+        raise ChannelError(
+            "eBay: the signing private key cannot be read (%s)" % type(exc).__name__
+        ) from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        signature = key.sign(base.encode("utf-8"))
+    elif isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(base.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    else:
+        raise ChannelError("eBay: the signing key must be an Ed25519 or RSA private key")
+    headers["Signature-Input"] = "sig1=%s" % params
+    headers["Signature"] = "sig1=:%s:" % base64.b64encode(signature).decode("ascii")
+    return headers
+
+
 class EbayClient(ChannelClient):
     channel_type = "ebay"
     label = "eBay"
     quantity_batch_size = INVENTORY_BATCH
     rate_limit = (5.0, 5.0)
+    token_flow = TOKEN_FLOW
 
     def __init__(self, base_url, **kwargs):
         options = kwargs.get("options") or {}
@@ -94,7 +189,7 @@ class EbayClient(ChannelClient):
             rate = float(options["calls_per_second"])
             kwargs["rate_limit"] = (rate, max(rate, 1.0))
         super().__init__(base_url, **kwargs)
-        self.site_id = str(self.account_ref or "3").strip()
+        self.site_id = str(self.options.get("site_id") or self.account_ref or "3").strip()
         self.compatibility_level = str(
             self.options.get("compatibility_level") or COMPATIBILITY_LEVEL
         )
@@ -111,6 +206,57 @@ class EbayClient(ChannelClient):
         #: Warnings of the last call that succeeded with ``Ack=Warning``.
         self.warnings = []
         self.utcnow = lambda: datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def token_changed(self):
+        self.transport.session.headers["X-EBAY-API-IAF-TOKEN"] = self.access_token
+
+    @property
+    def secrets(self):
+        key = getattr(self, "options", {}).get("signing_private_key")
+        return super().secrets + ((key,) if key else ())
+
+    def rest(self, method, path, *, params=None, host=None, describe=None, parse=None,
+             sign=False):  # fmt: skip
+        """A call to one of eBay's REST APIs with the OAuth user token (refreshed once when
+        refused): on ``host`` (e.g. the Finances host) or the API base URL; with ``sign``, the
+        digital-signature headers when the channel has a signing key (UK/EU sellers)."""
+        base = (host or self.transport.base_url).rstrip("/")
+        url = "%s/%s" % (base, path.lstrip("/"))
+
+        def send():
+            headers = {
+                "Authorization": "Bearer %s" % self.access_token,
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "X-EBAY-C-MARKETPLACE-ID": self.options.get("marketplace_id")
+                or MARKETPLACES.get(self.site_id, "EBAY_GB"),
+            }
+            jwe = self.options.get("signing_key_jwe")
+            key = self.options.get("signing_private_key")
+            if sign and jwe and key:
+                headers.update(signature_headers(method, url, jwe, key))
+            return self.transport.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                parse=parse or self._rest_json,
+                describe=describe or "%s %s" % (method, path),
+            )
+
+        return self.with_token(send)
+
+    def _rest_json(self, response):
+        try:
+            return response.json()
+        except ValueError:
+            raise self.error(
+                "eBay: the answer was not valid JSON", retryable=True, payload=response.text
+            ) from None
+
+    def token_rejected(self, error):
+        codes = set(str(error.code or "").split(","))
+        return bool(codes & TOKEN_ERROR_CODES) or error.status == 401
 
     # ------------------------------------------------------------------ Trading API
     @staticmethod
@@ -184,15 +330,27 @@ class EbayClient(ChannelClient):
         """
         request = {"%sRequest" % call_name: dict({"@xmlns": NAMESPACE}, **(fields or {}))}
         xml = xmltodict.unparse(request, encoding="utf-8")
-        return self.transport.request(
-            "POST",
-            API_PATH,
-            data=xml.encode("utf-8"),
-            headers={"X-EBAY-API-CALL-NAME": call_name},
-            idempotent=idempotent,
-            parse=self._parser(call_name, accept_failure),
-            describe=call_name,
-        )
+
+        def send():
+            body = self.transport.request(
+                "POST",
+                API_PATH,
+                data=xml.encode("utf-8"),
+                headers={"X-EBAY-API-CALL-NAME": call_name},
+                idempotent=idempotent,
+                parse=self._parser(call_name, accept_failure),
+                describe=call_name,
+            )
+            if accept_failure and body.get("Ack") == "Failure":
+                codes = {str(e.get("ErrorCode")) for e in self._errors(body)}
+                if codes & TOKEN_ERROR_CODES:
+                    raise self.error(
+                        "eBay refused %s: %s" % (call_name, self._error_text(self._errors(body))),
+                        code=",".join(sorted(codes)),
+                    )
+            return body
+
+        return self.with_token(send)
 
     # ------------------------------------------------------------------ interface
     def test_connection(self):
@@ -281,7 +439,7 @@ class EbayClient(ChannelClient):
                 "PrimaryCategory": {"CategoryID": payload.category_id},
                 "StartPrice": {"@currencyID": currency, "#text": money(payload.price)},
                 "ConditionID": payload.condition,
-                "Country": opts.get("country") or "GB",
+                "Country": opts.get("country") or SITE_COUNTRIES.get(self.site_id, "GB"),
                 "Currency": currency,
                 "Location": opts.get("location") or "United Kingdom",
                 "DispatchTimeMax": payload.handling_days
@@ -312,6 +470,7 @@ class EbayClient(ChannelClient):
         if product:
             item["ProductListingDetails"] = product
         specifics = dict(payload.attributes)
+        specifics.update({k: v for k, v in payload.channel_attributes.items() if v})
         if payload.brand:
             specifics.setdefault("Brand", payload.brand)
         if specifics:
@@ -347,6 +506,52 @@ class EbayClient(ChannelClient):
             }
         item.update(payload.extra.get("item", {}))
         return item
+
+    # ------------------------------------------------------------------ item specifics
+    def requirement_key(self, payload):
+        if not payload.category_id:
+            return ""
+        return "ebay:%s:%s" % (self.site_id, payload.category_id)
+
+    def channel_requirements(self, payload):
+        """The item specifics of the category (Taxonomy API getItemAspectsForCategory, the
+        site's category tree): required and recommended aspect names."""
+
+        try:
+            answer = self.rest(
+                "GET",
+                ASPECTS_PATH % self.site_id,
+                params={"category_id": payload.category_id},
+                describe="getItemAspectsForCategory",
+            )
+        except ChannelError as exc:
+            if exc.retryable or exc.status not in (400, 404):
+                raise
+            # a category the Taxonomy API does not know: the listing call will say why
+            _logger.info("eBay: no item specifics for category %s: %s", payload.category_id, exc)
+            return Requirements(source="category %s" % payload.category_id)
+        required, recommended = [], []
+        for aspect in answer.get("aspects") or []:
+            name = aspect.get("localizedAspectName")
+            constraint = aspect.get("aspectConstraint") or {}
+            if not isinstance(name, str):
+                continue
+            if constraint.get("aspectRequired"):
+                required.append(name)
+            elif constraint.get("aspectUsage") == "RECOMMENDED":
+                recommended.append(name)
+        return Requirements(
+            required=required,
+            recommended=recommended,
+            source="category %s on site %s" % (payload.category_id, SITES.get(self.site_id)),
+        )
+
+    def sent_attribute_names(self, payload):
+        names = {k for k, v in payload.attributes.items() if v}
+        names |= {k for k, v in payload.channel_attributes.items() if v}
+        if payload.brand:
+            names.add("Brand")
+        return names
 
     def _create(self, payload):
         body = self.call("AddFixedPriceItem", {"Item": self._item(payload)}, idempotent=False)

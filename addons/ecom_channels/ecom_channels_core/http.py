@@ -260,6 +260,8 @@ class HttpTransport:
     ):
         self.base_url = (base_url or "").rstrip("/")
         self.channel = channel
+        #: What the other side is called in messages: "channel", or "carrier" (Click & Drop).
+        self.party = "channel"
         self._secrets = tuple(s for s in secrets if s)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -513,7 +515,7 @@ class HttpTransport:
             )
         if isinstance(exc, requests.ConnectionError):
             return self.error(
-                "%s: could not reach the channel for %s (%s)" % (self.channel, what, name),
+                "%s: could not reach the %s for %s (%s)" % (self.channel, self.party, what, name),
                 retryable=True,
             )
         if isinstance(exc, requests.TooManyRedirects):
@@ -580,8 +582,8 @@ class HttpTransport:
                 if parts.port:
                     host = "%s:%s" % (host, parts.port)
                 raise self.error(
-                    "%s: the channel redirected %s to another host (%s); not followed"
-                    % (self.channel, what, host)
+                    "%s: the %s redirected %s to another host (%s); not followed"
+                    % (self.channel, self.party, what, host)
                 )
             hops += 1
             if hops > MAX_REDIRECTS:
@@ -703,8 +705,9 @@ class HttpTransport:
             if status == 429:
                 message = "%s: rate limit reached for %s" % (self.channel, what)
             else:
-                message = "%s: the channel had a server error (HTTP %d) for %s" % (
+                message = "%s: the %s had a server error (HTTP %d) for %s" % (
                     self.channel,
+                    self.party,
                     status,
                     what,
                 )

@@ -31,6 +31,9 @@ class ListingPayload:
     vendor: str = ""
     tags: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
+    #: Attributes in the channel's own vocabulary (the listing's attribute editor): name ->
+    #: value (several values: one per line, e.g. Amazon bullet points).
+    channel_attributes: dict[str, str] = field(default_factory=dict)
     weight_kg: float | None = None
     handling_days: int | None = None
     external_ref: str = ""
@@ -40,6 +43,17 @@ class ListingPayload:
     def product_code(self):
         """The GTIN to send: ``gtin`` or, failing that, ``barcode``."""
         return self.gtin or self.barcode
+
+
+@dataclass
+class Requirements:
+    """What a channel requires of a listing in its own words: the attribute names it requires
+    (``required``) and recommends (``recommended``) for the listing's product type or
+    category, read from the channel (``source`` says from where)."""
+
+    required: list[str] = field(default_factory=list)
+    recommended: list[str] = field(default_factory=list)
+    source: str = ""
 
 
 @dataclass

@@ -1,4 +1,9 @@
-"""What each channel type requires of a listing before anything is sent, in plain words."""
+"""What each channel type requires of a listing before anything is sent, in plain words.
+
+The check of a type is named by its declaration (``registry.TYPES[type].requirements``).
+"""
+
+from . import registry
 
 EBAY_TITLE_MAX = 80
 
@@ -67,7 +72,8 @@ _CHECKS = {
 def missing_fields(channel_type, payload):
     """Return the plain-words list of what ``payload`` lacks for ``channel_type`` (empty: ready)."""
     missing = [] if _has(payload.sku) else ["a SKU (internal reference) to identify the item"]
-    check = _CHECKS.get(channel_type)
+    declared = registry.TYPES.get(channel_type)
+    check = _CHECKS.get(declared.requirements) if declared else None
     if check is None:
         return missing + ["a known channel type (got %r)" % (channel_type,)]
     return missing + check(payload)

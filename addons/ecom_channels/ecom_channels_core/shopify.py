@@ -4,6 +4,9 @@
 API access token. One listing is one product with a single variant; its ``external_ref`` is the
 variant's GID (``gid://shopify/ProductVariant/N``), which is also what order lines carry.
 Options: ``location_id`` (GID of the location whose stock is set; the first location otherwise).
+A listing's channel category given as a Standard Product Taxonomy GID
+(``gid://shopify/TaxonomyCategory/...``) is the product's ``category``; its channel attributes
+named ``namespace.key`` (``custom.material``) are product metafields.
 """
 
 import json
@@ -24,6 +27,8 @@ from .payloads import Address, QuantityResult, RemoteListing, RemoteOrder, Remot
 _logger = logging.getLogger(__name__)
 
 API_VERSION = "2025-01"
+#: Categories of Shopify's Standard Product Taxonomy (the listing's channel category).
+TAXONOMY_GID = "gid://shopify/TaxonomyCategory/"
 
 VARIANT_FIELDS = """
   id sku barcode price inventoryQuantity
@@ -302,6 +307,20 @@ class ShopifyClient(ChannelClient):
             self._location_id = nodes[0]["id"]
         return self._location_id
 
+    @staticmethod
+    def _metafields(payload):
+        """The listing's channel attributes named ``namespace.key`` (e.g. ``custom.material``)
+        as product metafields: one line of text, or several lines."""
+        metafields = []
+        for name, value in payload.channel_attributes.items():
+            namespace, _dot, key = name.partition(".")
+            if not (namespace and key and value):
+                continue
+            text = str(value)
+            kind = "multi_line_text_field" if "\n" in text else "single_line_text_field"
+            metafields.append({"namespace": namespace, "key": key, "type": kind, "value": text})
+        return metafields
+
     def _product_input(self, payload, existing=None):
         variant = {
             "optionValues": [{"optionName": "Title", "name": "Default Title"}],
@@ -332,6 +351,11 @@ class ShopifyClient(ChannelClient):
             product["vendor"] = payload.vendor or payload.brand
         if payload.tags:
             product["tags"] = list(payload.tags)
+        if payload.category_id.startswith(TAXONOMY_GID):
+            product["category"] = payload.category_id
+        metafields = self._metafields(payload)
+        if metafields:
+            product["metafields"] = metafields
         if payload.images:
             product["files"] = [
                 {"originalSource": url, "contentType": "IMAGE", "alt": payload.title}

@@ -4,6 +4,8 @@ from . import queue_job
 from . import ecom_channel_category_map
 from . import ecom_channel_listing
 from . import ecom_channel_listing_image
+from . import ecom_channel_listing_attribute
+from . import ecom_channel_requirement
 from . import ecom_stock_feed
 from . import ecom_stock_outbox
 from . import ecom_sync_log

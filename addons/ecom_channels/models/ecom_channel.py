@@ -3,19 +3,24 @@ import json
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, config, str2bool
 
 from odoo.addons.base.models.ir_cron import _intervalTypes
 
 from ..ecom_channels_core import registry
+from ..ecom_channels_core.ebay import SITES as EBAY_SITES
 from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
 from ..ecom_channels_core.jobs import MIN_RETRY_SECONDS
 from ..ecom_channels_core.stock_sync import dynamic_buffer, find_drift, sellable_quantity
+from ..ecom_channels_core.tokens import ReconnectNeeded, TokenGrant, expiring
+from .ecom_channel_requirement import ChannelRequirementCache
 from .ecom_sync_log import (
     OP_IMPORT_LISTINGS,
     OP_PUSH_STOCK,
@@ -54,12 +59,31 @@ STOCK_RULE_FIELDS = frozenset(
 #: Drifted listings named one by one in the reconcile's sync log line.
 DRIFT_DETAIL_LINES = 50
 
-CHANNEL_TYPES = [
-    ("shopify", "Shopify"),
-    ("woocommerce", "WooCommerce"),
-    ("ebay", "eBay"),
-    ("amazon", "Amazon"),
+#: The channel types, as the registry declares them.
+CHANNEL_TYPES = registry.selection()
+#: Fields holding a secret: readable by channel managers only, never copied, redacted.
+SECRET_FIELDS = (
+    "api_key",
+    "api_secret",
+    "access_token",
+    "refresh_token",
+    "ebay_signing_private_key",
+)
+#: Fields written by the token transaction only.
+TOKEN_FIELDS = [
+    "access_token",
+    "refresh_token",
+    "token_expires_at",
+    "reconnect_needed",
+    "reconnect_reason",
 ]
+#: Seconds the token transaction waits for the channel row (another worker refreshing).
+TOKEN_LOCK_TIMEOUT = "3s"
+AMAZON_REGIONS = {
+    "eu": ("https://sellingpartnerapi-eu.amazon.com", "https://api.amazon.co.uk/auth/o2/token"),
+    "na": ("https://sellingpartnerapi-na.amazon.com", "https://api.amazon.com/auth/o2/token"),
+    "fe": ("https://sellingpartnerapi-fe.amazon.com", "https://api.amazon.co.jp/auth/o2/token"),
+}
 
 
 class EcomChannel(models.Model):
@@ -109,7 +133,123 @@ class EcomChannel(models.Model):
     access_token = fields.Char(
         groups="ecom_channels.ecom_channels_group_manager",
         copy=False,
-        help="OAuth access or refresh token, depending on the channel.",
+        help="Access token of the API (Shopify Admin API token; eBay and Amazon: the short-lived "
+        "OAuth token, renewed with the refresh token).",
+    )
+    # Tokens -----------------------------------------------------------------
+    refresh_token = fields.Char(
+        groups="ecom_channels.ecom_channels_group_manager",
+        copy=False,
+        help="Long-lived OAuth refresh token of the seller's consent (eBay, Amazon LWA): gets a "
+        "new access token whenever the old one expires. Set by the Connect wizard.",
+    )
+    token_url = fields.Char(
+        "Token URL",
+        compute="_compute_token_url",
+        store=True,
+        readonly=False,
+        copy=True,
+        help="Where access tokens are renewed (eBay: https://api.ebay.com/identity/v1/oauth2/"
+        "token, Amazon: Login with Amazon, https://api.amazon.com/auth/o2/token); empty for "
+        "channels whose credentials do not expire.",
+    )
+    token_expires_at = fields.Datetime(
+        "Access Token Expires",
+        readonly=True,
+        copy=False,
+        groups="ecom_channels.ecom_channels_group_manager",
+    )
+    token_flow = fields.Boolean(compute="_compute_token_flow")
+    reconnect_needed = fields.Boolean(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The channel refused the refresh token: nothing is sent to it until it is "
+        "connected again (Connect).",
+    )
+    reconnect_reason = fields.Char(readonly=True, copy=False)
+    # Options per channel type (registry.TYPES[type].options) --------------------------
+    dispatch_days = fields.Integer(
+        "Dispatch Time (days)",
+        default=1,
+        help="Working days between an order and its dispatch, sent with the listings (eBay "
+        "DispatchTimeMax, Amazon handling time).",
+    )
+    amazon_region = fields.Selection(
+        [
+            ("eu", "Europe (UK, EU, Turkey, Middle East, India)"),
+            ("na", "North America"),
+            ("fe", "Far East"),
+        ],
+        help="Selling Partner API region: sets the API base URL and the Login with Amazon URL.",
+    )
+    amazon_marketplace_ids = fields.Char(
+        "Amazon Marketplace IDs",
+        default="A1F83G8C2ARO7P",
+        help="Comma-separated marketplace ids (A1F83G8C2ARO7P: Amazon.co.uk). Listings go to "
+        "the first; orders are read from all.",
+    )
+    amazon_language_tag = fields.Char(
+        "Amazon Language", default="en_GB", help="Language tag of the listing texts (en_GB)."
+    )
+    shopify_location_id = fields.Char(
+        help="GID of the Shopify location whose stock this channel sets "
+        "(gid://shopify/Location/...); empty: the shop's first location.",
+    )
+    ebay_site_id = fields.Selection(
+        [(key, value) for key, value in sorted(EBAY_SITES.items(), key=lambda kv: int(kv[0]))],
+        "eBay Site",
+        default="3",
+        help="The eBay site the listings go to (UK: ebay.co.uk).",
+    )
+    ebay_payment_profile_id = fields.Char(
+        "Payment Policy ID", help="Business policy ids: with all three, listings use them."
+    )
+    ebay_return_profile_id = fields.Char("Return Policy ID")
+    ebay_shipping_profile_id = fields.Char("Shipping Policy ID")
+    ebay_shipping_service = fields.Char(
+        "Shipping Service",
+        default="UK_RoyalMailSecondClassStandard",
+        help="eBay shipping service code, used without business policies.",
+    )
+    ebay_shipping_cost = fields.Float("Shipping Cost", help="Used without business policies.")
+    ebay_returns_within = fields.Selection(
+        [("Days_14", "14 days"), ("Days_30", "30 days"), ("Days_60", "60 days")],
+        "Returns Within",
+        default="Days_30",
+    )
+    ebay_returns_paid_by = fields.Selection(
+        [("Buyer", "Buyer"), ("Seller", "Seller")], "Return Postage Paid By", default="Buyer"
+    )
+    ebay_location = fields.Char("Item Location", default="United Kingdom")
+    ebay_postal_code = fields.Char("Item Postcode")
+    ebay_oauth_scopes = fields.Char(
+        "OAuth Scopes",
+        help="Space-separated scopes asked for when connecting and renewing tokens; empty for "
+        "the ones the suite needs.",
+    )
+    ebay_ru_name = fields.Char(
+        "RuName",
+        help="The redirect URL name of the eBay app (developer.ebay.com, User Tokens): where "
+        "eBay sends the seller back with the consent code.",
+    )
+    ebay_finances_url = fields.Char(
+        "Finances API URL",
+        default="https://apiz.ebay.com",
+        help="Host of eBay's Finances API (payouts): https://apiz.ebay.com.",
+    )
+    ebay_signing_key_jwe = fields.Char(
+        "Signing Key (JWE)",
+        groups="ecom_channels.ecom_channels_group_manager",
+        copy=False,
+        help="UK/EU sellers: the JWE of the digital-signature key (Key Management API, "
+        "createSigningKey), sent as x-ebay-signature-key with Finances calls.",
+    )
+    ebay_signing_private_key = fields.Char(
+        "Signing Private Key",
+        groups="ecom_channels.ecom_channels_group_manager",
+        copy=False,
+        help="UK/EU sellers: the Ed25519 private key (PEM) of the signing key.",
     )
     listing_ids = fields.One2many("ecom.channel.listing", "channel_id")
     listing_count = fields.Integer(compute="_compute_counts")
@@ -271,7 +411,9 @@ class EcomChannel(models.Model):
         self.ensure_one()
         if allow_test_hosts is None:
             allow_test_hosts = self._ecom_allow_test_endpoints()
-        return endpoint_problem(self.api_base_url, self.channel_type, allow_test_hosts)
+        declared = registry.TYPES.get(self.channel_type)
+        service = declared.endpoint if declared else self.channel_type
+        return endpoint_problem(self.api_base_url, service, allow_test_hosts)
 
     @api.model
     def _default_warehouse_id(self):
@@ -407,28 +549,166 @@ class EcomChannel(models.Model):
         """The channel's credentials, read with superuser rights, to redact them from logs."""
         self.ensure_one()
         channel = self.sudo()
-        return [s for s in (channel.api_key, channel.api_secret, channel.access_token) if s]
+        return [channel[name] for name in SECRET_FIELDS if channel[name]]
+
+    # ------------------------------------------------------------------
+    # Connection: tokens, options, client
+    # ------------------------------------------------------------------
+
+    @api.depends("channel_type")
+    def _compute_token_url(self):
+        for channel in self:
+            flow = registry.token_flow(channel.channel_type)
+            channel.token_url = flow.default_url if flow else False
+
+    @api.depends("channel_type")
+    def _compute_token_flow(self):
+        for channel in self:
+            channel.token_flow = bool(registry.token_flow(channel.channel_type))
+
+    @api.constrains("token_url", "channel_type")
+    def _check_token_url(self):
+        """Refresh tokens go only to the channel type's own token hosts, like the API URL."""
+        allow_test_hosts = self._ecom_allow_test_endpoints()
+        for channel in self:
+            flow = registry.token_flow(channel.channel_type)
+            if not channel.token_url or not flow:
+                continue
+            problem = endpoint_problem(channel.token_url, flow.service, allow_test_hosts)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "The token URL of channel %(channel)s cannot be used: %(problem)s.",
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
+
+    @api.constrains("ebay_finances_url", "channel_type")
+    def _check_ebay_finances_url(self):
+        allow_test_hosts = self._ecom_allow_test_endpoints()
+        for channel in self.filtered(lambda c: c.channel_type == "ebay" and c.ebay_finances_url):
+            problem = endpoint_problem(channel.ebay_finances_url, "ebay", allow_test_hosts)
+            if problem:
+                raise ValidationError(
+                    self.env._(
+                        "The Finances API URL of channel %(channel)s cannot be used: %(problem)s.",
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
+
+    @api.onchange("amazon_region")
+    def _onchange_amazon_region(self):
+        if self.channel_type == "amazon" and self.amazon_region:
+            self.api_base_url, self.token_url = AMAZON_REGIONS[self.amazon_region]
 
     def _client_options(self):
-        """Channel-specific client options (hook for other modules)."""
+        """The client options of the channel's type, from its fields (the registry names them;
+        other modules may add to them). Empty fields are left to the client's default."""
         self.ensure_one()
-        return {}
+        declared = registry.TYPES.get(self.channel_type)
+        options = {}
+        channel = self.sudo()
+        for option, field_name in declared.options if declared else ():
+            value = channel[field_name]
+            if value not in (False, None, ""):
+                options[option] = value
+        return options
 
-    def _get_client(self, max_retry_wait=None):
+    def _token_vals(self, grant):
+        vals = {
+            "access_token": grant.access_token,
+            "token_expires_at": grant.expires_at or False,
+            "reconnect_needed": False,
+            "reconnect_reason": False,
+        }
+        if grant.refresh_token:
+            vals["refresh_token"] = grant.refresh_token
+        return vals
+
+    def _ecom_token_refresh(self, stale, do_refresh):
+        """Refresh this channel's access token in a transaction of its own (a rollback of the
+        caller's keeps the new token) and return the TokenGrant to use.
+
+        The channel row is locked first (``FOR NO KEY UPDATE``: rows of the caller that
+        merely refer to the channel do not block it): a worker that finds a fresh token stored
+        by another worker meanwhile uses it instead of refreshing again (a second refresh would
+        waste the first worker's token on channels that keep one at a time). A refresh the channel
+        refuses marks the channel "reconnect needed", with the reason. When the row cannot be
+        locked in time (the caller's own transaction holds it), the token is refreshed for
+        this client only.
+        """
+        self.ensure_one()
+        refused = None
+        with self.env.registry.cursor() as cr:
+            channel = api.Environment(cr, SUPERUSER_ID, {})["ecom.channel"].browse(self.id)
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(SQL("SET LOCAL lock_timeout = %s", TOKEN_LOCK_TIMEOUT))
+                    cr.execute(
+                        SQL(
+                            "SELECT access_token, token_expires_at FROM ecom_channel "
+                            "WHERE id = %s FOR NO KEY UPDATE",
+                            self.id,
+                        )
+                    )
+                    row = cr.fetchone()
+                    cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
+            except (pg_errors.LockNotAvailable, pg_errors.QueryCanceled):
+                _logger.info("channel %s: token row busy; refreshing for this call only", self.id)
+                return do_refresh()
+            if row is None:  # not committed yet (created in the caller's transaction)
+                return do_refresh()
+            if row[0] and row[0] != stale and not expiring(row[1]):
+                return TokenGrant(row[0], row[1])
+            try:
+                grant = do_refresh()
+            except ReconnectNeeded as exc:
+                refused = exc
+                channel.write(
+                    {
+                        "reconnect_needed": True,
+                        "reconnect_reason": exc.reason or exc.message,
+                        "access_token": False,
+                        "token_expires_at": False,
+                    }
+                )
+            else:
+                channel.write(self._token_vals(grant))
+        # the token fields are this transaction's to own: what the caller's cache holds of them
+        # is dropped (not written over the new values)
+        self.invalidate_recordset(TOKEN_FIELDS, flush=False)
+        if refused is not None:
+            raise refused
+        return grant
+
+    def _get_client(self, max_retry_wait=None, token_store=True):
         """The API client of this channel, built from its fields.
 
         The credentials are read with superuser rights here and handed to the client only:
         they never reach a log (the client and the sync log redact them), nor a host the
         channel type does not own. Raises ChannelError when the channel cannot be reached at
-        all (no URL, a URL refused for its credentials, no client for its type).
+        all (no URL, a URL refused for its credentials, no client for its type), and
+        ReconnectNeeded (not retryable) when it must be connected again.
 
         ``max_retry_wait`` caps the seconds the client may sleep in one call (retries, rate
         limits); beyond it the call fails with a retryable ChannelError carrying
         ``retry_after``. In a cron job it defaults to ``JOB_MAX_RETRY_WAIT``: a job never
-        waits for a channel inside its transaction.
+        waits for a channel inside its transaction. ``token_store=False``: the tokens the
+        client gets are the caller's to store (the Connect wizard).
         """
         self.ensure_one()
         channel = self.sudo()
+        if channel.reconnect_needed:
+            raise ReconnectNeeded(
+                self.env._(
+                    "%(channel)s must be connected again (Connect on the channel): %(reason)s",
+                    channel=channel.name,
+                    reason=channel.reconnect_reason or "",
+                ),
+                reason=channel.reconnect_reason or "",
+            )
         problem = channel._endpoint_problem()
         if problem:
             raise ChannelError(
@@ -438,6 +718,19 @@ class EcomChannel(models.Model):
                     problem=problem,
                 )
             )
+        flow = registry.token_flow(channel.channel_type)
+        if flow and channel.token_url:
+            problem = endpoint_problem(
+                channel.token_url, flow.service, self._ecom_allow_test_endpoints()
+            )
+            if problem:
+                raise ChannelError(
+                    self.env._(
+                        "%(channel)s: the token URL cannot be used: %(problem)s",
+                        channel=channel.name,
+                        problem=problem,
+                    )
+                )
         max_delay = max(channel.retry_max_delay, 0.0)
         retry = RetryPolicy(
             max_attempts=max(channel.retry_max_attempts, 1),
@@ -452,6 +745,13 @@ class EcomChannel(models.Model):
             max_retry_wait = JOB_MAX_RETRY_WAIT
         if max_retry_wait is not None:
             kwargs["max_retry_wait"] = max_retry_wait
+        if flow:
+            kwargs.update(
+                refresh_token=channel.refresh_token or "",
+                token_url=channel.token_url or "",
+                token_expires_at=channel.token_expires_at or None,
+                token_store=_ChannelTokenStore(channel) if token_store else None,
+            )
         return registry.build_client(
             channel.channel_type,
             channel.api_base_url,
@@ -460,11 +760,27 @@ class EcomChannel(models.Model):
             access_token=channel.access_token or "",
             account_ref=channel.account_ref or "",
             options=self._client_options(),
+            requirement_cache=ChannelRequirementCache(channel),
             timeout=(min(timeout, 10.0), timeout),
             retry=retry,
             rate_limit=(rate, max(rate, 1.0)) if rate > 0 else None,
             **kwargs,
         )
+
+    def action_connect(self):
+        """Open the Connect wizard of the channel's type."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.env.user.has_group("ecom_channels.ecom_channels_group_manager"):
+            raise UserError(self.env._("Only channel managers can connect a channel."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Connect %(channel)s", channel=self.name),
+            "res_model": "ecom.channel.connect",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_channel_id": self.id},
+        }
 
     def _sync_log_vals(self, operation, status, message, listing=None, payload=None):
         """A sync log line of this channel, or of ``listing`` (``ecom.sync.log._vals``; kept for
@@ -1384,3 +1700,13 @@ class EcomChannel(models.Model):
         action["domain"] = [("ecom_channel_id", "=", self.id)]
         action["context"] = {"default_ecom_channel_id": self.id}
         return action
+
+
+class _ChannelTokenStore:
+    """The client's token store (see ``tokens.py``): refreshes go through the channel."""
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def refresh(self, stale, do_refresh):
+        return self.channel._ecom_token_refresh(stale, do_refresh)

@@ -91,13 +91,13 @@ class EcomChannel(models.Model):
     # Inside a job
     # ------------------------------------------------------------------
 
-    def _get_client(self, max_retry_wait=None):
+    def _get_client(self, max_retry_wait=None, **kwargs):
         """In a job, as in a cron job, the client never sleeps long inside the transaction:
         beyond JOB_MAX_RETRY_WAIT a call fails with the delay the channel asked for, and the
         retry rule postpones the job instead."""
         if max_retry_wait is None and self.env.context.get("job_uuid"):
             max_retry_wait = JOB_MAX_RETRY_WAIT
-        return super()._get_client(max_retry_wait=max_retry_wait)
+        return super()._get_client(max_retry_wait=max_retry_wait, **kwargs)
 
     def _ecom_job_attempt(self):
         """Which try of the running job this is (1 for the first; 1 outside a job)."""

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from psycopg2 import IntegrityError
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext, is_html_empty
 
@@ -60,6 +60,22 @@ CONTENT_FIELDS = frozenset(
         "asin",
         "shopify_product_type",
         "tags",
+        "channel_attribute_ids",
+    }
+)
+#: Amazon attributes the listing's own fields send (title, price, condition, GTIN...).
+AMAZON_FIELD_ATTRIBUTES = frozenset(
+    {
+        "item_name",
+        "product_description",
+        "condition_type",
+        "purchasable_offer",
+        "list_price",
+        "externally_assigned_product_identifier",
+        "merchant_suggested_asin",
+        "fulfillment_availability",
+        "main_product_image_locator",
+        "item_weight",
     }
 )
 #: Content a good listing has whatever the channel requires (counted in the completeness).
@@ -200,6 +216,14 @@ class EcomChannelListing(models.Model):
         "category id...): the override, or else the mapping of the product category.",
     )
     channel_category_name = fields.Char(compute="_compute_channel_category", store=True)
+    channel_attribute_ids = fields.One2many(
+        "ecom.channel.listing.attribute",
+        "listing_id",
+        "Channel Attributes",
+        copy=True,
+        help="Attributes in the channel's vocabulary (Amazon brand, bullet_point; eBay item "
+        "specifics), typed or taken from the variant's Odoo attributes.",
+    )
     attribute_values = fields.Text(
         compute="_compute_attribute_values",
         help="Sent as the item's attributes: the variant's attribute values and its weight.",
@@ -562,12 +586,102 @@ class EcomChannelListing(models.Model):
         return issues
 
     def _attribute_dict(self):
-        """The variant's attribute values, e.g. {"Colour": "Red", "Size": "M"}."""
+        """The variant's attribute values, e.g. {"Colour": "Red", "Size": "M"}, without those
+        the attribute editor sends under a channel name."""
         self.ensure_one()
+        mapped = self.channel_attribute_ids.product_attribute_id
         return {
             value.attribute_id.name: value.name
             for value in self.product_id.product_template_attribute_value_ids
+            if value.attribute_id not in mapped
         }
+
+    def _channel_attribute_dict(self):
+        """The attribute editor's rows as the channel names them: {name: value}."""
+        self.ensure_one()
+        values = {}
+        for row in self.channel_attribute_ids:
+            value = row._value()
+            if value:
+                values[row.name] = value
+        return values
+
+    def _requirement_key(self, client):
+        """The key of this listing's channel requirements for ``client`` (see
+        ``ChannelClient.requirement_key``; empty: none)."""
+        self.ensure_one()
+        return client.requirement_key(self._to_payload(with_images=False))
+
+    def _required_channel_attributes(self):
+        """The attribute names the channel requires of this listing, as last read from it
+        (``ecom.channel.requirement``); None when not read yet."""
+        self.ensure_one()
+        channel = self.channel_id
+        if not channel or not self.product_id:
+            return None
+        try:
+            with channel.sudo()._get_client() as client:
+                key = self._requirement_key(client)
+        except ChannelError:
+            return None
+        if not key:
+            return None
+        found = (
+            self.env["ecom.channel.requirement"]
+            .sudo()
+            .search([("channel_id", "=", channel.id), ("key", "=", key)], limit=1)
+        )
+        return found._requirements().required if found else None
+
+    def _missing_channel_attributes(self):
+        """The channel attributes required of this listing (as last read from the channel)
+        that its attribute editor does not fill, in plain words."""
+        self.ensure_one()
+        required = self._required_channel_attributes()
+        if not required:
+            return []
+        have = set(self._channel_attribute_dict())
+        payload = self._to_payload(with_images=False)
+        if self.channel_type == "ebay":
+            have |= set(payload.attributes) | ({"Brand"} if payload.brand else set())
+        missing = [name for name in required if name not in have]
+        if self.channel_type == "amazon":  # what the listing's own fields send
+            missing = [name for name in missing if name not in AMAZON_FIELD_ATTRIBUTES]
+        if not missing:
+            return []
+        return [
+            self.env._(
+                "the channel attributes %(names)s (fill them in under Channel Attributes)",
+                names=", ".join(missing),
+            )
+        ]
+
+    def action_load_channel_attributes(self):
+        """Read what the channel requires and recommends for each listing's product type or
+        category, and add the attributes the editor lacks (to be filled in)."""
+        self.check_access("write")
+        problems = []
+        for channel, listings in self.grouped("channel_id").items():
+            try:
+                with channel._get_client() as client:
+                    for listing in listings:
+                        found = client.requirements(listing._to_payload(with_images=False))
+                        if not found:
+                            continue
+                        have = set(listing.channel_attribute_ids.mapped("name"))
+                        names = [n for n in found.required + found.recommended if n not in have]
+                        listing.channel_attribute_ids = [
+                            Command.create(
+                                {"name": name, "sequence": 1 if name in found.required else 10}
+                            )
+                            for name in names
+                        ]
+            except ChannelError as exc:
+                problems.append(exc.message)
+                channel._log_sync("channel requirements", "error", exc.message, payload=exc.payload)
+        if problems:
+            raise UserError("\n".join(problems))
+        return True
 
     def _image_urls(self):
         """Where the channel downloads the images from, in order: each image's own URL, or the
@@ -606,6 +720,7 @@ class EcomChannelListing(models.Model):
             asin=self.asin or "",
             tags=self._split_list(self.tags),
             attributes=self._attribute_dict(),
+            channel_attributes=self._channel_attribute_dict(),
             weight_kg=product.weight or None,
             external_ref=self.external_ref or "",
         )
@@ -786,6 +901,7 @@ class EcomChannelListing(models.Model):
                 missing := missing_fields(
                     listing.channel_type, listing._to_payload(with_images=False)
                 )
+                + listing._missing_channel_attributes()
             )
         ]
         if blocked:

@@ -7,3 +7,5 @@ from . import test_sync_log
 from . import test_channel_jobs
 from . import test_job_engine
 from . import test_stock_jobs
+from . import test_channel_connection
+from . import test_channel_requirements

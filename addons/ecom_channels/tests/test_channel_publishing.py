@@ -52,17 +52,23 @@ class ChannelEmulatorCase(EcomChannelsCase):
         Channel = cls.env["ecom.channel"].with_user(cls.manager)
         cls.channels = {}
         for channel_type in cls.channel_types:
-            credentials = DEFAULT_CREDENTIALS[channel_type]
+            connection = cls.emulator.connection(channel_type)  # token URL on the emulator
             cls.channels[channel_type] = Channel.create(
                 {
                     "name": "Emulated %s" % channel_type,
                     "channel_type": channel_type,
                     "api_base_url": cls.emulator.url(channel_type),
                     "currency_id": gbp.id,
-                    "api_key": credentials.get("api_key", ""),
-                    "api_secret": credentials.get("api_secret", ""),
-                    "access_token": credentials.get("access_token", ""),
-                    "account_ref": credentials.get("seller_id", ""),
+                    "api_key": connection["api_key"],
+                    "api_secret": connection["api_secret"],
+                    "access_token": connection["access_token"],
+                    "refresh_token": connection["refresh_token"],
+                    "token_url": connection.get("token_url", False),
+                    "account_ref": connection["account_ref"],
+                    # eBay's Finances host, on the emulator
+                    "ebay_finances_url": cls.emulator.url("ebay")
+                    if channel_type == "ebay"
+                    else False,
                     # fast tests: tiny backoffs, short timeouts
                     "timeout_seconds": 2.0,
                     "retry_max_attempts": 5,

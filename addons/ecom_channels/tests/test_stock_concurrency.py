@@ -14,7 +14,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_channel_publishing import CLIENT_LOGGERS, DEFAULT_CREDENTIALS, ChannelEmulatorCase
+from .test_channel_publishing import CLIENT_LOGGERS, ChannelEmulatorCase
 
 #: Errors after which PostgreSQL asks to retry the transaction (as Odoo's RPC layer does).
 RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
@@ -63,7 +63,7 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
         gbp = env.ref("base.GBP")
         channels = env["ecom.channel"]
         for channel_type in self.channel_types:
-            credentials = DEFAULT_CREDENTIALS[channel_type]
+            connection = self.emulator.connection(channel_type)
             channels |= channels.create(
                 {
                     "name": "Race %s %s" % (channel_type, tag),
@@ -71,10 +71,12 @@ class TestStockPushConcurrency(ChannelEmulatorCase):
                     "warehouse_id": warehouse.id,
                     "api_base_url": self.emulator.url(channel_type),
                     "currency_id": gbp.id,
-                    "api_key": credentials.get("api_key", ""),
-                    "api_secret": credentials.get("api_secret", ""),
-                    "access_token": credentials.get("access_token", ""),
-                    "account_ref": credentials.get("seller_id", ""),
+                    "api_key": connection["api_key"],
+                    "api_secret": connection["api_secret"],
+                    "access_token": connection["access_token"],
+                    "refresh_token": connection["refresh_token"],
+                    "token_url": connection.get("token_url", False),
+                    "account_ref": connection["account_ref"],
                     "timeout_seconds": 5.0,
                     "retry_backoff": 0.01,
                     "retry_max_delay": 0.05,

@@ -84,6 +84,8 @@ class ClickAndDropClient:
 
     def __init__(self, transport, *, attempts=3):
         self.transport = transport
+        if hasattr(transport, "party"):  # the shared HttpTransport speaks of a carrier here
+            transport.party = "carrier"
         self.attempts = max(1, attempts)
 
     def close(self):
@@ -111,11 +113,11 @@ class ClickAndDropClient:
         except CarrierError:
             raise
         except Exception as exc:
-            # the transport's own error type (ChannelError): same attributes, carrier words
+            # the transport's own error type (ChannelError, in carrier words): same attributes
             if not hasattr(exc, "retryable"):
                 raise
             error = CarrierError(
-                str(exc).replace("channel", "carrier"),
+                str(exc),
                 retryable=exc.retryable,
                 status=getattr(exc, "status", None),
                 payload=getattr(exc, "payload", ""),

@@ -72,11 +72,11 @@ class EcomChannel(models.Model):
     # Client: the website itself
     # ------------------------------------------------------------------
 
-    def _get_client(self, max_retry_wait=None):
+    def _get_client(self, max_retry_wait=None, **kwargs):
         if self.channel_type == "website":
             self.ensure_one()
             return WebsiteChannelClient(self)
-        return super()._get_client(max_retry_wait=max_retry_wait)
+        return super()._get_client(max_retry_wait=max_retry_wait, **kwargs)
 
     # ------------------------------------------------------------------
     # Stock offered by the shop
