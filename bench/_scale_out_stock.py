@@ -91,10 +91,7 @@ def _products(env, count, rng):
 
 def channel_values(emulator, channel_type, warehouse, name, **values):
     """Values of a channel of ``channel_type`` on ``emulator`` selling ``warehouse``'s stock
-    (GBP, the emulator's credentials), with ``values`` on top. Shared with stock_sync.py."""
-    from tests.emulators import DEFAULT_CREDENTIALS  # noqa: PLC0415 - the caller's sys.path
-
-    credentials = DEFAULT_CREDENTIALS[channel_type]
+    (GBP, the emulator's credentials and token URL), with ``values`` on top. Shared with stock_sync.py."""
     gbp = warehouse.env.ref("base.GBP")
     gbp.active = True
     return dict(
@@ -104,11 +101,9 @@ def channel_values(emulator, channel_type, warehouse, name, **values):
             "warehouse_id": warehouse.id,
             "api_base_url": emulator.url(channel_type),
             "currency_id": gbp.id,
-            "api_key": credentials.get("api_key", ""),
-            "api_secret": credentials.get("api_secret", ""),
-            "access_token": credentials.get("access_token", ""),
-            "account_ref": credentials.get("seller_id", ""),
             "rate_limit": 0,
+            # credentials, token URL and refresh token on the emulator's own token "host"
+            **emulator.connection(channel_type),
         },
         **values,
     )
