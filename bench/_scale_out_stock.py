@@ -91,7 +91,8 @@ def _products(env, count, rng):
 
 def channel_values(emulator, channel_type, warehouse, name, **values):
     """Values of a channel of ``channel_type`` on ``emulator`` selling ``warehouse``'s stock
-    (GBP, the emulator's credentials and token URL), with ``values`` on top. Shared with stock_sync.py."""
+    (GBP, the emulator's credentials and token URL), with ``values`` on top. Shared with
+    stock_sync.py."""
     gbp = warehouse.env.ref("base.GBP")
     gbp.active = True
     return dict(
