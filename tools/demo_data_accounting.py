@@ -196,7 +196,13 @@ def invoice_history(gen):
     templates = orders.order_line.product_id.product_tmpl_id.filtered(
         lambda t: t.type == "consu" and t.invoice_policy != "delivery"
     )
-    templates.invoice_policy = "delivery"
+    if templates:
+        templates.invoice_policy = "delivery"
+        # the lines' quantities to invoice are stored: recomputed for the new policy (the
+        # orders waiting to ship have nothing to invoice yet)
+        env["sale.order.line"].search([("product_template_id", "in", templates.ids)]).modified(
+            ["qty_delivered"]
+        )
     for order in orders:
         deliveries = order.picking_ids.filtered(
             lambda p: p.picking_type_code == "outgoing" and p.state == "done"
