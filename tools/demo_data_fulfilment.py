@@ -8,7 +8,13 @@ the carriers the demo retailer prints labels with and the rules that choose them
 - self-printed Royal Mail Tracked 24 and Tracked 48 (4x6 PDF labels, own tracking numbers): the
   carriers of that name the generator made already become self-printed, else they are created;
 - shipping rules: Amazon 'Standard' -> Tracked 48, eBay 'Express' -> Tracked 24, Shopify ->
-  Click & Drop (rules that exist for those channel and service levels are kept).
+  Click & Drop (rules that exist for those channel and service levels are kept);
+- every carrier a rule points at prints labels: the generator's fixed-price services (Royal Mail
+  2nd Class, Parcelforce, International Tracked) become self-printed ones, so that each demo
+  order can be labelled;
+- the history's channel orders get the rule and carrier the import would have chosen, and their
+  shipped deliveries the carrier and its cost, as a label run records them (the channel
+  profitability report counts that cost).
 """
 
 EMULATOR_URL = "http://127.0.0.1:8079/clickanddrop"
@@ -17,6 +23,25 @@ EMULATOR_KEY = "cnd_emulator_api_key_0001"
 TRACKING_URL = (
     "https://www.royalmail.com/track-your-item#/tracking-results/<shipmenttrackingnumber>"
 )
+#: The label details of the generator's fixed-price carrier services (tools/demo_data.py):
+#: name -> (carrier on the label, service, tracking prefix, tracking URL).
+SELF_PRINTED = {
+    "Royal Mail 2nd Class": ("Royal Mail", "2nd Class", "NW2C", TRACKING_URL),
+    "Royal Mail International Tracked": (
+        "Royal Mail",
+        "International Tracked",
+        "NWIT",
+        TRACKING_URL,
+    ),
+    "Parcelforce Express 48 Large": (
+        "Parcelforce Worldwide",
+        "Express 48 Large",
+        "NWPF",
+        "https://www.parcelforce.com/track-trace?trackNumber=<shipmenttrackingnumber>",
+    ),
+}
+#: The delivery types that print labels (ecom_fulfilment's).
+LABEL_TYPES = ("clickanddrop", "ecom_selfprint")
 
 
 def _carrier(env, name, values):
@@ -31,6 +56,63 @@ def _carrier(env, name, values):
             {"name": "Delivery charge", "type": "service", "default_code": "SHIP"}
         )
     return Carrier.create(dict(values, name=name, product_id=product.id))
+
+
+def label_every_rule(env):
+    """Make each carrier a shipping rule points at print labels: a fixed-price service (no
+    label) becomes a self-printed one with its carrier's name, service and own tracking
+    numbers; its price stays (the carrier cost of each delivery). Returns the carriers
+    changed."""
+    carriers = env["ecom.shipping.rule"].search([]).carrier_id
+    changed = carriers.filtered(lambda c: c.delivery_type not in LABEL_TYPES)
+    for index, carrier in enumerate(changed):
+        label, service, prefix, url = SELF_PRINTED.get(
+            carrier.name, (carrier.name, carrier.name, "NW%02d" % index, False)
+        )
+        carrier.write(
+            {
+                "delivery_type": "ecom_selfprint",
+                "ecom_carrier_label": label,
+                "ecom_service_name": service,
+                "ecom_tracking_prefix": prefix,
+                "tracking_url": url,
+            }
+        )
+    return changed
+
+
+def carriers_of_history(env, company):
+    """The shipping rule and carrier of each channel order made without them (the history is
+    made in Odoo, not imported), as the import chooses them; the carrier and its cost on
+    their deliveries, the cost on those that left as a label run records it. Returns the
+    number of orders given a carrier."""
+    Rule = env["ecom.shipping.rule"]
+    orders = env["sale.order"].search(
+        [
+            ("company_id", "=", company.id),
+            ("ecom_channel_id", "!=", False),
+            ("ecom_shipping_rule_id", "=", False),
+            ("state", "=", "sale"),
+        ]
+    )
+    rules = Rule.search([("company_id", "in", (company.id, False))])
+    by_rule = {}
+    for order in orders:
+        rule = Rule._select_for_order(order, rules=rules)
+        if rule:
+            by_rule.setdefault(rule, env["sale.order"])
+            by_rule[rule] |= order
+    for rule, rule_orders in by_rule.items():
+        carrier = rule.carrier_id
+        rule_orders.write({"ecom_shipping_rule_id": rule.id, "carrier_id": carrier.id})
+        deliveries = rule_orders.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
+        )
+        deliveries.filtered(lambda p: p.state != "done").write({"carrier_id": carrier.id})
+        deliveries.filtered(lambda p: p.state == "done").write(
+            {"carrier_id": carrier.id, "carrier_price": carrier.fixed_price}
+        )
+    return sum(len(o) for o in by_rule.values())
 
 
 def generate(gen):
@@ -122,10 +204,13 @@ def generate(gen):
     if not Rule.search_count([("is_default", "=", True), ("channel_id", "=", False)]):
         vals.append({"sequence": 50, "is_default": True, "carrier_id": tracked48.id})
     Rule.create(vals)
+    relabelled = label_every_rule(env)
+    with_carrier = carriers_of_history(env, company)
     counts = getattr(gen, "counts", None)
     if isinstance(counts, dict):
-        counts["carriers with labels"] = 3
+        counts["carriers with labels"] = 3 + len(relabelled)
         counts["fulfilment rules"] = len(vals)
+        counts["channel orders given a carrier"] = with_carrier
     # The history's channel orders were made in Odoo, never on the (emulated) channels: their
     # past deliveries have nothing to report there.
     env["stock.picking"].search([("ecom_push_state", "in", ("pending", "error"))]).write(

@@ -53,6 +53,9 @@ class LabelData:
     parcel_count: int = 1
     ship_date: date | None = None
     extra: list[str] = field(default_factory=list)
+    #: strftime format of the ship date: the company's language's (e.g. ``%d/%m/%Y`` in the
+    #: UK); ISO by default.
+    date_format: str = "%Y-%m-%d"
 
     def texts(self):
         """Every text printed on the label."""
@@ -81,10 +84,18 @@ def _weight(value):
     return "%.3f kg" % value if value < 1 else "%.2f kg" % value
 
 
+def _date_text(value, date_format):
+    """``value`` in ``date_format``; ISO when the format cannot be used."""
+    try:
+        return value.strftime(date_format or "%Y-%m-%d")
+    except (ValueError, TypeError):
+        return value.isoformat()
+
+
 def _footer(label):
     footer = "Ref %s" % label.reference
     if label.ship_date:
-        footer += "   %s" % label.ship_date.isoformat()
+        footer += "   %s" % _date_text(label.ship_date, label.date_format)
     return footer
 
 

@@ -94,6 +94,37 @@ class SlipData:
         return texts
 
 
+def quantity_text(quantity, rounding=1.0, unit="", is_unit=False):
+    """A quantity as a slip prints it: rounded to the unit's precision, with no trailing
+    zeros, and without the unit's name when it is the plain unit (``is_unit``): ``2`` for two
+    units, ``1.5 kg`` otherwise."""
+    if rounding and rounding > 0:
+        quantity = round(round(quantity / rounding) * rounding, 6)
+    digits = 0
+    if rounding and 0 < rounding < 1:
+        digits = len(("%.6f" % rounding).rstrip("0").split(".")[1])
+    text = "%.*f" % (digits, quantity)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text if is_unit or not unit else "%s %s" % (text, unit)
+
+
+def address_rows(name, company="", address=()):
+    """The rows of an address block: the name once, the company (when it is not the name),
+    then the address rows, blank ones and any repeating a row above left out (a delivery
+    contact named as its customer is printed once, not "Alice Walker, Alice Walker")."""
+    rows, seen = [], set()
+    for row in (name, company, *address):
+        row = (row or "").strip()
+        key = " ".join(row.split()).casefold()
+        if row and key not in seen:
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
 class _SlipPainter:
     """Draws one slip on a canvas, page after page."""
 

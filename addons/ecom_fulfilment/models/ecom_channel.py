@@ -15,6 +15,11 @@ _logger = logging.getLogger(__name__)
 #: How far before the last import mark each import reads again, so that an order dated at the
 #: boundary, or one the channel indexed late, is never missed (duplicates are skipped anyway).
 IMPORT_OVERLAP = timedelta(minutes=10)
+#: Channels that always email the buyer when told an order shipped.
+ALWAYS_NOTIFYING = frozenset({"amazon", "ebay"})
+#: Channels that email the buyer when the shipment asks them to (``notify_customer``: a
+#: Shopify fulfilment, a WooCommerce customer note).
+NOTIFYING_ON_REQUEST = frozenset({"shopify", "woocommerce"})
 
 
 class EcomChannel(models.Model):
@@ -54,8 +59,34 @@ class EcomChannel(models.Model):
             "ecom_fulfilment.mail_template_ecom_dispatch", raise_if_not_found=False
         ),
         help="Sent to the customer when a delivery of this channel leaves, with the tracking "
-        "link. Empty: no email (e.g. when the channel emails its buyers itself).",
+        "link (unless the channel emails the buyer itself, see Dispatch Emails). Empty: never.",
     )
+    dispatch_email_mode = fields.Selection(
+        [
+            ("single", "One Email"),
+            ("both", "Channel's and Ours"),
+        ],
+        "Dispatch Emails",
+        default="single",
+        required=True,
+        help="One Email: when the channel itself tells the buyer that the order shipped "
+        "(Amazon and eBay always do; Shopify and WooCommerce when the shipment asks them to), "
+        "our dispatch email is not sent, so the buyer gets one email per shipment. Channel's "
+        "and Ours: our dispatch email is sent as well.",
+    )
+
+    def _ecom_emails_buyer_on_dispatch(self, picking=None):
+        """Whether the channel itself emails the buyer when told that ``picking`` (a delivery
+        of one of its orders; None: any) left: always for some channels, for others when the
+        channel update of the delivery asks for it (``notify_customer``)."""
+        self.ensure_one()
+        if self.channel_type in ALWAYS_NOTIFYING:
+            return True
+        if self.channel_type in NOTIFYING_ON_REQUEST:
+            if picking is None or not picking.sale_id:
+                return True
+            return bool(picking._ecom_shipment().notify_customer)
+        return False
 
     def _compute_order_failure_count(self):
         # a count on the channel's form, for whoever may read the channel

@@ -31,6 +31,8 @@ PUSH_STATES = [
 ]
 #: Shipments pushed to the channels per cron run (the rest waits for the next run).
 PUSH_LIMIT = 200
+#: The layout of the dispatch email: headed with the order, not the transfer.
+DISPATCH_EMAIL_LAYOUT = "ecom_fulfilment.mail_layout_dispatch"
 
 
 class StockPicking(models.Model):
@@ -191,18 +193,31 @@ class StockPicking(models.Model):
     def _send_confirmation_email(self):
         """Odoo's (the label is made at validation when none was printed, a carrier error
         after the first delivery becomes an activity), then, for channel orders, the channel's
-        dispatch email (with the tracking link) is queued to the customer."""
+        dispatch email (with the tracking link) is queued to the customer, unless the channel
+        emails the buyer itself (one email per shipment, see ``dispatch_email_mode``)."""
         res = super()._send_confirmation_email()
         self._ecom_dispatch_pickings()._ecom_send_dispatch_email()
         return res
 
+    def _ecom_channel_emails_buyer(self):
+        """Whether the channel of this delivery tells the buyer itself that it shipped (as
+        the channel update of the delivery asks it to)."""
+        self.ensure_one()
+        picking = self.sudo()
+        return picking.ecom_channel_id._ecom_emails_buyer_on_dispatch(picking)
+
     def _ecom_send_dispatch_email(self):
-        """Queue the channel's dispatch email of these deliveries. Whoever validates a
+        """Queue the channel's dispatch email of these deliveries, except where the channel
+        emails the buyer itself and is set to one email per shipment. Whoever validates a
         delivery sends it, whether or not they may read the order or the channel: the
-        channel's template and the order's customer are read with superuser rights."""
+        channel's template and the order's customer are read with superuser rights. The
+        email speaks of the order (its own layout), not of the transfer."""
         for picking in self:
-            template = picking.ecom_channel_id.sudo().dispatch_mail_template_id
+            channel = picking.ecom_channel_id.sudo()
+            template = channel.dispatch_mail_template_id
             if not template:
+                continue
+            if channel.dispatch_email_mode == "single" and picking._ecom_channel_emails_buyer():
                 continue
             customer = picking.sudo().sale_id.partner_id
             if not customer.email:
@@ -214,7 +229,7 @@ class StockPicking(models.Model):
                     )
                 )
                 continue
-            template.send_mail(picking.id, email_layout_xmlid="mail.mail_notification_light")
+            template.send_mail(picking.id, email_layout_xmlid=DISPATCH_EMAIL_LAYOUT)
             picking.message_post(
                 body=self.env._(
                     "Dispatch email queued to %(email)s.", email=customer.email_formatted
