@@ -220,10 +220,85 @@ class TestDemoData(TransactionCase):
         reconciled = payouts.filtered(lambda p: p.state == "reconciled")
         self.assertTrue(reconciled)
         self.assertTrue(all(reconciled.statement_line_id.mapped("is_reconciled")))
+        # an order whose goods came back: its invoice is settled with the credit note
         self.assertEqual(
-            set(reconciled.invoice_ids.mapped("payment_state")) - {"paid", "in_payment"}, set()
+            set(reconciled.invoice_ids.mapped("payment_state"))
+            - {"paid", "in_payment", "reversed"},
+            set(),
         )
         self.assertNotIn("woocommerce", set(payouts.channel_id.mapped("channel_type")))
+
+    def test_channel_orders_are_as_imported(self):
+        """Every generated channel order has its channel's sales team and the channel's
+        total; the sales and invoicing reports split the history by channel."""
+        orders = self.env["sale.order"].search([("ecom_channel_id", "!=", False)])
+        self.assertTrue(orders)
+        for order in orders:
+            self.assertEqual(order.team_id, order.ecom_channel_id.team_id, order.name)
+            self.assertTrue(order.ecom_channel_total, order.name)
+            self.assertFalse(order.ecom_total_mismatch, order.name)
+        teams = {c.team_id for c, _s, _v in self.generator.channels}
+        rows = self.env["sale.report"]._read_group(
+            [("team_id", "in", [t.id for t in teams])], ["team_id"], ["__count"]
+        )
+        self.assertEqual({team for team, _count in rows}, teams)
+
+    def test_shipped_orders_are_invoiced_as_their_channel_says(self):
+        orders = self.env["sale.order"].search(
+            [("ecom_channel_id.invoice_policy", "=", "ship"), ("state", "=", "sale")]
+        )
+        shipped = orders.filtered(
+            lambda o: o.picking_ids.filtered(
+                lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+            )
+        )
+        self.assertTrue(shipped)
+        # nothing is left to invoice: the orders waiting to ship have nothing shipped yet
+        self.assertFalse(orders.filtered(lambda o: o.invoice_status == "to invoice"))
+        for order in shipped:
+            posted = order.invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice" and m.state == "posted"
+            )
+            self.assertTrue(posted, order.name)
+            self.assertEqual(posted.team_id, order.ecom_channel_id.team_id)
+        # the marketplaces paid out what they sold (all but the current week)
+        invoices = shipped.invoice_ids.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.ecom_channel_id.channel_type != "woocommerce"
+                and (self.generator.today - m.invoice_date).days >= 7
+            )
+        )
+        self.assertTrue(invoices)
+        self.assertEqual(
+            set(invoices.mapped("payment_state")) - {"paid", "in_payment", "reversed"}, set()
+        )
+
+    def test_carriers_print_labels_and_cost_is_recorded(self):
+        rules = self.env["ecom.shipping.rule"].search([])
+        self.assertEqual(
+            set(rules.carrier_id.mapped("delivery_type")) - {"ecom_selfprint", "clickanddrop"},
+            set(),
+        )
+        shipped = self.env["stock.picking"].search(
+            [
+                ("picking_type_code", "=", "outgoing"),
+                ("state", "=", "done"),
+                ("sale_id.ecom_channel_id", "!=", False),
+            ]
+        )
+        self.assertTrue(shipped)
+        self.assertTrue(all(p.carrier_id and p.carrier_price > 0 for p in shipped))
+
+    def test_profitability_margin_is_positive_for_every_channel(self):
+        rows = self.env["ecom.channel.profit.report"]._read_group(
+            [], ["channel_id"], ["revenue:sum", "shipping_cost:sum", "cogs:sum", "margin:sum"]
+        )
+        for channel, revenue, shipping, cogs, margin in rows:
+            with self.subTest(channel=channel.name):
+                self.assertGreater(revenue, cogs)
+                self.assertGreater(shipping, 0)
+                self.assertGreater(margin, 0)
 
     def test_profitability_has_every_channel(self):
         rows = self.env["ecom.channel.profit.report"]._read_group(

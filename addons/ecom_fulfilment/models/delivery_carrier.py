@@ -3,6 +3,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import get_lang
 
 from odoo.addons.ecom_channels.ecom_channels_core.endpoints import endpoint_problem
 from odoo.addons.ecom_channels.ecom_channels_core.http import (
@@ -273,6 +274,8 @@ class DeliveryCarrier(models.Model):
 
     def _ecom_label_data(self, request, numbers):
         count = len(request.parcels)
+        company = self.company_id or self.env.company
+        date_format = get_lang(self.env, company.partner_id.lang).date_format
         return [
             labels.LabelData(
                 tracking_number=number,
@@ -285,6 +288,7 @@ class DeliveryCarrier(models.Model):
                 parcel_index=index,
                 parcel_count=count,
                 ship_date=fields.Date.context_today(self),
+                date_format=date_format,
                 extra=[request.reference],
             )
             for index, (parcel, number) in enumerate(

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import math
 import os
 import tempfile
 from itertools import groupby
@@ -12,7 +11,6 @@ from reportlab.lib.units import mm
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, html2plaintext, is_html_empty
-from odoo.tools.float_utils import float_repr, float_round
 
 from ..ecom_fulfilment_core.documents import (
     PdfFile,
@@ -21,7 +19,13 @@ from ..ecom_fulfilment_core.documents import (
     looks_like_pdf,
 )
 from ..ecom_fulfilment_core.parcels import CarrierError
-from ..ecom_fulfilment_core.slips import SlipData, SlipLine, SlipTexts
+from ..ecom_fulfilment_core.slips import (
+    SlipData,
+    SlipLine,
+    SlipTexts,
+    address_rows,
+    quantity_text,
+)
 from .delivery_carrier import ECOM_DELIVERY_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -401,21 +405,23 @@ class EcomLabelBatch(models.Model):
 
     @staticmethod
     def _address_lines(partner, with_name=True):
-        """The partner as Odoo's contact widget prints it: name, then the address in the
-        format of its country."""
+        """The partner's name (once: a delivery contact named as its customer is not printed
+        "Alice Walker, Alice Walker"), its company, then the address in the format of its
+        country."""
         if not partner:
             return []
-        rows = partner.with_context(show_address=True).display_name.split("\n")
-        rows = [row.strip() for row in rows]
-        return [row for row in (rows if with_name else rows[1:]) if row]
+        address = partner._display_address(without_company=True).split("\n")
+        if not with_name:
+            return address_rows("", "", address)
+        parent = partner.parent_id
+        company = parent.name if parent.is_company else ""
+        return address_rows(partner.name or parent.name or "", company, address)
 
     @staticmethod
     def _quantity(quantity, uom):
-        digits = max(0, -int(math.floor(math.log10(uom.rounding)))) if uom.rounding < 1 else 0
-        text = float_repr(float_round(quantity, precision_rounding=uom.rounding), digits)
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return "%s %s" % (text, uom.name)
+        """``2`` for units, ``1.5 kg`` for other units of measure."""
+        unit = uom.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+        return quantity_text(quantity, uom.rounding, uom.name, is_unit=uom == unit)
 
     @api.model
     def _packing_slips(self, pickings):
@@ -441,8 +447,11 @@ class EcomLabelBatch(models.Model):
             ]
             order_date = ""
             if order.date_order:
+                # in the company's language's date format (day first for a UK company)
                 order_date = format_date(
-                    self.env, fields.Datetime.context_timestamp(self, order.date_order)
+                    self.env,
+                    fields.Datetime.context_timestamp(self, order.date_order),
+                    lang_code=company.partner_id.lang or self.env.lang,
                 )
             slips.append(
                 SlipData(

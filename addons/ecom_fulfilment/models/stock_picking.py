@@ -421,7 +421,8 @@ class StockPicking(models.Model):
         contents = [
             ContentLine(
                 sku=move.product_id.default_code or "",
-                name=move.product_id.name,
+                # the variant too (size, colour): "Merino Beanie (Black)"
+                name=move.product_id.with_context(display_default_code=False).display_name,
                 quantity=max(1, int(round(move.product_uom_qty))),
                 unit_value=move.sale_line_id.price_unit if move.sale_line_id else 0.0,
                 unit_weight_kg=move.product_id.weight,

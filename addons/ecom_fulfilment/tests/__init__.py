@@ -5,3 +5,5 @@ from . import test_labels_dispatch
 from . import test_label_rendering
 from . import test_parallel_import
 from . import test_import_batch_equivalence
+from . import test_dispatch_email
+from . import test_document_texts

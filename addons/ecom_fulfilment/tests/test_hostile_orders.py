@@ -442,6 +442,8 @@ class TestHostileOrders(FulfilmentCase):
         own orders only, validate deliveries of channel orders they do not own: whole, and in
         part without a backorder (as Odoo's own sale_stock test does)."""
         self.need("woocommerce")
+        # our dispatch email too (the channel's alone by default): it is sent whoever validates
+        self.channels["woocommerce"].dispatch_email_mode = "both"
         stock_user = new_test_user(self.env, "ecom_wh_stock", groups="stock.group_stock_user")
         inventory_admin = new_test_user(
             self.env,

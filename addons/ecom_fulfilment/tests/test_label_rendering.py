@@ -81,22 +81,29 @@ class TestLabelRendering(FulfilmentCase):
         return orders.picking_ids.sorted(lambda p: p._ecom_pick_sequence_key())
 
     def expected_slip(self, picking):
-        """The facts a packing slip shows, read from the records (as Odoo's contact widget and
-        the formerly used QWeb slip printed them)."""
+        """The facts a packing slip shows, read from the records: the delivery contact's name
+        once, then its address; dates in the company's language; quantities in units without
+        their unit."""
         order = picking.sale_id
-        partner = picking.partner_id.with_context(show_address=True)
+        partner = picking.partner_id
+        address = partner._display_address(without_company=True).split("\n")
         warehouse = picking.picking_type_id.warehouse_id.partner_id.with_context(show_address=True)
         facts = [
             picking.company_id.name,
             picking.name,
             "Packing Slip",
             "Deliver to",
-            *[r.strip() for r in partner.display_name.split("\n") if r.strip()],
+            partner.name or partner.parent_id.name,
+            *[r.strip() for r in address if r.strip()],
             *[r.strip() for r in warehouse.display_name.split("\n")[1:] if r.strip()],
             "Order: %s" % order.client_order_ref,
             "Channel: %s" % order.ecom_channel_id.name,
             "Order date: %s"
-            % format_date(self.env, fields.Datetime.context_timestamp(order, order.date_order)),
+            % format_date(
+                self.env,
+                fields.Datetime.context_timestamp(order, order.date_order),
+                lang_code=picking.company_id.partner_id.lang or self.env.lang,
+            ),
             "Carrier: %s" % picking.carrier_id.name,
             "Tracking: %s" % picking.carrier_tracking_ref,
             "Parcels: %s" % picking.ecom_parcel_count,
@@ -107,7 +114,12 @@ class TestLabelRendering(FulfilmentCase):
             facts.append(
                 "%s %s" % (move.product_id.default_code, flat(name))
             )  # SKU, then the product with its variant
-            facts.append("%d %s" % (move.product_uom_qty, move.product_uom.name))
+            unit = move.product_uom == self.env.ref("uom.product_uom_unit")
+            facts.append(
+                "%d" % move.product_uom_qty
+                if unit
+                else "%d %s" % (move.product_uom_qty, move.product_uom.name)
+            )
         return [flat(f) for f in facts]
 
     def expected_label(self, picking):

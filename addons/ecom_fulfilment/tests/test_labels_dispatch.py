@@ -199,6 +199,9 @@ class TestLabelsDispatch(FulfilmentCase):
         self.need("shopify", "woocommerce", "ebay", "amazon")
         for channel_type in ("shopify", "woocommerce", "ebay", "amazon"):
             with self.subTest(channel=channel_type):
+                # our dispatch email as well as the channel's (default: the channel's only,
+                # see test_dispatch_email)
+                self.channels[channel_type].dispatch_email_mode = "both"
                 ref, order, picking = self.order_picking(channel_type)
                 self.print_labels(picking, include_packing_slips=False)
                 number = picking.carrier_tracking_ref
@@ -262,6 +265,7 @@ class TestLabelsDispatch(FulfilmentCase):
 
     def test_customer_without_email_is_flagged(self):
         self.need("woocommerce")
+        self.channels["woocommerce"].dispatch_email_mode = "both"
         __, order, picking = self.order_picking("woocommerce", customer={"name": "No Mail"})
         self.assertFalse(order.partner_id.email)
         self.validate(picking)
