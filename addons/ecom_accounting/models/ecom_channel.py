@@ -237,21 +237,14 @@ class EcomChannel(models.Model):
     # ------------------------------------------------------------------
 
     def _ecom_log_sync(self, operation, status, message, record=None, payload=None):
-        """A sync log line of the channel, written through its logging helper ``_log_sync``
-        as the system (sync logs are not written by users), linked to ``record`` (an order, an
-        invoice, a payout) when given."""
+        """A sync log line of the channel, written as the system (sync logs are not written by
+        users), linked to ``record`` (an order, an invoice, a payout) when given."""
         self.ensure_one()
-        channel = self.sudo()
+        Log = self.env["ecom.sync.log"]
+        vals = Log._vals(self, operation, status, message, payload)
         if record:
-            channel = channel.with_context(ecom_sync_log_record=(record._name, record.id))
-        return channel._log_sync(operation, status, message, payload=payload)
-
-    def _sync_log_vals(self, *args, **kwargs):
-        vals = super()._sync_log_vals(*args, **kwargs)
-        record = self.env.context.get("ecom_sync_log_record")
-        if record and not vals.get("res_model"):
-            vals.update(res_model=record[0], res_id=record[1])
-        return vals
+            vals.update(res_model=record._name, res_id=record.id)
+        return Log._create_logs([vals])
 
     # ------------------------------------------------------------------
     # Actions

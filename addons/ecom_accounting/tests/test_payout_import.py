@@ -358,6 +358,8 @@ class TestPayoutImport(AccountingCase):
                     "api_key": source.api_key,
                     "api_secret": source.api_secret,
                     "access_token": source.access_token,
+                    "refresh_token": source.refresh_token,
+                    "token_url": source.token_url,
                     "account_ref": source.account_ref,
                     "timeout_seconds": 2.0,
                     "fee_account_id": fee_account.id,
