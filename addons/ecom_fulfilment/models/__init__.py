@@ -7,3 +7,4 @@ from . import delivery_carrier
 from . import stock_picking
 from . import ecom_label_batch
 from . import ecom_label_batch_line
+from . import queue_job
