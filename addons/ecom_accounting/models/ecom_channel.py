@@ -321,7 +321,8 @@ class EcomChannel(models.Model):
         self.ensure_one()
         channel = self.sudo().with_company(self.sudo().company_id)
         try:
-            result = channel._import_payouts(raise_errors=True)
+            with self.env.cr.savepoint():  # a database error is undone: the reason is kept
+                result = channel._import_payouts(raise_errors=True)
         except CONCURRENCY_ERRORS:
             raise
         except Exception as exc:  # pylint: disable=broad-except

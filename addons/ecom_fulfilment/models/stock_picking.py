@@ -254,7 +254,11 @@ class StockPicking(models.Model):
             return self.env._("%(picking)s: the channel was told already.", picking=picking.name)
         channel = picking.ecom_channel_id
         try:
-            with channel._get_client(max_retry_wait=JOB_MAX_RETRY_WAIT) as client:
+            # a database error is rolled back here, so that the job can record why it failed
+            with (
+                self.env.cr.savepoint(),
+                channel._get_client(max_retry_wait=JOB_MAX_RETRY_WAIT) as client,
+            ):
                 answer = client.mark_shipped(picking._ecom_shipment())
         except CONCURRENCY_ERRORS:
             raise
@@ -279,11 +283,12 @@ class StockPicking(models.Model):
 
     def _ecom_push_job_state(self, job):
         """Show on these deliveries how their update job stands (called when the job is
-        postponed after an error, fails, or is queued again)."""
+        postponed after an error, fails, or is queued again: a job queued again after it
+        failed keeps its error name until it runs)."""
         pickings = self.sudo().filtered(lambda p: p.ecom_push_state != "done")
         if job.state == "failed":
             pickings.write({"ecom_push_state": "error", "ecom_push_error": job.exc_message})
-        elif job.state == "pending" and job.retry and job.result:
+        elif job.state == "pending" and not job.exc_name and job.result:  # postponed
             pickings.write(
                 {
                     "ecom_push_state": "error",

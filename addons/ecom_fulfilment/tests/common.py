@@ -215,6 +215,7 @@ class FulfilmentCase(ChannelEmulatorCase):
         for record in records:
             job = Job.load(self.env, record.uuid)
             job.set_started()
+            job.store()
             try:
                 with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                     job.perform()

@@ -55,6 +55,7 @@ class TestParallelImport(TransactionCase):
 
     def setUp(self):
         super().setUp()
+        self.emulator.reset("woocommerce")  # only this test's orders
         tag = self.tag
         credentials = DEFAULT_CREDENTIALS["woocommerce"]
 
