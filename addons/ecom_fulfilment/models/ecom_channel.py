@@ -10,10 +10,16 @@ from odoo.tools import mute_logger
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.ecom_channels_core.payloads import RemoteOrder
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..ecom_fulfilment_core.order_jobs import from_json, order_chunks, to_json
 
 _logger = logging.getLogger(__name__)
+
+#: Moves that an import job leaves to the reservation job (as confirmation would reserve them).
+RESERVABLE = ("confirmed", "partially_available")
+#: First key of the advisory lock that lets one reservation job run at a time per company.
+RESERVATION_LOCK = 741_019
 
 #: How far before the last import mark each import reads again, so that an order dated at the
 #: boundary, or one the channel indexed late, is never missed (duplicates are skipped anyway).
@@ -166,8 +172,37 @@ class EcomChannel(models.Model):
         when PostgreSQL asks to run the transaction again, the job engine does."""
         self.ensure_one()
         remote_orders = [from_json(RemoteOrder, data) for data in orders]
-        result = self._ecom_import_read_orders(remote_orders)
+        channel = self.with_context(ecom_defer_reservation=True)
+        result = channel._ecom_import_read_orders(remote_orders)
+        moves = result["created"].picking_ids.move_ids.filtered(
+            lambda move: move.state in RESERVABLE
+        )
+        if moves:
+            self._ecom_delay(
+                local=True,
+                description=self.env._(
+                    "Reserve the stock of %(count)s new orders of %(channel)s",
+                    count=len(result["created"]),
+                    channel=self.name,
+                ),
+            )._ecom_job_reserve(moves.ids)
         return self._import_summary(result)
+
+    def _ecom_job_reserve(self, move_ids):
+        """Job: reserve the stock of the orders an import job confirmed, as their confirmation
+        would have (Odoo's ``_action_assign``). One reservation runs at a time per company:
+        another one waits (without using an attempt) and starts afresh when this one is done,
+        so that two never update the same quants at once."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [RESERVATION_LOCK, self.company_id.id]
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError("another reservation is running", seconds=1, ignore_retry=True)
+        moves = self.env["stock.move"].browse(move_ids).exists()
+        moves = moves.filtered(lambda move: move.state in RESERVABLE)
+        moves._action_assign()
+        return self.env._("%(count)s stock moves reserved.", count=len(moves))
 
         # ------------------------------------------------------------------
 

@@ -270,9 +270,19 @@ class TestOrderImport(ChannelEmulatorCase):
             self.assertEqual({job.channel for job in imports}, {LOCAL_JOB_CHANNEL})
             self.assertEqual({job.method_name for job in imports}, {"_ecom_job_import_orders"})
             trap.perform_enqueued_jobs()  # the imports
-        for channel, ref in refs.items():
-            self.assertEqual(self.orders(channel).ecom_external_ref, ref)
-            self.assertEqual(self.orders(channel).state, "sale")
+            for channel, ref in refs.items():
+                order = self.orders(channel)
+                self.assertEqual(order.ecom_external_ref, ref)
+                self.assertEqual(order.state, "sale")
+                # the reservation is left to a job of its own (one at a time)
+                self.assertEqual(order.picking_ids.state, "confirmed")
+            reservations = list(trap.enqueued_jobs)
+            self.assertEqual(len(reservations), len(refs))
+            self.assertEqual({job.method_name for job in reservations}, {"_ecom_job_reserve"})
+            self.assertEqual({job.channel for job in reservations}, {LOCAL_JOB_CHANNEL})
+            trap.perform_enqueued_jobs()
+        for channel in refs:
+            self.assertEqual(self.orders(channel).picking_ids.state, "assigned")
         cron = self.env.ref("ecom_fulfilment.ecom_channel_cron_import_orders")
         self.assertEqual((cron.interval_number, cron.interval_type), (5, "minutes"))
 
