@@ -15,6 +15,7 @@ that every order is there exactly once, that no job failed and no order failed, 
 the jobs that PostgreSQL made run again (concurrent updates).
 
     ECOM_BENCH_DB        database name (default ecom_bench_scale_out); dropped and recreated
+    ECOM_BENCH_REUSE     1: reuse the database of an earlier run (its products, carrier and rule)
     ECOM_BENCH_ORDERS    channel orders to import (default 2000)
     ECOM_BENCH_PRODUCTS  products the orders are spread over (default 40, as bench/orders.py)
     ECOM_BENCH_WORKERS   job worker counts to run, comma-separated (default: 1,2 and the core
@@ -45,7 +46,7 @@ for path in (str(ROOT), str(BENCH)):
         sys.path.insert(0, path)
 
 from _odoo import odoo_run  # noqa: E402
-from orders import generate  # noqa: E402
+from orders import generate, seed_orders  # noqa: E402
 
 from tests.emulators import DEFAULT_CREDENTIALS, Emulator  # noqa: E402
 
@@ -62,6 +63,24 @@ WORKERS = [
 ]
 #: Longest wait for one import run (seconds).
 RUN_TIMEOUT = float(os.environ.get("ECOM_BENCH_TIMEOUT", "3600"))
+REUSE = os.environ.get("ECOM_BENCH_REUSE") == "1"
+TEMPLATE = "Bench WooCommerce"
+#: Given to the bench's Odoo server only (PYTHONPATH). The prefork server always starts a gevent
+#: (websocket) worker; in a virtualenv whose pkg_resources cannot resolve gevent's own
+#: requirements (zope.interface 8 with an older setuptools) that worker dies while patching and
+#: is started again every second, which burns the CPU this benchmark measures. The benchmark
+#: uses no websocket, so gevent's optional plugins are skipped there.
+GEVENT_WORKAROUND = """\
+try:
+    import gevent.events as _events
+    import pkg_resources as _pkg
+
+    _pkg.require("zope.interface")
+except ImportError:
+    pass
+except Exception:  # pkg_resources cannot resolve them: skip gevent's optional plugins
+    _events.notify_and_call_entry_points = _events.notify
+"""
 
 
 def say(message):
@@ -96,8 +115,12 @@ class OdooServer:
             "--log-level=warn",
             f"--logfile={log}",
         ]
+        site = Path(log).parent / "bench-scale-out-site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(GEVENT_WORKAROUND)
         self.env = dict(
             os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
             ODOO_QUEUE_JOB_CHANNELS=channels,
             ODOO_QUEUE_JOB_PORT=str(self.port),
             ODOO_QUEUE_JOB_HOST="127.0.0.1",
@@ -139,7 +162,7 @@ def new_channel(registry, template_id, workers):
         credentials = DEFAULT_CREDENTIALS["woocommerce"]
         channel = env["ecom.channel"].create(
             {
-                "name": "Bench WooCommerce, %d job workers" % workers,
+                "name": "%s, %d job workers" % (TEMPLATE, workers),
                 "channel_type": "woocommerce",
                 "api_base_url": template.api_base_url,
                 "api_key": credentials["api_key"],
@@ -165,7 +188,7 @@ def queue_import(registry, channel_id):
 
 def job_states(cr, since_id):
     cr.execute(
-        "SELECT state, count(*), sum(CASE WHEN retry > 0 THEN 1 ELSE 0 END) "
+        "SELECT state, count(*), sum(CASE WHEN retry > 1 THEN 1 ELSE 0 END) "
         "FROM queue_job WHERE id > %s GROUP BY state",
         [since_id],
     )
@@ -246,9 +269,12 @@ def run_stock_part():
 def main():
     addons_path = os.environ["ECOM_ADDONS_PATH"]
     conf = os.environ["ECOM_ODOO_CONF"]
-    subprocess.run(["dropdb", "--if-exists", DB], check=True)
-    say(f"creating database {DB} with ecom_fulfilment (and queue_job)")
-    odoo_run(addons_path, conf, DB, "--init=ecom_fulfilment")
+    if REUSE:
+        say(f"reusing database {DB}")
+    else:
+        subprocess.run(["dropdb", "--if-exists", DB], check=True)
+        say(f"creating database {DB} with ecom_fulfilment (and queue_job)")
+        odoo_run(addons_path, conf, DB, "--init=ecom_fulfilment")
     odoo.tools.config.parse_config(
         ["-c", conf, f"--addons-path={addons_path}", f"--database={DB}", "--log-level=warn"]
     )
@@ -264,8 +290,15 @@ def main():
     with Emulator() as emulator:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            template_id = generate(env, emulator, orders=ORDERS, products=PRODUCTS).id
-            env["ecom.channel"].browse(template_id).active = False
+            Channel = env["ecom.channel"].with_context(active_test=False)
+            template = Channel.search([("name", "=", TEMPLATE)], limit=1) if REUSE else None
+            if template:
+                seed_orders(emulator, orders=ORDERS, product_count=PRODUCTS)
+            else:
+                template = generate(env, emulator, orders=ORDERS, product_count=PRODUCTS)
+            # a new channel on the same store for each run (the same orders each time)
+            template.write({"active": False, "api_base_url": emulator.url("woocommerce")})
+            template_id = template.id
             cr.commit()
         say(
             f"{ORDERS} orders over {PRODUCTS} products seeded on the emulated WooCommerce store; "

@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.ecom_channels_core.payloads import RemoteOrder
-from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..ecom_fulfilment_core.order_jobs import from_json, order_chunks, to_json
@@ -18,6 +18,9 @@ _logger = logging.getLogger(__name__)
 
 #: Moves that an import job leaves to the reservation job (as confirmation would reserve them).
 RESERVABLE = ("confirmed", "partially_available")
+#: Reservations go before the import jobs waiting (queue_job: lower runs first, 10 by default):
+#: one worker keeps reserving what the others import, instead of all reservations at the end.
+RESERVATION_PRIORITY = 5
 #: First key of the advisory lock that lets one reservation job run at a time per company.
 RESERVATION_LOCK = 741_019
 
@@ -141,7 +144,9 @@ class EcomChannel(models.Model):
         A channel that cannot be read follows the job engine's retry rule."""
         self.ensure_one()
         now = fields.Datetime.now()
-        remote_orders, error, current, poisoned = self._ecom_read_orders(now)
+        remote_orders, error, current, poisoned = self._ecom_read_orders(
+            now, max_retry_wait=JOB_MAX_RETRY_WAIT
+        )
         self.sudo().orders_import_date = now
         if error and not remote_orders:
             self._ecom_job_error(error)
@@ -180,6 +185,7 @@ class EcomChannel(models.Model):
         if moves:
             self._ecom_delay(
                 local=True,
+                priority=RESERVATION_PRIORITY,
                 description=self.env._(
                     "Reserve the stock of %(count)s new orders of %(channel)s",
                     count=len(result["created"]),
@@ -251,7 +257,7 @@ class EcomChannel(models.Model):
         self._ecom_log_import(remote_orders, result)
         return result
 
-    def _ecom_read_orders(self, now):
+    def _ecom_read_orders(self, now, max_retry_wait=None):
         """Read the orders changed since the mark, minus the overlap, and since the oldest
         order whose import is still being retried (it is read again): ``(orders, error,
         mark, poisoned)``; ``error`` a ChannelError when the channel could not be read (to the
@@ -279,7 +285,7 @@ class EcomChannel(models.Model):
         since = since - IMPORT_OVERLAP if since else None
         remote_orders, error = [], None
         try:
-            with self._get_client() as client:
+            with self._get_client(max_retry_wait=max_retry_wait) as client:
                 for remote in client.fetch_orders(since=since):
                     remote_orders.append(remote)
         except ChannelError as exc:
