@@ -162,7 +162,8 @@ def new_channel(registry, template_id, workers):
         credentials = DEFAULT_CREDENTIALS["woocommerce"]
         channel = env["ecom.channel"].create(
             {
-                "name": "%s, %d job workers" % (TEMPLATE, workers),
+                "name": "%s, %d job workers, %s"
+                % (TEMPLATE, workers, time.strftime("%Y-%m-%d %H:%M:%S")),
                 "channel_type": "woocommerce",
                 "api_base_url": template.api_base_url,
                 "api_key": credentials["api_key"],
