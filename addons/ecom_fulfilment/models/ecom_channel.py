@@ -171,10 +171,12 @@ class EcomChannel(models.Model):
         )
 
     def _ecom_job_import_orders(self, orders):
-        """Job: import a chunk of orders the fetch job read (RemoteOrder as ``to_json`` dicts). Any
-        number of these run side by side: an order another job (or import) created meanwhile
-        is skipped, an order that fails goes to ``ecom.order.failure`` and the others go on;
-        when PostgreSQL asks to run the transaction again, the job engine does."""
+        """Job: import a chunk of orders the fetch job read (RemoteOrder as ``to_json``
+        dicts). Any number of these run side by side: an order another job (or import)
+        created meanwhile is skipped, an order that fails goes to ``ecom.order.failure`` and
+        the others go on; when PostgreSQL asks to run the transaction again, the job engine
+        does. The orders are confirmed without reserving: a reservation job of their moves is
+        queued (see ``_ecom_job_reserve``)."""
         self.ensure_one()
         remote_orders = [from_json(RemoteOrder, data) for data in orders]
         channel = self.with_context(ecom_defer_reservation=True)
