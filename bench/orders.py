@@ -87,9 +87,9 @@ def name(i):
     return "%s %d" % (NAMES[i // 10 % len(NAMES)], i) if i % 10 == 9 else "Buyer %d" % i
 
 
-def generate(env, emulator):
-    """Products with stock, a WooCommerce channel on the emulator, a self-printed carrier and
-    its default rule; the channel orders are seeded on the emulator."""
+def generate(env, emulator, orders=ORDERS, product_count=PRODUCTS):
+    """``product_count`` products with stock, a WooCommerce channel on the emulator, a self-printed
+    carrier and its default rule; ``orders`` channel orders are seeded on the emulator."""
     uk = env.ref("base.uk")
     gbp = env.ref("base.GBP")
     gbp.active = True
@@ -119,7 +119,7 @@ def generate(env, emulator):
                 "weight": 0.25 + (i % 5) * 0.1,
                 "list_price": 10.0 + i,
             }
-            for i in range(PRODUCTS)
+            for i in range(product_count)
         ]
     )
     for product in products:
@@ -149,12 +149,19 @@ def generate(env, emulator):
         }
     )
     env["ecom.shipping.rule"].create({"is_default": True, "carrier_id": carrier.id})
+    seed_orders(emulator, orders, product_count)
+    return channel
+
+
+def seed_orders(emulator, orders=ORDERS, product_count=PRODUCTS):
+    """Seed ``orders`` channel orders of the ``product_count`` bench products on the emulated
+    WooCommerce store."""
     app = emulator.apps["woocommerce"]
-    for i in range(ORDERS):
+    for i in range(orders):
         app.seed_order(
             lines=[
-                {"sku": "BENCH-%03d" % (i % PRODUCTS), "quantity": 1 + i % 3, "price": 12.5},
-                {"sku": "BENCH-%03d" % ((i * 7 + 3) % PRODUCTS), "quantity": 1, "price": 8.0},
+                {"sku": "BENCH-%03d" % (i % product_count), "quantity": 1 + i % 3, "price": 12.5},
+                {"sku": "BENCH-%03d" % ((i * 7 + 3) % product_count), "quantity": 1, "price": 8.0},
             ],
             customer={"name": name(i), "email": "buyer%d@example.com" % (i % 1500)},
             address={
@@ -167,7 +174,6 @@ def generate(env, emulator):
             shipping=3.95,
             created_at="2024-03-01T%02d:%02d:00Z" % (8 + i // 3600 % 10, i // 60 % 60),
         )
-    return channel
 
 
 def cpu_seconds():

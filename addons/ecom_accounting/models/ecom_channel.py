@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
+from odoo.addons.ecom_channels.models.ecom_channel_jobs import EcomJobFailed
 
 from ..ecom_accounting_core import amazon, ebay, shopify
 from ..ecom_accounting_core.payouts import PayoutMismatch, PayoutsNotSupported
@@ -283,11 +285,10 @@ class EcomChannel(models.Model):
 
     @api.model
     def _cron_import_payouts(self):
-        """Import the payouts of one channel with a payout API not read for an hour, the
-        longest waiting first, and tell the cron how many remain: Odoo commits after each
-        channel and calls again while some remain (ir.cron progress API). Runs with superuser
-        rights, in the company of the channel; a channel whose import fails is logged on its
-        sync log and does not stop the others."""
+        """Queue the payout import of the channels with a payout API not read for an hour: one
+        job per channel, in the channel's own job channel (it calls the channel's API), never
+        twice while one waits; crons only enqueue. Each job runs with superuser rights, in the
+        company of its channel (``_ecom_job_import_payouts``)."""
         now = fields.Datetime.now()
         due = self.sudo().search(
             [
@@ -299,23 +300,35 @@ class EcomChannel(models.Model):
             ],
             order="payouts_checked_at asc nulls first, id",
         )
-        if not due:
-            return
-        channel = due[0].with_company(due[0].company_id)
+        for channel in due:
+            channel._ecom_delay(
+                description=self.env._("Import the payouts of %(channel)s", channel=channel.name)
+            )._ecom_job_import_payouts()
+
+    def _ecom_job_import_payouts(self):
+        """Job: import the payouts of this channel (see ``_import_payouts``), as the system,
+        in the channel's company. A channel that cannot be read follows the job engine's
+        retry rule (later under a quota or after a server error; failed at once when the
+        channel refuses); a payout that cannot be settled is kept in error and never fails
+        the job."""
+        self.ensure_one()
+        channel = self.sudo().with_company(self.sudo().company_id)
         try:
-            with self.env.cr.savepoint():
-                result = channel._import_payouts()
+            with self.env.cr.savepoint():  # a database error is undone: the reason is kept
+                result = channel._import_payouts(raise_errors=True)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # pylint: disable=broad-except
-            _logger.exception("payout import of channel %s failed", channel.id)
-            channel._ecom_log_sync(
-                "import payouts",
-                "error",
-                self.env._("The payout import failed: %(error)s", error=printable(exc)),
-            )
-        else:
-            _logger.info("payout import of channel %s: %s read", channel.id, result.get("read"))
-        channel.payouts_checked_at = now
-        self.env["ir.cron"]._notify_progress(done=1, remaining=len(due) - 1)
+            channel._ecom_job_error(exc)
+        if result.get("error"):
+            raise EcomJobFailed(result["error"])
+        _logger.info("payout import of channel %s: %s read", channel.id, result.get("read"))
+        return self.env._(
+            "%(read)s payouts read, %(created)s new, %(reconciled)s reconciled with the bank.",
+            read=result["read"],
+            created=len(result["created"]),
+            reconciled=len(result["reconciled"]),
+        )
 
     # ------------------------------------------------------------------
     # Helpers
@@ -385,11 +398,13 @@ class EcomChannel(models.Model):
         }
         return [label for name, label in labels.items() if not self[name]]
 
-    def _import_payouts(self):
+    def _import_payouts(self, raise_errors=False):
         """Read the payouts since the last mark (minus an overlap), store the new ones, settle
         them, settle again those that failed before, and match the settled ones with the bank.
         A payout that cannot be stored or settled is kept (in error, or parked) and never stops
-        the others; the mark moves on, never past the time of the reading."""
+        the others; the mark moves on, never past the time of the reading. When the channel
+        cannot be read: the error in the result, or raised (a ChannelError) with
+        ``raise_errors`` (a job: its retry rule decides)."""
         self.ensure_one()
         self._ecom_check_billing(self.env._("import payouts"))
         now = fields.Datetime.now()
@@ -403,9 +418,12 @@ class EcomChannel(models.Model):
                 raise PayoutsNotSupported(
                     self.env._("%(type)s has no payout API.", type=self.channel_type)
                 )
-            with self._get_client() as client:
+            wait = JOB_MAX_RETRY_WAIT if raise_errors else None
+            with self._get_client(max_retry_wait=wait) as client:
                 remote_payouts = list(api.fetch_payouts(client, since=since))
         except ChannelError as exc:
+            if raise_errors:
+                raise
             self._ecom_log_sync("import payouts", "error", exc.message, payload=exc.payload)
             return {"error": exc.message}
         except (

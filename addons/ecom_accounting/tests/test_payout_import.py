@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Hostile payouts and the scheduled import: a payout the channel sends broken, dated in the
 future or in an unknown currency is parked without stopping the others or poisoning the import
-mark; the cron imports channel by channel with its own rights, in each channel's company."""
+mark; the cron queues one job per channel, which imports with its own rights, in the channel's
+company."""
 
 from datetime import datetime, timedelta
 from unittest.mock import patch
@@ -9,6 +10,9 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.ecom_channels.models.ecom_channel_jobs import EcomJobFailed
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AccountingCase
 
@@ -76,18 +80,27 @@ class TestPayoutImport(AccountingCase):
             )
         return group_id, self.add_service_fee(group_id, fee, "Subscription fee")
 
-    def run_payout_cron(self):
-        """Run the scheduled import as Odoo runs it: one channel per call, called again while
-        its progress says channels remain. Return the channels done by each call."""
-        Progress = self.env["ir.cron.progress"]
-        done = []
-        for __ in range(20):
-            self.cron.method_direct_trigger()
-            progress = Progress.search([("cron_id", "=", self.cron.id)], order="id desc", limit=1)
-            done.append(progress.done)
-            if not progress.remaining:
-                return done
-        self.fail("the payout import never finished")
+    def run_payout_cron(self, user=None):
+        """Run the scheduled import as Odoo runs it: the cron only queues one job per channel
+        due (checked with queue_job's test helpers), then the job runner performs them; a job
+        that fails is kept in ``self.failed_jobs`` (channel, message), as the runner would
+        mark it failed. Return the channels queued."""
+        self.failed_jobs = []
+        with trap_jobs() as trap:
+            if user:
+                self.env["ecom.channel"].with_user(user)._cron_import_payouts()
+            else:
+                self.cron.method_direct_trigger()
+            jobs = list(trap.enqueued_jobs)
+            for job in jobs:
+                self.assertEqual(job.method_name, "_ecom_job_import_payouts")
+                self.assertEqual(job.channel, job.recordset.sudo()._ecom_job_channel())
+                try:
+                    with self.env.cr.savepoint():
+                        job.perform()
+                except EcomJobFailed as exc:
+                    self.failed_jobs.append((job.recordset, str(exc)))
+        return [job.recordset.id for job in jobs]
 
     # ------------------------------------------------------------------
     # Hostile payouts
@@ -255,8 +268,7 @@ class TestPayoutImport(AccountingCase):
 
     def test_cron_settles_with_its_own_rights(self):
         """The scheduled import settles and reconciles payouts whoever it runs as (here a user
-        with no right on channels or accounting): channel by channel, telling the cron
-        progress how many channels remain."""
+        with no right on channels or accounting): one job per channel due, never twice."""
         refs, orders = self.shipped_orders("amazon", 2, tax_rate=0.2)
         by_ref = {order.ecom_external_ref: order for order in orders}
         seeded = self.app.seed_payout(refs[:1], date="2024-03-09T06:00:00Z")
@@ -264,26 +276,26 @@ class TestPayoutImport(AccountingCase):
         payout_channels = self.env["ecom.channel"].search(
             [("api_base_url", "!=", False), ("channel_type", "in", ("amazon", "shopify", "ebay"))]
         )
-        self.assertEqual(self.run_payout_cron(), [1] * len(payout_channels))
+        self.assertEqual(sorted(self.run_payout_cron()), sorted(payout_channels.ids))
         payout = self.payouts()
         self.assertEqual(payout.state, "reconciled", payout.error)
         self.assertEqual(payout.statement_line_id, st_line)
         self.assertEqual(by_ref[refs[0]].invoice_ids.payment_state, "paid")
         self.assertTrue(all(payout_channels.sudo().mapped("payouts_checked_at")))
         # read again within the hour: nothing is due
-        self.assertEqual(self.run_payout_cron(), [0])
+        self.assertEqual(self.run_payout_cron(), [])
         # the next payout, imported by the cron's method run as a plain internal user
         plain = new_test_user(self.env, "ecom_acc_plain", groups="base.group_user")
         seeded = self.app.seed_payout(refs[1:], date="2024-03-10T06:00:00Z")
         self.amazon.sudo().payouts_checked_at = fields.Datetime.now() - timedelta(hours=2)
-        self.env["ecom.channel"].with_user(plain)._cron_import_payouts()
+        self.assertEqual(self.run_payout_cron(user=plain), self.amazon.ids)
         payout = self.payouts().filtered(lambda p: p.external_ref == seeded["id"])
         self.assertEqual(payout.state, "settled", payout.error)
         self.assertEqual(by_ref[refs[1]].invoice_ids.payment_state, "paid")
 
     def test_cron_logs_a_failing_channel_and_goes_on(self):
-        """A channel whose import fails unexpectedly is rolled back and written in its sync
-        log; the cron goes on with the next channel."""
+        """A channel whose import fails unexpectedly is rolled back: its job fails (a dead
+        letter with the reason, for Retry); the other channels' jobs go on."""
         if "shopify" not in self.channel_types:
             self.skipTest("the Shopify client is needed")
         refs, orders = self.shipped_orders("shopify", 1, tax_rate=0.2, taxes_included=True)
@@ -307,12 +319,9 @@ class TestPayoutImport(AccountingCase):
         self.assertEqual(
             self.amazon.sudo().payouts_imported_until, datetime(2024, 3, 1), "rolled back"
         )
-        self.assertTrue(self.amazon.sudo().payouts_checked_at, "does not block the others")
-        log = self.env["ecom.sync.log"].search(
-            [("channel_id", "=", amazon.id), ("status", "=", "error")]
-        )
-        self.assertEqual(len(log), 1)
-        self.assertIn("unexpected failure", log.message)
+        self.assertEqual(len(self.failed_jobs), 1)
+        self.assertEqual(self.failed_jobs[0][0], amazon)
+        self.assertIn("RuntimeError", self.failed_jobs[0][1])
         shopify_payout = self.payouts(self.channels["shopify"])
         self.assertEqual(shopify_payout.state, "settled", shopify_payout.error)
         self.assertEqual(orders.invoice_ids.payment_state, "paid")

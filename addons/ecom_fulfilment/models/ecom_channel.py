@@ -8,9 +8,21 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
-from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
+from odoo.addons.ecom_channels.ecom_channels_core.payloads import RemoteOrder
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..ecom_fulfilment_core.order_jobs import from_json, order_chunks, to_json
 
 _logger = logging.getLogger(__name__)
+
+#: Moves that an import job leaves to the reservation job (as confirmation would reserve them).
+RESERVABLE = ("confirmed", "partially_available")
+#: Reservations go before the import jobs waiting (queue_job: lower runs first, 10 by default):
+#: one worker keeps reserving what the others import, instead of all reservations at the end.
+RESERVATION_PRIORITY = 5
+#: First key of the advisory lock that lets one reservation job run at a time per company.
+RESERVATION_LOCK = 741_019
 
 #: How far before the last import mark each import reads again, so that an order dated at the
 #: boundary, or one the channel indexed late, is never missed (duplicates are skipped anyway).
@@ -35,8 +47,8 @@ class EcomChannel(models.Model):
         "Last Scheduled Order Import",
         copy=False,
         readonly=True,
-        help="When the scheduled job last imported this channel's orders (it takes the "
-        "channels one by one, longest waiting first).",
+        help="When the scheduled import last read this channel's orders (its fetch job; the "
+        "orders read are imported by jobs of their own).",
     )
     order_failure_count = fields.Integer(
         "Failed Order Imports", compute="_compute_order_failure_count"
@@ -144,43 +156,95 @@ class EcomChannel(models.Model):
 
     @api.model
     def _cron_import_orders(self):
-        """Import the new and changed orders of the active channels with an API URL, one
-        channel per transaction: each run of the job imports the channel waiting longest and
-        reports its progress, and Odoo commits it and runs the job again for the next one. A
-        failing channel is logged in its sync log and does not stop the others. Called
-        outside the job (no progress to report), it imports every channel."""
-        in_job = self._in_cron_job()
-        due = self._orders_import_due()
-        for index, channel in enumerate(due):
-            result = channel._run_isolated("import orders", channel._import_orders)
-            if result is not None:
-                _logger.info(
-                    "order import of channel %s: %s",
-                    channel.id,
-                    result.get("error") or channel._import_summary(result),
-                )
-            channel.sudo().orders_import_date = fields.Datetime.now()
-            if in_job:
-                self.env["ir.cron"]._notify_progress(done=1, remaining=len(due) - index - 1)
-                return
+        """Queue the order import of the active channels with an API URL: one fetch job per
+        channel, in the channel's own job channel (it calls the channel's API), never twice
+        while one waits. The fetch job reads the orders and queues their import in chunks
+        (``_ecom_job_fetch_orders``); the cron itself imports nothing."""
+        for channel in self.search([("api_base_url", "!=", False)]):
+            channel._ecom_delay(
+                description=self.env._("Read the orders of %(channel)s", channel=channel.name)
+            )._ecom_job_fetch_orders()
 
-    @api.model
-    def _orders_import_due(self):
-        """The channels the order import job has not imported in its current round, longest
-        waiting first. The round began at the job's previous complete run (``lastcall``): a
-        channel imported since then waits for the next round; the first round takes the
-        channels never imported by the job."""
-        domain = [("api_base_url", "!=", False)]
-        if self._in_cron_job():
-            lastcall = self.env.context.get("lastcall")
-            domain += (
-                ["|", ("orders_import_date", "=", False), ("orders_import_date", "<", lastcall)]
-                if lastcall
-                else [("orders_import_date", "=", False)]
-            )
-        return self.search(domain, order="orders_import_date asc nulls first, id")
+    def _ecom_job_fetch_orders(self):
+        """Job: read the orders changed since the last mark (minus the overlap) and queue one
+        import job per chunk of them in the local job channel (they call no API: as many run at
+        once as there are job workers). The chunks are queued in this job's transaction, so
+        the mark moves to the newest change read at once: the orders are safe in their jobs
+        whatever order these finish in. An order whose import fails is listed in
+        ``ecom.order.failure`` and the next reads start before it until it is parked.
+        A channel that cannot be read follows the job engine's retry rule."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        remote_orders, error, current, poisoned = self._ecom_read_orders(
+            now, max_retry_wait=JOB_MAX_RETRY_WAIT
+        )
+        self.sudo().orders_import_date = now
+        if error and not remote_orders:
+            self._ecom_job_error(error)
+        chunks = order_chunks(remote_orders)
+        for chunk in chunks:
+            self._ecom_delay(
+                local=True,
+                description=self.env._(
+                    "Import %(count)s orders of %(channel)s", count=len(chunk), channel=self.name
+                ),
+            )._ecom_job_import_orders([to_json(remote) for remote in chunk])
+        if error:
+            self._ecom_log_partial_read(len(remote_orders), error)
+            mark = None
+        else:
+            mark = self._orders_mark(remote_orders, {"failed": []}, set(), now)
+        self._ecom_move_mark(mark, current, poisoned, bool(error), now)
+        return self.env._(
+            "%(count)s orders read, %(jobs)s import jobs queued.",
+            count=len(remote_orders),
+            jobs=len(chunks),
+        )
 
-    # ------------------------------------------------------------------
+    def _ecom_job_import_orders(self, orders):
+        """Job: import a chunk of orders the fetch job read (RemoteOrder as ``to_json``
+        dicts). Any number of these run side by side: an order another job (or import)
+        created meanwhile is skipped, an order that fails goes to ``ecom.order.failure`` and
+        the others go on; when PostgreSQL asks to run the transaction again, the job engine
+        does. The orders are confirmed without reserving: a reservation job of their moves is
+        queued (see ``_ecom_job_reserve``)."""
+        self.ensure_one()
+        remote_orders = [from_json(RemoteOrder, data) for data in orders]
+        channel = self.with_context(ecom_defer_reservation=True)
+        result = channel._ecom_import_read_orders(remote_orders)
+        moves = result["created"].picking_ids.move_ids.filtered(
+            lambda move: move.state in RESERVABLE
+        )
+        if moves:
+            self._ecom_delay(
+                local=True,
+                priority=RESERVATION_PRIORITY,
+                description=self.env._(
+                    "Reserve the stock of %(count)s new orders of %(channel)s",
+                    count=len(result["created"]),
+                    channel=self.name,
+                ),
+            )._ecom_job_reserve(moves.ids)
+        return self._import_summary(result)
+
+    def _ecom_job_reserve(self, move_ids):
+        """Job: reserve the stock of the orders an import job confirmed, as their confirmation
+        would have (Odoo's ``_action_assign``). One reservation runs at a time per company:
+        another one waits (without using an attempt) and starts afresh when this one is done,
+        so that two never update the same quants at once."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [RESERVATION_LOCK, self.company_id.id]
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError("another reservation is running", seconds=1, ignore_retry=True)
+        moves = self.env["stock.move"].browse(move_ids).exists()
+        moves = moves.filtered(lambda move: move.state in RESERVABLE)
+        moves._action_assign()
+        return self.env._("%(count)s stock moves reserved.", count=len(moves))
+
+        # ------------------------------------------------------------------
+
     # Helpers
     # ------------------------------------------------------------------
 
@@ -204,68 +268,116 @@ class EcomChannel(models.Model):
 
     def _import_orders(self):
         """Read the orders changed since the last mark (minus the overlap), import them and move
-        the mark to the newest change seen, never past now. An order that failed keeps the mark
-        before it until it is parked (after PARK_AFTER attempts); an order dated in the future
-        moves no mark; when the channel could not be read to the end, what was read is
-        imported and the mark stays."""
+        the mark to the newest change seen, never past now (at once, in this transaction: the
+        *Import Orders* button). An order that failed keeps the mark before it until it is
+        parked (after PARK_AFTER attempts); an order dated in the future moves no mark; when
+        the channel could not be read to the end, what was read is imported and the mark
+        stays."""
         self.ensure_one()
         now = fields.Datetime.now()
+        remote_orders, error, current, poisoned = self._ecom_read_orders(now)
+        if error and not remote_orders:
+            self._log_sync("import orders", "error", error.message, payload=error.payload)
+            return {"error": error.message}
+        result, parked = self._ecom_import_read_orders(remote_orders, log=False)
+        mark = None
+        if error:
+            result["partial"] = error.message
+            self._ecom_log_partial_read(len(remote_orders), error)
+        else:
+            mark = self._orders_mark(remote_orders, result, parked, now)
+        self._ecom_move_mark(mark, current, poisoned, bool(error), now)
+        self._ecom_log_import(remote_orders, result)
+        return result
+
+    def _ecom_read_orders(self, now, max_retry_wait=None):
+        """Read the orders changed since the mark, minus the overlap, and since the oldest
+        order whose import is still being retried (it is read again): ``(orders, error,
+        mark, poisoned)``; ``error`` a ChannelError when the channel could not be read (to the
+        end), ``mark`` the mark read from (healed when the stored one is in the future)."""
+        self.ensure_one()
         stored = self.orders_imported_until
         poisoned = bool(stored and stored > now)
         current = self._orders_healed_mark(now) if poisoned else stored
-        since = current - IMPORT_OVERLAP if current else None
-        remote_orders, read_error, payload = [], None, None
+        since = current
+        retrying = (
+            self.env["ecom.order.failure"]
+            .sudo()
+            .search(
+                [
+                    ("channel_id", "=", self.id),
+                    ("state", "=", "retrying"),
+                    ("order_date", "!=", False),
+                ],
+                order="order_date",
+                limit=1,
+            )
+        )
+        if since and retrying and retrying.order_date < since:
+            since = retrying.order_date
+        since = since - IMPORT_OVERLAP if since else None
+        remote_orders, error = [], None
         try:
-            with self._get_client() as client:
+            with self._get_client(max_retry_wait=max_retry_wait) as client:
                 for remote in client.fetch_orders(since=since):
                     remote_orders.append(remote)
         except ChannelError as exc:
-            read_error, payload = exc.message, exc.payload
+            error = exc
         except CONCURRENCY_ERRORS:
             raise
         except Exception as exc:  # pylint: disable=broad-except
             _logger.exception("channel %s: the orders could not be read", self.id)
-            read_error = self._unexpected_error(exc).message
-        if read_error and not remote_orders:
-            self._log_sync("import orders", "error", read_error, payload=payload)
-            return {"error": read_error}
+            error = self._unexpected_error(exc)
+        return remote_orders, error, current, poisoned
+
+    def _ecom_import_read_orders(self, remote_orders, log=True):
+        """Import orders read from the channel and keep the failures' bookkeeping; the result
+        (and the references of the failed orders that are parked when ``log`` is False: the
+        caller logs the summary itself)."""
         result = self.env["sale.order"]._ecom_import_remote_orders(self, remote_orders)
         parked = self.env["ecom.order.failure"]._ecom_track(self, remote_orders, result)
-        mark = None
-        if read_error:
-            result["partial"] = read_error
-            self._log_sync(
-                "import orders",
-                "error",
-                self.env._(
-                    "Reading the orders stopped after %(count)s orders (imported): "
-                    "%(error)s. The next import reads them again.",
-                    count=len(remote_orders),
-                    error=read_error,
-                ),
-                payload=payload,
-            )
-        else:
-            mark = self._orders_mark(remote_orders, result, parked, now)
-        if mark and current and mark <= current:
-            mark = None
-        if not mark and poisoned:  # the mark in the future is replaced
-            mark = current or (None if read_error else now)
-        if mark:
-            # a technical mark: whoever may import orders moves it. A concurrent import (the
-            # job and a button) may have moved it meanwhile: then its value stands.
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    self.sudo().orders_imported_until = mark
-                    self.env.flush_all()
-            except psycopg2.errors.SerializationFailure:
-                _logger.info("channel %s: the import mark was moved by another import", self.id)
+        if not log:
+            return result, parked
+        self._ecom_log_import(remote_orders, result)
+        return result
+
+    def _ecom_log_import(self, remote_orders, result):
         if remote_orders:
             status = "warning" if result["attention"] or result["failed"] else "ok"
             if result["unidentified"]:
                 status = "warning"
             self._log_sync("import orders", status, self._import_summary(result))
-        return result
+
+    def _ecom_log_partial_read(self, count, error):
+        self._log_sync(
+            "import orders",
+            "error",
+            self.env._(
+                "Reading the orders stopped after %(count)s orders (imported): "
+                "%(error)s. The next import reads them again.",
+                count=count,
+                error=error.message,
+            ),
+            payload=error.payload,
+        )
+
+    def _ecom_move_mark(self, mark, current, poisoned, partial, now):
+        """Move the import mark to ``mark`` when it is after the mark read from (``current``);
+        a mark in the future is replaced in any case."""
+        if mark and current and mark <= current:
+            mark = None
+        if not mark and poisoned:  # the mark in the future is replaced
+            mark = current or (None if partial else now)
+        if not mark:
+            return
+        # a technical mark: whoever may import orders moves it. A concurrent import (the job
+        # and a button) may have moved it meanwhile: then its value stands.
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                self.sudo().orders_imported_until = mark
+                self.env.flush_all()
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("channel %s: the import mark was moved by another import", self.id)
 
     def _orders_healed_mark(self, now):
         """The mark to read from when the stored one is in the future (set by hand, or by an

@@ -12,6 +12,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, html2plaintext, is_html_empty
 
+from odoo.addons.ecom_channels.ecom_channels_core.jobs import LOCAL_JOB_CHANNEL, MAX_ATTEMPTS
+from odoo.addons.queue_job.job import identity_exact
+
 from ..ecom_fulfilment_core.documents import (
     PdfFile,
     PrintFile,
@@ -32,7 +35,8 @@ _logger = logging.getLogger(__name__)
 
 #: Deliveries labelled per step (one carrier call per chunk for Click & Drop).
 CHUNK = 100
-#: Larger runs go to the background job, which reports its progress on the record.
+#: Larger runs go to background jobs (a chunk of deliveries each, in the local job channel: no
+#: channel API is called), whose progress shows on the record as each one is done.
 SYNC_LIMIT = 200
 #: Runs of this many deliveries or more make their print file in worker processes.
 PARALLEL_MIN = 40
@@ -130,7 +134,8 @@ class EcomLabelBatch(models.Model):
         pending = self.line_ids.filtered(lambda line: line.state == "pending")
         if len(pending) > SYNC_LIMIT:
             self.state = "queued"
-            self.env.ref("ecom_fulfilment.ecom_cron_process_label_batches")._trigger()
+            self.summary = False
+            self._ecom_queue_step()
         else:
             self._run()
         return self._action_open()
@@ -165,17 +170,51 @@ class EcomLabelBatch(models.Model):
         }
 
     @api.model
-    def _cron_process_label_batches(self, chunk=CHUNK):
-        """Work on the print runs in progress, a chunk at a time, reporting progress."""
-        batch = self.search([("state", "=", "queued")], order="id", limit=1)
-        if not batch:
-            return
-        batch._run(limit=chunk)
-        pending = self.env["ecom.label.batch.line"].search_count(
-            [("batch_id.state", "=", "queued"), ("state", "=", "pending")]
+    def _cron_process_label_batches(self):
+        """Queue the next step of the print runs in progress that have no job waiting (runs
+        queued before the job engine, or whose job was lost): crons only enqueue."""
+        for batch in self.search([("state", "=", "queued")], order="id"):
+            batch._ecom_queue_step()
+
+    def _ecom_queue_step(self):
+        """Queue the next step of this print run (never twice while one waits)."""
+        self.ensure_one()
+        self.with_delay(
+            channel=LOCAL_JOB_CHANNEL,
+            identity_key=identity_exact,
+            max_retries=MAX_ATTEMPTS,
+            description=self.env._("Print run %(name)s", name=self.name),
+        )._ecom_job_process()
+
+    def _ecom_job_process(self, chunk=None):
+        """Job: label the next ``chunk`` deliveries of this print run, and queue the next step;
+        the last step makes the print file. Each step is its own transaction: the run's
+        progress shows as the steps are done, and a failing step is retried alone."""
+        self.ensure_one()
+        if self.state != "queued":
+            return self.env._("%(name)s is not in progress.", name=self.name)
+        self._run(limit=chunk or CHUNK)
+        if self.state == "queued":
+            self._ecom_queue_step()
+        return self.env._(
+            "%(name)s: %(done)s of %(total)s deliveries settled.",
+            name=self.name,
+            done=self.done_count + self.failed_count,
+            total=self.total_count,
         )
-        queued = self.search_count([("state", "=", "queued")])
-        self.env["ir.cron"]._notify_progress(done=chunk, remaining=pending + queued)
+
+    def _ecom_job_state(self, job):
+        """Show on the print run that its job failed for good: it can be printed again."""
+        if job.state == "failed":
+            self.filtered(lambda batch: batch.state == "queued").write(
+                {
+                    "state": "draft",
+                    "summary": self.env._(
+                        "The print run stopped: %(error)s Print it again to go on.",
+                        error=job.exc_message or "",
+                    ),
+                }
+            )
 
     # ------------------------------------------------------------------
     # Helpers

@@ -9,6 +9,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import email_normalize, mute_logger
 
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
+
 _logger = logging.getLogger(__name__)
 
 #: New channel orders created, then confirmed, together (one create, procurement in bulk).
@@ -157,6 +159,8 @@ class SaleOrder(models.Model):
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 data = self._ecom_import_data(run, remotes)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # pylint: disable=broad-except
             _logger.info(
                 "channel %s: preparing the orders one by one", run.channel.id, exc_info=True
@@ -169,6 +173,8 @@ class SaleOrder(models.Model):
             try:
                 with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                     data = self._ecom_import_data(run, [remote])
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception as exc:  # pylint: disable=broad-except
                 self._ecom_import_failed(run, remote, exc)
                 continue
@@ -219,6 +225,8 @@ class SaleOrder(models.Model):
                 )
                 answers = self._ecom_finish_orders(run, [(r, p) for r, __, p in items], orders)
                 self.env.flush_all()
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # pylint: disable=broad-except
             del run.to_confirm[queued:]
             _logger.info(
@@ -240,6 +248,8 @@ class SaleOrder(models.Model):
             del run.to_confirm[queued:]
             run.raced.append(remote)  # imported by another process since our search
             return
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # pylint: disable=broad-except
             del run.to_confirm[queued:]
             self._ecom_import_failed(run, remote, exc)
@@ -267,12 +277,16 @@ class SaleOrder(models.Model):
                 with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                     chunk._ecom_confirm_chunk()
                 continue
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception:  # pylint: disable=broad-except
                 _logger.info("channel %s: confirming order by order", run.channel.id, exc_info=True)
             for order in chunk:
                 try:
                     with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                         order.action_confirm()
+                except CONCURRENCY_ERRORS:
+                    raise
                 except Exception as exc:  # pylint: disable=broad-except
                     message = self.env._(
                         "Order %(order)s could not be confirmed: %(error)s",
@@ -372,6 +386,8 @@ class SaleOrder(models.Model):
             try:
                 with self.env.cr.savepoint():
                     order.with_context(disable_cancel_warning=True).action_cancel()
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception as exc:  # pylint: disable=broad-except
                 _logger.exception("channel %s: order %s not cancelled", run.channel.id, label)
                 run.log(
@@ -416,6 +432,8 @@ class SaleOrder(models.Model):
                     ):
                         run.result["updated"] |= order
                     self.env.flush_all()
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception as exc:  # pylint: disable=broad-except
                 _logger.exception("channel %s: order %s not updated", channel.id, order.id)
                 order_logs = [

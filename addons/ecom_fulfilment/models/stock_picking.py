@@ -1,16 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import logging
-from itertools import groupby
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
-from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.ecom_channels_core.payloads import Shipment
+from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
 
 from ..ecom_fulfilment_core.parcels import (
     CarrierError,
@@ -27,10 +25,8 @@ PUSH_STATES = [
     ("none", "Not Needed"),
     ("pending", "To Send"),
     ("done", "Sent"),
-    ("error", "Failed, Retrying"),
+    ("error", "Failed"),
 ]
-#: Shipments pushed to the channels per cron run (the rest waits for the next run).
-PUSH_LIMIT = 200
 #: The layout of the dispatch email: headed with the order, not the transfer.
 DISPATCH_EMAIL_LAYOUT = "ecom_fulfilment.mail_layout_dispatch"
 
@@ -64,7 +60,19 @@ class StockPicking(models.Model):
         index=True,
         help="Whether the sales channel was told that this delivery left, with its tracking.",
     )
-    ecom_push_attempts = fields.Integer("Channel Update Attempts", copy=False, readonly=True)
+    ecom_push_job_id = fields.Many2one(
+        "queue.job",
+        "Channel Update Job",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The job that tells the channel (retried with the channel's backoff; a refusal "
+        "is a failed sync job, with Retry and Discard).",
+    )
+    ecom_push_attempts = fields.Integer(
+        "Channel Update Attempts", compute="_compute_ecom_push_attempts"
+    )
     ecom_push_error = fields.Text("Channel Update Problem", copy=False, readonly=True)
     ecom_pushed_date = fields.Datetime("Channel Updated On", copy=False, readonly=True)
     ecom_no_customer_email = fields.Boolean(
@@ -73,6 +81,13 @@ class StockPicking(models.Model):
         readonly=True,
         help="The dispatch email could not be sent: the customer has no email address.",
     )
+
+    @api.depends("ecom_push_job_id")
+    def _compute_ecom_push_attempts(self):
+        for picking in self:
+            # the job is the one owner of the attempts (read as the system: whoever sees the
+            # delivery sees how often the channel was tried)
+            picking.ecom_push_attempts = picking.sudo().ecom_push_job_id.retry
 
     @api.constrains("ecom_parcel_count")
     def _check_ecom_parcel_count(self):
@@ -118,14 +133,15 @@ class StockPicking(models.Model):
         return True
 
     def action_ecom_push_shipment(self):
-        """Tell the sales channel now (the job retries failed updates by itself)."""
+        """Tell the sales channel now: the update's job is queued (again, when it failed)
+        to run at once."""
         self.check_access("write")
         todo = self.filtered(lambda p: p.ecom_push_state in ("pending", "error"))
         if not todo:
             raise UserError(self.env._("There is no channel update to send."))
         # the deliveries' orders and channel are read as the job reads them: a warehouse user
         # may send what they may write, even for orders they may not read
-        todo.sudo()._ecom_push_shipments()
+        todo.sudo()._ecom_queue_shipment_push(now=True)
         return True
 
     # ------------------------------------------------------------------
@@ -183,11 +199,7 @@ class StockPicking(models.Model):
         done = self._ecom_dispatch_pickings().filtered(lambda p: p.state == "done")
         if done:
             done.write({"ecom_push_state": "pending", "ecom_push_error": False})
-            cron = self.env.ref(
-                "ecom_fulfilment.ecom_cron_push_shipments", raise_if_not_found=False
-            )
-            if cron:
-                cron._trigger()
+            done.sudo()._ecom_queue_shipment_push()
         return res
 
     def _send_confirmation_email(self):
@@ -237,67 +249,71 @@ class StockPicking(models.Model):
             )
 
     @api.model
-    def _cron_push_shipments(self, limit=PUSH_LIMIT):
-        """Tell the channels about the deliveries that left; failed updates stay queued and are
-        retried on the next run."""
-        domain = [("ecom_push_state", "in", ("pending", "error"))]
-        pickings = self.search(domain, order="ecom_push_attempts, id", limit=limit)
-        pickings._ecom_push_shipments()
-        # failed ones wait for the next regular run; new ones make the job run again soon
-        remaining = self.search_count([("ecom_push_state", "=", "pending")])
-        self.env["ir.cron"]._notify_progress(done=len(pickings), remaining=remaining)
+    def _cron_push_shipments(self):
+        """Queue the channel updates still to send that have no job waiting (a job lost with
+        a database restore, or deliveries done before the job engine): crons only enqueue."""
+        pickings = self.search([("ecom_push_state", "=", "pending")])
+        waiting = pickings.sudo().ecom_push_job_id.filtered(
+            lambda job: job.state in ("wait_dependencies", "pending", "enqueued", "started")
+        )
+        pickings.filtered(
+            lambda p: p.sudo().ecom_push_job_id not in waiting
+        ).sudo()._ecom_queue_shipment_push()
 
-    def _ecom_push_shipments(self):
-        """Push these deliveries to their channels (mark_shipped), one client per channel; a
-        delivery that fails (the channel refuses it, or anything else) is logged on its
-        channel and retried later, and does not stop the others."""
-        logs = []
-        ordered = self.sorted(lambda p: p.ecom_channel_id.id)
-        for channel, group in groupby(ordered, key=lambda p: p.ecom_channel_id):
-            pickings = self.browse([p.id for p in group])
-            try:
-                client = channel.sudo()._get_client()
-            except Exception as exc:  # pylint: disable=broad-except
-                message = exc.message if isinstance(exc, ChannelError) else str(exc)
-                pickings._ecom_push_failed(message)
-                logs += [pickings._ecom_push_log(p, "error", message) for p in pickings]
+    def _ecom_queue_shipment_push(self, now=False):
+        """Queue one job per delivery that tells its channel it left, in the channel's own job
+        channel (so the channel's quota and backoff apply), never twice while one waits. A
+        delivery whose job failed gets that job again (``now``: to run at once)."""
+        for picking in self:
+            job = picking.ecom_push_job_id
+            if job.state in ("failed", "cancelled") or (now and job.state == "pending"):
+                job.requeue()
+                if now:
+                    job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write({"eta": False})
                 continue
-            try:
-                with client:
-                    for picking in pickings:
-                        logs.append(picking._ecom_push_one(client))
-            except Exception as exc:  # pylint: disable=broad-except
-                _logger.exception("channel update of channel %s failed", channel.id)
-                channel.sudo()._log_sync(
-                    "mark shipped",
-                    "error",
-                    self.env._("Telling the channel about dispatches failed: %(error)s", error=exc),
-                )
-        self.env["ecom.sync.log"]._create_logs(logs)
+            if job.state in ("wait_dependencies", "pending", "enqueued", "started"):
+                continue
+            queued = picking.ecom_channel_id._ecom_delay(
+                picking,
+                description=self.env._(
+                    "Tell %(channel)s that %(picking)s left",
+                    channel=picking.ecom_channel_id.name,
+                    picking=picking.name,
+                ),
+            )._ecom_job_push_shipment()
+            record = queued.db_record() if queued else None
+            if record:
+                picking.ecom_push_job_id = record
 
-    def _ecom_push_one(self, client):
-        """Tell the channel that this delivery left; the sync log values of the outcome."""
+    def _ecom_job_push_shipment(self):
+        """Job: tell the channel that this delivery left, with its tracking (mark_shipped).
+        A failure follows the job engine's one retry rule: under the channel's quota (429)
+        the job waits the delay the channel asked for without using an attempt; after a
+        server or network error it is tried again with a backoff; a refusal (4xx) fails the
+        job at once, with the reason, shown on the delivery (see ``queue.job.write``)."""
         self.ensure_one()
-        picking = self
+        picking = self.sudo()
+        if picking.ecom_push_state == "done":
+            return self.env._("%(picking)s: the channel was told already.", picking=picking.name)
+        channel = picking.ecom_channel_id
         try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            # a database error is rolled back here, so that the job can record why it failed
+            with (
+                self.env.cr.savepoint(),
+                channel._get_client(max_retry_wait=JOB_MAX_RETRY_WAIT) as client,
+            ):
                 answer = client.mark_shipped(picking._ecom_shipment())
-                picking.write(
-                    {
-                        "ecom_push_state": "done",
-                        "ecom_push_error": False,
-                        "ecom_pushed_date": fields.Datetime.now(),
-                        "ecom_push_attempts": picking.ecom_push_attempts + 1,
-                    }
-                )
-                self.env.flush_all()
-        except ChannelError as exc:
-            picking._ecom_push_failed(exc.message)
-            return self._ecom_push_log(picking, "error", exc.message, exc.payload)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as exc:  # pylint: disable=broad-except
-            _logger.exception("channel update of %s failed", picking.name)
-            picking._ecom_push_failed(str(exc))
-            return self._ecom_push_log(picking, "error", str(exc))
+            channel._ecom_job_error(exc)
+        picking.write(
+            {
+                "ecom_push_state": "done",
+                "ecom_push_error": False,
+                "ecom_pushed_date": fields.Datetime.now(),
+            }
+        )
         message = self.env._(
             "%(picking)s: channel told it shipped with %(carrier)s, tracking %(tracking)s%(note)s.",
             picking=picking.name,
@@ -305,17 +321,27 @@ class StockPicking(models.Model):
             tracking=picking.carrier_tracking_ref or "-",
             note="" if answer else self.env._(" (the channel had it already)"),
         )
-        return self._ecom_push_log(picking, "ok", message)
+        self.env["ecom.sync.log"]._create_logs([self._ecom_push_log(picking, "ok", message)])
+        return message
 
-    def _ecom_push_failed(self, message):
-        for picking in self:
-            picking.write(
+    def _ecom_push_job_state(self, job):
+        """Show on these deliveries how their update job stands (called when the job is
+        postponed after an error, fails, or is queued again: a job queued again after it
+        failed keeps its error name until it runs)."""
+        pickings = self.sudo().filtered(lambda p: p.ecom_push_state != "done")
+        if job.state == "failed":
+            pickings.write({"ecom_push_state": "error", "ecom_push_error": job.exc_message})
+        elif job.state == "pending" and not job.exc_name and job.result:  # postponed
+            pickings.write(
                 {
                     "ecom_push_state": "error",
-                    "ecom_push_error": message,
-                    "ecom_push_attempts": picking.ecom_push_attempts + 1,
+                    "ecom_push_error": self.env._(
+                        "%(error)s (tried again automatically)", error=job.result
+                    ),
                 }
             )
+        elif job.state == "pending":
+            pickings.write({"ecom_push_state": "pending", "ecom_push_error": False})
 
     @api.model
     def _ecom_push_log(self, picking, status, message, payload=None):

@@ -5,11 +5,14 @@ self-printed), shipping rules and the users who print and dispatch."""
 from datetime import datetime
 
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.tests.test_channel_publishing import (
     DEFAULT_CREDENTIALS,
     ChannelEmulatorCase,
 )
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 
 START = datetime(2024, 2, 28, 12, 0, 0)
 ORDER_DATE = "2024-03-01T10:00:00Z"
@@ -199,3 +202,34 @@ class FulfilmentCase(ChannelEmulatorCase):
         )
         action = wizard.action_print()
         return self.env["ecom.label.batch"].browse(action["res_id"])
+
+    def run_jobs(self, method_name):
+        """Run the stored jobs of ``method_name`` that wait (in this transaction), as
+        queue_job's runner does: each in its own savepoint; a RetryableJobError postpones the
+        job (pending again, counting the attempt or not), any other error fails it with its
+        message (a dead letter), else it is done. Return the jobs run."""
+        records = self.env["queue.job"].search(
+            [("method_name", "=", method_name), ("state", "in", ("pending", "enqueued"))],
+            order="id",
+        )
+        for record in records:
+            job = Job.load(self.env, record.uuid)
+            job.set_started()
+            job.store()
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    job.perform()
+            except RetryableJobError as exc:
+                job.postpone(result=str(exc), seconds=exc.seconds)
+                job.set_pending(reset_retry=False)
+            except Exception as exc:  # noqa: BLE001 - what the runner records
+                job.set_failed(exc_name=type(exc).__name__, exc_message=str(exc))
+            else:
+                job.set_done()
+            job.store()
+        records.invalidate_recordset()
+        return records
+
+    def push_shipments(self):
+        """Run the channel update jobs of the dispatched deliveries."""
+        return self.run_jobs("_ecom_job_push_shipment")

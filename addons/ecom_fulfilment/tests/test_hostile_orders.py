@@ -4,7 +4,7 @@ currency, negative quantities, dates in the future, no address, no id) are kept 
 never booked; one failing order, channel or dispatch never stops the others; the import marks
 cannot be poisoned; customers are matched in the channel's company only, never to staff."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from unittest.mock import patch
 
 from odoo import fields
@@ -18,6 +18,9 @@ from odoo.addons.ecom_channels.ecom_channels_core.payloads import (
     RemoteOrder,
     RemoteOrderLine,
 )
+from odoo.addons.ecom_channels.models.ecom_channel_jobs import EcomJobFailed
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models.ecom_order_failure import PARK_AFTER
 from .common import ADDRESS, START, FulfilmentCase
@@ -320,7 +323,9 @@ class TestHostileOrders(FulfilmentCase):
         channel.action_import_orders()
         self.assertEqual(set(self.orders(channel)), {first, second})
 
-    def test_cron_logs_a_failing_channel_and_imports_the_others(self):
+    def test_failing_import_job_fails_alone(self):
+        """An import job that breaks is a failed job (a dead letter holding its orders: *Retry*
+        imports them); the other channels' jobs import theirs."""
         self.channel.active = False  # the base class's channel points at no server
         refs = {}
         for channel_type, channel in self.channels.items():
@@ -338,56 +343,61 @@ class TestHostileOrders(FulfilmentCase):
         with (
             patch.object(Order, "_ecom_import_remote_orders", failing),
             mute_logger(*IMPORT_LOGGERS),
+            trap_jobs() as trap,
         ):
             self.env["ecom.channel"]._cron_import_orders()
+            trap.perform_enqueued_jobs()  # the fetch jobs
+            failed = []
+            for job in trap.enqueued_jobs:
+                try:
+                    with self.env.cr.savepoint():
+                        job.perform()
+                except RuntimeError as exc:
+                    failed.append((job.recordset, str(exc)))
+        self.assertEqual(failed, [(broken, "unexpected answer")])
         for channel, ref in refs.items():
             orders = self.orders(channel)
             if channel == broken:
                 self.assertFalse(orders)
-                log = self.env["ecom.sync.log"].search(
-                    [("channel_id", "=", channel.id), ("status", "=", "error")]
-                )
-                self.assertEqual(log.operation, "import orders")
-                self.assertIn("unexpected answer", log.message)
-                self.assertEqual(channel.orders_imported_until, START)
             else:
                 self.assertEqual(orders[ref].state, "sale")
 
-    def test_cron_imports_one_channel_per_run(self):
-        """Each run of the job imports one channel and reports the others as remaining: Odoo
-        commits it and runs the job again, so each channel has its own transaction."""
-        self.channel.active = False
-        channels = self.env["ecom.channel"].search([("api_base_url", "!=", False)])
-        self.assertTrue(channels)
-        for channel_type, channel in self.channels.items():
-            channel.sudo().orders_imported_until = START
-            self.seed(channel_type)
-        cron = self.env.ref("ecom_fulfilment.ecom_channel_cron_import_orders")
-        lastcall = fields.Datetime.now() - timedelta(minutes=5)
-        imported = []
-        for run in range(len(channels) + 1):
-            job, progress = cron._add_progress()
-            self.env["ecom.channel"].with_context(
-                job.env.context, lastcall=lastcall
-            )._cron_import_orders()
-            done = channels.filtered("orders_import_date") - self.env["ecom.channel"].browse(
-                imported
-            )
-            if run < len(channels):
-                self.assertEqual(len(done), 1)
-                imported += done.ids
-                self.assertEqual((progress.done, progress.remaining), (1, len(channels) - run - 1))
-            else:  # the round is over: nothing left, the job is done
-                self.assertFalse(done)
-                self.assertEqual((progress.done, progress.remaining), (0, 0))
-        for channel in self.channels.values():
-            self.assertTrue(self.orders(channel))
-        # next round, after the job completed
-        job, progress = cron._add_progress()
-        self.env["ecom.channel"].with_context(
-            job.env.context, lastcall=fields.Datetime.now() + timedelta(seconds=1)
-        )._cron_import_orders()
-        self.assertEqual((progress.done, progress.remaining), (1, len(channels) - 1))
+    def test_unreadable_channel_follows_the_retry_rule(self):
+        """The fetch job of a channel that cannot be read: retried later (uncounted with the
+        channel's delay under a quota, with a backoff after a server error), or failed at once
+        when the channel refuses (a dead letter with the reason)."""
+        channel = self.woo().sudo()
+
+        class Unreadable:
+            error = None
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def fetch_orders(self, since=None):
+                raise self.error
+                yield  # pylint: disable=unreachable
+
+        client = Unreadable()
+        with patch.object(
+            self.registry["ecom.channel"], "_get_client", lambda channel, **kw: client
+        ):
+            client.error = ChannelError("slow down", status=429, retry_after=60)
+            with self.assertRaises(RetryableJobError) as caught:
+                channel._ecom_job_fetch_orders()
+            self.assertTrue(caught.exception.ignore_retry)
+            self.assertEqual(caught.exception.seconds, 60)
+            client.error = ChannelError("down", status=503, retryable=True)
+            with self.assertRaises(RetryableJobError) as caught:
+                channel._ecom_job_fetch_orders()
+            self.assertFalse(caught.exception.ignore_retry)
+            client.error = ChannelError("WooCommerce refused the request (HTTP 403)", status=403)
+            with self.assertRaisesRegex(EcomJobFailed, "HTTP 403"):
+                channel._ecom_job_fetch_orders()
+        self.assertEqual(channel.orders_imported_until, START)
 
     # ------------------------------------------------------------------ marks
     def test_mark_in_the_future_heals(self):
@@ -520,8 +530,9 @@ class TestHostileOrders(FulfilmentCase):
             return original(picking)
 
         with patch.object(Picking, "_ecom_shipment", failing), mute_logger(*IMPORT_LOGGERS):
-            self.env["stock.picking"]._cron_push_shipments()
+            self.push_shipments()
         self.assertEqual(first.ecom_push_state, "error")
+        self.assertEqual(first.sudo().ecom_push_job_id.state, "failed")
         self.assertIn("division by zero", first.ecom_push_error)
         self.assertEqual(second.ecom_push_state, "done")
         self.assertTrue(self.channel_tracking("woocommerce", ref))

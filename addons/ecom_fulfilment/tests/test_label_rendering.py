@@ -197,12 +197,11 @@ class TestLabelRendering(FulfilmentCase):
         ):
             run = self.print_labels(pickings, include_packing_slips=True)
             self.assertEqual(run.state, "queued")
-            Batch = self.env["ecom.label.batch"]
-            Batch._cron_process_label_batches(chunk=3)
+            self.run_jobs("_ecom_job_process")  # one step: three deliveries
             self.assertEqual(run.state, "queued")
             self.assertAlmostEqual(run.progress, 300 / 7)
-            Batch._cron_process_label_batches(chunk=3)
-            Batch._cron_process_label_batches(chunk=3)
+            self.run_jobs("_ecom_job_process")
+            self.run_jobs("_ecom_job_process")
         self.assertEqual(run.state, "done")
         texts = page_texts(run.document_id.raw)
         self.assertEqual(len(texts), 14)

@@ -3,13 +3,18 @@
 channels and the customer's email, over real HTTP against the local emulator."""
 
 import io
+from datetime import timedelta
 from unittest.mock import patch
 
 from pypdf import PdfReader
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import config, mute_logger
+
+from odoo.addons.ecom_channels.ecom_channels_core.jobs import LOCAL_JOB_CHANNEL
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import ecom_label_batch
 from .common import ADDRESS, FulfilmentCase
@@ -177,20 +182,34 @@ class TestLabelsDispatch(FulfilmentCase):
         self.assertNotEqual(picking.carrier_tracking_ref, first)
 
     def test_long_runs_print_in_the_background_with_progress(self):
+        """A long run is printed by jobs in the local job channel, a chunk of deliveries each,
+        each queueing the next: the progress shows on the run as each one is done."""
         self.need("woocommerce")
         for __ in range(5):
             self.seed("woocommerce")
         pickings = self.import_orders("woocommerce").picking_ids
-        with patch.object(ecom_label_batch, "SYNC_LIMIT", 2):
+        with (
+            patch.object(ecom_label_batch, "SYNC_LIMIT", 2),
+            patch.object(ecom_label_batch, "CHUNK", 2),
+            trap_jobs() as trap,
+        ):
             run = self.print_labels(pickings, include_packing_slips=False)
-        self.assertEqual(run.state, "queued")
-        self.assertEqual(run.progress, 0.0)
-        Batch = self.env["ecom.label.batch"]
-        Batch._cron_process_label_batches(chunk=2)
-        self.assertEqual(run.progress, 40.0)
-        self.assertEqual(run.state, "queued")
-        Batch._cron_process_label_batches(chunk=2)
-        Batch._cron_process_label_batches(chunk=2)
+            self.assertEqual(run.state, "queued")
+            self.assertEqual(run.progress, 0.0)
+            trap.assert_jobs_count(1)
+            trap.assert_enqueued_job(
+                run._ecom_job_process, properties={"channel": LOCAL_JOB_CHANNEL}
+            )
+            # the cron only queues, and never twice
+            self.env["ecom.label.batch"]._cron_process_label_batches()
+            trap.assert_jobs_count(1)
+            progress = []
+            for __ in range(5):
+                if not trap.enqueued_jobs:
+                    break
+                trap.perform_enqueued_jobs()
+                progress.append(run.progress)
+        self.assertEqual(progress, [40.0, 80.0, 100.0])
         self.assertEqual(run.state, "done")
         self.assertEqual(len(PdfReader(io.BytesIO(run.document_id.raw)).pages), 5)
 
@@ -217,8 +236,11 @@ class TestLabelsDispatch(FulfilmentCase):
                 self.assertEqual(mail.recipient_ids, order.partner_id)
                 self.assertIn(picking.carrier_tracking_url, mail.body_html)
                 self.assertIn(number.split(",")[0], mail.body_html)
-                # the job tells the channel
-                self.env["stock.picking"]._cron_push_shipments()
+                # the job tells the channel, in the channel's own job channel
+                job = picking.sudo().ecom_push_job_id
+                self.assertEqual(job.channel, picking.ecom_channel_id.sudo()._ecom_job_channel())
+                self.push_shipments()
+                self.assertEqual(job.state, "done")
                 self.assertEqual(picking.ecom_push_state, "done")
                 held = self.channel_tracking(channel_type, ref)
                 self.assertTrue(any(number in t for t in held), held)
@@ -242,17 +264,16 @@ class TestLabelsDispatch(FulfilmentCase):
         self.emulator.inject("woocommerce", "503", count=1000)
         self.validate(picking)
         with mute_logger(*CLIENT_LOGGERS):
-            self.env["stock.picking"]._cron_push_shipments()
+            self.push_shipments()
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.ecom_push_state, "error")
         self.assertIn("HTTP 503", picking.ecom_push_error)
-        log = self.env["ecom.sync.log"].search(
-            [("res_model", "=", "stock.picking"), ("res_id", "=", picking.id)]
-        )
-        self.assertEqual(log.status, "error")
-        # the channel is back: the next run delivers it
+        job = picking.sudo().ecom_push_job_id
+        self.assertEqual((job.state, job.retry), ("pending", 1))  # tried again with a backoff
+        self.assertTrue(job.eta)
+        # the channel is back: the next attempt delivers it
         self.emulator.clear_faults()
-        self.env["stock.picking"]._cron_push_shipments()
+        self.push_shipments()
         self.assertEqual(picking.ecom_push_state, "done")
         self.assertEqual(picking.ecom_push_attempts, 2)
         self.assertTrue(
@@ -260,8 +281,63 @@ class TestLabelsDispatch(FulfilmentCase):
                 picking.carrier_tracking_ref in n for n in self.channel_tracking("woocommerce", ref)
             )
         )
-        cron = self.env.ref("ecom_fulfilment.ecom_cron_push_shipments")
-        self.assertTrue(cron.active)
+        log = self.env["ecom.sync.log"].search(
+            [("res_model", "=", "stock.picking"), ("res_id", "=", picking.id)]
+        )
+        self.assertEqual(log.status, "ok")
+
+    def test_refused_shipment_is_a_dead_letter_until_retried(self):
+        """The channel refuses the update (the order is unknown to it: HTTP 404): the job
+        fails after one attempt, with the reason, on the delivery and in the failed sync
+        jobs; once the data is fixed, *Retry* sends it."""
+        self.need("woocommerce")
+        ref, order, picking = self.order_picking("woocommerce")
+        order.sudo().ecom_external_ref = "999999"  # wrong data
+        self.validate(picking)
+        with mute_logger(*CLIENT_LOGGERS):
+            self.push_shipments()
+        job = picking.sudo().ecom_push_job_id
+        self.assertEqual((job.state, job.retry), ("failed", 1))
+        self.assertIn("404", job.exc_message)
+        self.assertEqual(picking.ecom_push_state, "error")
+        self.assertEqual(picking.ecom_push_error, job.exc_message)
+        channel = picking.ecom_channel_id.sudo()
+        self.assertEqual(channel.failed_job_count, 1)
+        self.assertEqual(job.ecom_channel_id, channel)
+        # fixed, then retried from the failed sync jobs by a channel manager
+        order.sudo().ecom_external_ref = ref
+        manager = new_test_user(
+            self.env, "ecom_push_manager", groups="ecom_channels.ecom_channels_group_manager"
+        )
+        job.with_user(manager).action_ecom_retry()
+        self.assertEqual(picking.ecom_push_state, "pending")
+        self.push_shipments()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(picking.ecom_push_state, "done")
+        self.assertTrue(
+            any(
+                picking.carrier_tracking_ref in n for n in self.channel_tracking("woocommerce", ref)
+            )
+        )
+
+    def test_quota_refusal_waits_without_using_attempts(self):
+        """Under the channel's quota (HTTP 429) the update waits the delay the channel asked
+        for and tries again, however often: never parked early."""
+        self.need("woocommerce")
+        ref, __, picking = self.order_picking("woocommerce")
+        self.validate(picking)
+        job = picking.sudo().ecom_push_job_id
+        job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write({"max_retries": 2})
+        self.emulator.inject("woocommerce", "429", retry_after=120, count=1000)
+        with mute_logger(*CLIENT_LOGGERS):
+            for __ in range(4):
+                self.push_shipments()
+                self.assertEqual((job.state, job.retry), ("pending", 0))
+        self.assertEqual(picking.ecom_push_state, "error")
+        self.assertGreaterEqual(job.eta, fields.Datetime.now() + timedelta(seconds=100))
+        self.emulator.clear_faults()
+        self.push_shipments()
+        self.assertEqual(picking.ecom_push_state, "done")
 
     def test_customer_without_email_is_flagged(self):
         self.need("woocommerce")
@@ -278,7 +354,7 @@ class TestLabelsDispatch(FulfilmentCase):
         self.assertIn(
             "has no email address", picking.message_ids[0].body + picking.message_ids[1].body
         )
-        self.env["stock.picking"]._cron_push_shipments()
+        self.push_shipments()
         self.assertEqual(picking.ecom_push_state, "done")
 
     def test_partial_shipment_reports_the_lines_sent(self):
@@ -298,13 +374,13 @@ class TestLabelsDispatch(FulfilmentCase):
         shipment = picking._ecom_shipment()
         mug_line = order.order_line.filtered(lambda line: line.product_id == self.mug)
         self.assertIn((mug_line.ecom_line_ref, 1.0), shipment.lines)
-        self.env["stock.picking"]._cron_push_shipments()
+        self.push_shipments()
         self.assertEqual(picking.ecom_push_state, "done")
         app = self.emulator.apps["amazon"]
         self.assertEqual(app.orders[ref]["OrderStatus"], "PartiallyShipped")
         # the rest leaves: the order is shipped in full on the channel
         self.validate(backorder)
-        self.env["stock.picking"]._cron_push_shipments()
+        self.push_shipments()
         self.assertEqual(app.orders[ref]["OrderStatus"], "Shipped")
         self.assertEqual(len(self.channel_tracking("amazon", ref)), 2)
 

@@ -8,8 +8,11 @@ from unittest.mock import patch
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.ecom_channels.ecom_channels_core.jobs import LOCAL_JOB_CHANNEL
 from odoo.addons.ecom_channels.tests.test_channel_publishing import ChannelEmulatorCase
+from odoo.addons.queue_job.tests.common import trap_jobs
 
+from ..ecom_fulfilment_core.order_jobs import order_chunks
 from .common import ensure_rate
 
 #: Channel types whose order import is tested (those the emulator and the clients both have).
@@ -241,13 +244,74 @@ class TestOrderImport(ChannelEmulatorCase):
                 self.assertEqual(channel.orders_imported_until, mark)
 
     def test_cron_imports_every_channel(self):
+        """The cron only queues one fetch job per channel, in the channel's own job channel
+        and never twice; each fetch job queues the import of the orders it read in the local
+        job channel, and moves the mark at once."""
         self.channel.active = False  # the base class's channel points at no server
         refs = {}
         for channel_type, channel in self.each_importing_channel():
             refs[channel] = self.seed(channel_type)
-        self.env["ecom.channel"]._cron_import_orders()
-        for channel, ref in refs.items():
-            self.assertEqual(self.orders(channel).ecom_external_ref, ref)
-            self.assertEqual(self.orders(channel).state, "sale")
+        with trap_jobs() as trap:
+            self.env["ecom.channel"]._cron_import_orders()
+            self.env["ecom.channel"]._cron_import_orders()
+            trap.assert_jobs_count(len(refs))
+            for channel in refs:
+                trap.assert_enqueued_job(
+                    channel.sudo()._ecom_job_fetch_orders,
+                    properties={"channel": channel.sudo()._ecom_job_channel()},
+                )
+                self.assertFalse(self.orders(channel))
+            trap.perform_enqueued_jobs()  # the fetch jobs
+            for channel in refs:
+                self.assertFalse(self.orders(channel))
+                self.assertEqual(channel.orders_imported_until, datetime(2024, 3, 1, 10, 0, 0))
+            imports = [job for job in trap.enqueued_jobs]
+            self.assertEqual(len(imports), len(refs))
+            self.assertEqual({job.channel for job in imports}, {LOCAL_JOB_CHANNEL})
+            self.assertEqual({job.method_name for job in imports}, {"_ecom_job_import_orders"})
+            trap.perform_enqueued_jobs()  # the imports
+            for channel, ref in refs.items():
+                order = self.orders(channel)
+                self.assertEqual(order.ecom_external_ref, ref)
+                self.assertEqual(order.state, "sale")
+                # the reservation is left to a job of its own (one at a time)
+                self.assertEqual(order.picking_ids.state, "confirmed")
+            reservations = list(trap.enqueued_jobs)
+            self.assertEqual(len(reservations), len(refs))
+            self.assertEqual({job.method_name for job in reservations}, {"_ecom_job_reserve"})
+            self.assertEqual({job.channel for job in reservations}, {LOCAL_JOB_CHANNEL})
+            trap.perform_enqueued_jobs()
+        for channel in refs:
+            self.assertEqual(self.orders(channel).picking_ids.state, "assigned")
         cron = self.env.ref("ecom_fulfilment.ecom_channel_cron_import_orders")
         self.assertEqual((cron.interval_number, cron.interval_type), (5, "minutes"))
+
+    def test_import_jobs_split_the_orders_and_finish_in_any_order(self):
+        """The orders read are imported in chunks of ORDER_JOB_CHUNK, one job each; the jobs
+        may finish in any order (the last one first here): every order is imported once, and
+        the mark (moved by the fetch job) does not move back."""
+        channel = self.channels.get("woocommerce")
+        if not channel:
+            self.skipTest("no WooCommerce client")
+        channel = channel.sudo()
+        channel.orders_imported_until = START
+        refs = {self.seed("woocommerce") for _i in range(5)}
+        with (
+            patch(
+                "odoo.addons.ecom_fulfilment.models.ecom_channel.order_chunks",
+                lambda orders: order_chunks(orders, size=2),
+            ),
+            trap_jobs() as trap,
+        ):
+            channel._ecom_job_fetch_orders()
+            imports = list(trap.enqueued_jobs)
+            self.assertEqual([len(job.args[0]) for job in imports], [2, 2, 1])
+            mark = channel.orders_imported_until
+            self.assertEqual(mark, datetime(2024, 3, 1, 10, 0, 0))
+            for job in reversed(imports):
+                job.perform()
+            # the same order read again by an overlapping fetch: imported once
+            imports[0].perform()
+        self.assertEqual(set(self.orders(channel).mapped("ecom_external_ref")), refs)
+        self.assertEqual(len(self.orders(channel)), 5)
+        self.assertEqual(channel.orders_imported_until, mark)

@@ -18,6 +18,7 @@ from odoo.tests.common import _super_send
 
 from odoo.addons.ecom_channels.ecom_channels_core import registry as client_registry
 
+from ..ecom_fulfilment_core.order_jobs import to_json
 from .common import ensure_rate
 
 try:
@@ -54,6 +55,7 @@ class TestParallelImport(TransactionCase):
 
     def setUp(self):
         super().setUp()
+        self.emulator.reset("woocommerce")  # only this test's orders
         tag = self.tag
         credentials = DEFAULT_CREDENTIALS["woocommerce"]
 
@@ -115,17 +117,27 @@ class TestParallelImport(TransactionCase):
         product.product_tmpl_id.unlink()
         env["res.currency.rate"].browse(self.rate_id).unlink()
 
-    def run_imports(self, barrier=None):
-        """Two imports at once; each thread in its own transaction, committed at its end."""
+    def run_imports(self, barrier=None, payloads=None):
+        """Two imports at once; each thread in its own transaction, committed at its end.
+        With ``payloads``: two import jobs of those orders (as two job workers run them)."""
         errors, created = [], []
+        payloads = list(payloads or [None, None])
 
         def work():
+            payload = payloads.pop()
             try:
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
-                    result = env["ecom.channel"].browse(self.channel_id)._import_orders()
+                    channel = env["ecom.channel"].browse(self.channel_id)
+                    if payload is None:
+                        count = len(channel._import_orders()["created"])
+                    else:
+                        channel._ecom_job_import_orders(payload)
+                        count = env["sale.order"].search_count(  # created by this transaction
+                            [("ecom_channel_id", "=", channel.id), ("create_date", "=", cr.now())]
+                        )
                     cr.commit()  # pylint: disable=invalid-commit
-                    created.append(len(result["created"]))
+                    created.append(count)
             except Exception as exc:  # noqa: BLE001 - reported by the test
                 errors.append(exc)
                 if barrier:
@@ -171,3 +183,38 @@ class TestParallelImport(TransactionCase):
         # and again, both at once, without waiting for each other: nothing new
         self.assertEqual(self.run_imports(), [0, 0])
         self.assertEqual(self.committed(self.counts), (sorted(self.refs), ORDERS))
+
+    def test_two_import_jobs_of_overlapping_orders_import_each_once(self):
+        """Two import jobs holding the same orders (two overlapping reads of the channel) run
+        at once in two job workers: each order is created once, the job that lost the race
+        skips it without an error, and no order is listed as failing."""
+        Order = self.registry["sale.order"]
+        original = Order._ecom_existing_orders
+        barrier = threading.Barrier(2, timeout=60)
+        waited = threading.local()
+
+        def in_step(model, channel, refs):
+            found = original(model, channel, refs)
+            if not getattr(waited, "done", False):
+                waited.done = True
+                barrier.wait()
+            return found
+
+        def read(env):
+            channel = env["ecom.channel"].browse(self.channel_id)
+            with channel._get_client() as client:
+                return [to_json(remote) for remote in client.fetch_orders()]
+
+        orders = self.committed(read)
+        self.assertEqual(len(orders), ORDERS)
+        # the second job holds the last half of the first one's orders and the others
+        first, second = orders[: ORDERS * 3 // 4], orders[ORDERS // 4 :]
+        with patch.object(Order, "_ecom_existing_orders", in_step):
+            created = self.run_imports(barrier, payloads=[first, second])
+        self.assertEqual(sum(created), ORDERS)
+        self.assertEqual(self.committed(self.counts), (sorted(self.refs), ORDERS))
+
+        def failures(env):
+            return env["ecom.order.failure"].search_count([("channel_id", "=", self.channel_id)])
+
+        self.assertEqual(self.committed(failures), 0)
