@@ -154,6 +154,16 @@ class EcomChannel(models.Model):
         action["domain"] = [("channel_id", "=", self.id)]
         return action
 
+    def _order_poll_seconds(self):
+        """Seconds between two imports of this channel's orders: the interval of the order
+        import cron while it is active (the dynamic buffer adds it to the push latency)."""
+        self.ensure_one()
+        xmlid = "ecom_fulfilment.ecom_channel_cron_import_orders"
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if not cron or not cron.sudo().active:
+            return super()._order_poll_seconds()
+        return self._cron_interval(xmlid).total_seconds()
+
     @api.model
     def _cron_import_orders(self):
         """Queue the order import of the active channels with an API URL: one fetch job per
