@@ -5,18 +5,18 @@ from datetime import datetime, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.ecom_channels.ecom_channels_core import registry
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
 from odoo.addons.ecom_channels.models.ecom_channel_jobs import EcomJobFailed
 
-from ..ecom_accounting_core import amazon, ebay, shopify
 from ..ecom_accounting_core.payouts import PayoutMismatch, PayoutsNotSupported
 from .ecom_payout import printable
 
 _logger = logging.getLogger(__name__)
 
-#: The finance API module of each channel type (WooCommerce has none).
-PAYOUT_APIS = {"amazon": amazon, "shopify": shopify, "ebay": ebay}
+#: The package of the payout readers that the channel-type registry names (``payouts``).
+PAYOUT_PACKAGE = "odoo.addons.ecom_accounting.ecom_accounting_core"
 #: How far before the last payout mark each import reads again.
 PAYOUT_OVERLAP = timedelta(days=2)
 #: The cron reads the payouts of the channels not checked for this long.
@@ -135,6 +135,15 @@ class EcomChannel(models.Model):
     )
     payout_ids = fields.One2many("ecom.payout", "channel_id", groups=ACCOUNTING_READ_GROUPS)
     payout_count = fields.Integer(compute="_compute_payout_count", groups=ACCOUNTING_READ_GROUPS)
+    has_payout_api = fields.Boolean(
+        compute="_compute_has_payout_api", help="The channel type's payouts can be read by API."
+    )
+
+    @api.depends("channel_type")
+    def _compute_has_payout_api(self):
+        readable = {c for c, t in registry.TYPES.items() if t.payouts}
+        for channel in self:
+            channel.has_payout_api = channel.channel_type in readable
 
     def _compute_payout_count(self):
         counts = dict(
@@ -293,7 +302,7 @@ class EcomChannel(models.Model):
         due = self.sudo().search(
             [
                 ("api_base_url", "!=", False),
-                ("channel_type", "in", list(PAYOUT_APIS)),
+                ("channel_type", "in", [c for c, t in registry.TYPES.items() if t.payouts]),
                 "|",
                 ("payouts_checked_at", "=", False),
                 ("payouts_checked_at", "<", now - PAYOUT_RECHECK),
@@ -412,7 +421,7 @@ class EcomChannel(models.Model):
         mark = self.payouts_imported_until and min(self.payouts_imported_until, now)
         since = mark - PAYOUT_OVERLAP if mark else None
         self.sudo().payouts_checked_at = now
-        api = PAYOUT_APIS.get(self.channel_type)
+        api = registry.payout_module(self.channel_type, PAYOUT_PACKAGE)
         try:
             if api is None:
                 raise PayoutsNotSupported(
