@@ -394,7 +394,14 @@ class WooCommerceApp(ChannelApp):
         currency="GBP",
         shipping=0.0,
         created_at=None,
+        tax_rate=0.0,
+        prices_include_tax=False,
     ):
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``, optional ``discount``: off
+        the line, and ``tax_rate``: the line's own rate). With ``tax_rate`` (e.g. 0.2) the
+        lines and the shipping carry that tax, included in the prices (and in ``shipping``) or
+        added to them as ``prices_include_tax`` says, rounded per line as WooCommerce does by
+        default; the REST API reports totals without tax, with the tax beside them."""
         customer = customer or {}
         addr = address or {}
         first, _sep, last = (addr.get("name") or customer.get("name", "")).partition(" ")
@@ -405,13 +412,41 @@ class WooCommerceApp(ChannelApp):
             "postcode": addr.get("zip", ""), "country": addr.get("country_code", ""),
             "phone": addr.get("phone", ""),
         }  # fmt: skip
+        rate_ids = {}
+
+        def half_up(value):
+            return math.floor(value + 0.5 + 1e-9)
+
+        def split(amount, rate):
+            """(amount without tax, tax) of ``amount`` in the order's basis, in cents."""
+            cents = half_up(amount * 100)
+            if prices_include_tax:
+                tax = half_up(cents - cents / (1 + rate)) if rate else 0
+                return cents - tax, tax
+            return cents, half_up(cents * rate) if rate else 0
+
+        def taxes(rate, tax_cents):
+            if not tax_cents:
+                return []
+            rate_id = rate_ids.setdefault(rate, len(rate_ids) + 1)
+            return [{"id": rate_id, "total": "%.2f" % (tax_cents / 100), "subtotal": ""}]
+
         with self.lock:
-            line_items = []
+            line_items, by_rate = [], {}
             for line in lines:
                 product = next((p for p in self.products.values() if p["sku"] == line["sku"]), None)
                 variation = next(
                     (v for v in self.variations.values() if v["sku"] == line["sku"]), None
                 )
+                quantity = int(line.get("quantity", 1))
+                rate = float(line.get("tax_rate", tax_rate))
+                gross = float(line.get("price", 0)) * quantity
+                subtotal, subtotal_tax = split(gross, rate)
+                total, tax = split(gross - float(line.get("discount", 0)), rate)
+                by_rate.setdefault(rate, [0, 0])[0] += tax
+                line_taxes = taxes(rate, tax)
+                for item in line_taxes:
+                    item["subtotal"] = "%.2f" % (subtotal_tax / 100)
                 line_items.append(
                     {
                         "id": self.next_id(),
@@ -421,22 +456,31 @@ class WooCommerceApp(ChannelApp):
                         if product
                         else (variation["parent_id"] if variation else 0),
                         "variation_id": variation["id"] if variation else 0,
-                        "quantity": int(line.get("quantity", 1)),
-                        "price": float(line.get("price", 0)),
-                        "total": "%.2f"
-                        % (float(line.get("price", 0)) * int(line.get("quantity", 1))),
+                        "quantity": quantity,
+                        "price": total / 100 / quantity if quantity else 0.0,
+                        "subtotal": "%.2f" % (subtotal / 100),
+                        "subtotal_tax": "%.2f" % (subtotal_tax / 100),
+                        "total": "%.2f" % (total / 100),
+                        "total_tax": "%.2f" % (tax / 100),
+                        "taxes": line_taxes,
                     }
                 )
+            shipping_net, shipping_tax = split(float(shipping), tax_rate)
+            by_rate.setdefault(tax_rate, [0, 0])[1] += shipping_tax
             stamp = (created_at or now_iso()).rstrip("Z")
-            total = sum(float(li["total"]) for li in line_items) + float(shipping)
+            lines_cents = sum(round(float(li["total"]) * 100) for li in line_items)
+            tax_cents = sum(line + ship for line, ship in by_rate.values())
             order = {
                 "id": self.next_id(),
                 "status": "processing",
                 "currency": currency,
+                "prices_include_tax": bool(prices_include_tax),
                 "date_created_gmt": stamp,
                 "date_modified_gmt": stamp,
-                "total": "%.2f" % total,
-                "shipping_total": "%.2f" % float(shipping),
+                "total": "%.2f" % ((lines_cents + shipping_net + tax_cents) / 100),
+                "total_tax": "%.2f" % (tax_cents / 100),
+                "shipping_total": "%.2f" % (shipping_net / 100),
+                "shipping_tax": "%.2f" % (shipping_tax / 100),
                 "billing": dict(party, email=customer.get("email", "")),
                 "shipping": party,
                 "line_items": line_items,
@@ -445,8 +489,23 @@ class WooCommerceApp(ChannelApp):
                         "id": self.next_id(),
                         "method_title": service_level,
                         "method_id": "flat_rate",
-                        "total": "%.2f" % float(shipping),
+                        "total": "%.2f" % (shipping_net / 100),
+                        "total_tax": "%.2f" % (shipping_tax / 100),
+                        "taxes": taxes(tax_rate, shipping_tax),
                     }
+                ],
+                "tax_lines": [
+                    {
+                        "id": self.next_id(),
+                        "rate_code": "GB-VAT-%d" % rate_id,
+                        "rate_id": rate_id,
+                        "label": "VAT",
+                        "compound": False,
+                        "tax_total": "%.2f" % (by_rate[rate][0] / 100),
+                        "shipping_tax_total": "%.2f" % (by_rate[rate][1] / 100),
+                        "rate_percent": round(rate * 100, 4),
+                    }
+                    for rate, rate_id in rate_ids.items()
                 ],
             }
             order["number"] = str(order["id"])

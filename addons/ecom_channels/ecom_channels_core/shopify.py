@@ -528,6 +528,8 @@ class ShopifyClient(ChannelClient):
             shipping_amount=amount(node.get("totalShippingPriceSet"), "shipping total"),
             tax_amount=amount(node.get("totalTaxSet"), "tax total"),
             prices_include_tax=taxes_included,
+            # taxLines of each line; the shipping's tax is the order's minus the lines'
+            taxes_reported=taxes_included is not None,
             service_level=reader.text(shipping.get("title"), "shipping title")
             or reader.text(shipping.get("code"), "shipping code"),
             buyer_name=reader.text(customer.get("displayName"), "customer name"),
