@@ -8,6 +8,7 @@ leaky bucket, as Shopify does.
 
 import functools
 import json
+import math
 import re
 import time
 
@@ -272,7 +273,7 @@ class ShopifyApp(ChannelApp):
                     {
                         "__typename": "TaxLine",
                         "title": "VAT",
-                        "rate": order.get("tax_rate", 0.0),
+                        "rate": li.get("tax_rate", order.get("tax_rate", 0.0)),
                         "priceSet": money(li.get("tax", 0.0)),
                     }
                 ]
@@ -755,10 +756,13 @@ class ShopifyApp(ChannelApp):
         them as ``taxes_included`` says, as Shopify reports it (``taxLines``, ``totalTaxSet``)."""
         customer = customer or {}
 
-        def tax_of(amount):
+        def tax_of(amount, rate=tax_rate):
+            cents = math.floor(amount * 100 + 0.5 + 1e-9)
             if taxes_included:
-                return round(amount - amount / (1 + tax_rate), 2)
-            return round(amount * tax_rate, 2)
+                tax = cents - cents / (1 + rate)
+            else:
+                tax = cents * rate
+            return math.floor(tax + 0.5 + 1e-9) / 100
 
         with self.lock:
             number = self.next_id()
@@ -774,7 +778,11 @@ class ShopifyApp(ChannelApp):
                         "title": line.get("title") or line["sku"],
                         "quantity": int(line.get("quantity", 1)),
                         "price": float(line.get("price", 0)),
-                        "tax": tax_of(float(line.get("price", 0)) * int(line.get("quantity", 1))),
+                        "tax": tax_of(
+                            float(line.get("price", 0)) * int(line.get("quantity", 1)),
+                            float(line.get("tax_rate", tax_rate)),
+                        ),
+                        "tax_rate": float(line.get("tax_rate", tax_rate)),
                         "variant_id": variant["id"] if variant else None,
                     }
                 )

@@ -772,9 +772,9 @@ class AmazonClient(ChannelClient):
             shipping += amount(item.get("ShippingPrice"), "%s: ShippingPrice" % label) - amount(
                 item.get("ShippingDiscount"), "%s: ShippingDiscount" % label
             )
-            item_shipping_tax = amount(
-                item.get("ShippingTax"), "%s: ShippingTax" % label
-            ) - amount(item.get("ShippingDiscountTax"), "%s: ShippingDiscountTax" % label)
+            item_shipping_tax = amount(item.get("ShippingTax"), "%s: ShippingTax" % label) - amount(
+                item.get("ShippingDiscountTax"), "%s: ShippingDiscountTax" % label
+            )
             shipping_tax += item_shipping_tax
             tax += item_tax + item_shipping_tax
             lines.append(
