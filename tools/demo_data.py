@@ -591,6 +591,7 @@ class DemoGenerator:
                 "phone": "+44 1539 000000",
             }
         )
+        self.setup_localisation()
         if not env["account.move.line"].search_count(
             [("company_id", "=", self.company.id)], limit=1
         ):
@@ -602,6 +603,28 @@ class DemoGenerator:
         )
         settings.execute()
         self.warehouse.write({"name": "Kendal Warehouse", "code": "KEN"})
+
+    def setup_localisation(self):
+        """UK books before any entry exists: Odoo's UK chart of accounts (l10n_uk: accounts,
+        20 % / 5 % / 0 % VAT, GBP, fiscal country United Kingdom) replaces the generic one, and
+        English (UK) with day-first dates is the company's and the administrator's language."""
+        env = self.env
+        company = self.company
+        has_entries = env["account.move"].search_count([("company_id", "=", company.id)], limit=1)
+        if company.chart_template != "uk" and not has_entries:
+            module = env["ir.module.module"].search([("name", "=", "l10n_uk")])
+            if module.state != "installed":
+                raise RuntimeError(
+                    "the demo company needs Odoo's UK localisation: install l10n_uk with the "
+                    "addons (make db installs it)"
+                )
+            env["account.chart.template"].try_loading("uk", company, install_demo=False)
+        elif company.chart_template != "uk":
+            _logger.warning("demo data: entries exist already; the chart of accounts is kept")
+        lang = env["res.lang"]._activate_lang("en_GB")
+        lang.write({"date_format": "%d/%m/%Y", "time_format": "%H:%M:%S", "week_start": "1"})
+        company.partner_id.lang = "en_GB"
+        env.user.lang = "en_GB"
 
     def setup_bins(self):
         Location = self.env["stock.location"]
@@ -1004,6 +1027,7 @@ class DemoGenerator:
                     "password": "backoffice",
                     "email": "beth@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups(
                         "base.group_user",
                         "ecom_channels.ecom_channels_group_manager",
@@ -1020,6 +1044,7 @@ class DemoGenerator:
                     "password": "warehouse",
                     "email": "will@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups(
                         "base.group_user", "ecom_fulfilment.ecom_fulfilment_group_user"
                     ),
@@ -1030,6 +1055,7 @@ class DemoGenerator:
                     "password": "accountant",
                     "email": "anna@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups("base.group_user", "account.group_account_readonly"),
                 },
             ]

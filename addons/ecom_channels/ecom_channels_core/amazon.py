@@ -806,7 +806,9 @@ class AmazonClient(ChannelClient):
             total=amount(order_total, "order total"),
             shipping_amount=round(shipping, 2),
             tax_amount=round(tax, 2),
-            taxes_reported=True,
+            # an order without any tax: Amazon computed none for it (the seller's VAT
+            # settings), the channel's tax applies as its prices say
+            taxes_reported=bool(round(tax, 2)),
             shipping_tax_amount=round(shipping_tax, 2),
             service_level=reader.text(
                 data.get("ShipmentServiceLevelCategory"), "ShipmentServiceLevelCategory"
