@@ -1,6 +1,72 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+#: How a channel rounds the tax of its orders (Odoo's company setting, per channel).
+TAX_ROUNDING_METHODS = [
+    ("round_per_line", "Round per Line"),
+    ("round_globally", "Round Globally"),
+]
+
+
+class CompanyRounding:
+    """A company as Odoo's tax computation reads it, with another tax rounding method: the
+    channel's. Everything else is the company's."""
+
+    def __init__(self, company, method):
+        self._company = company
+        self.tax_calculation_rounding_method = method
+
+    def __getattr__(self, name):
+        return getattr(self._company, name)
+
+
+class EcomChannel(models.Model):
+    _inherit = "ecom.channel"
+
+    tax_rounding_method = fields.Selection(
+        TAX_ROUNDING_METHODS,
+        "Tax Rounding",
+        help="How the channel rounds the tax of its orders: per line, or on the order's total "
+        "(WooCommerce: 'Round tax at subtotal level'). Odoo computes the tax of the channel's "
+        "orders and invoices the same way, so that they equal the channel's to the cent. "
+        "Empty: as the company (Accounting settings). Set by billing users.",
+    )
+
+    def _ecom_tax_rounding(self):
+        """The tax rounding method of the channel's orders and invoices."""
+        self.ensure_one()
+        return self.tax_rounding_method or self.company_id.tax_calculation_rounding_method
+
+
+class AccountTax(models.Model):
+    _inherit = "account.tax"
+
+    @api.model
+    def _ecom_base_line_channel(self, base_line):
+        """The channel of the order or invoice of a base line of Odoo's tax computation."""
+        record = base_line.get("record")
+        if not isinstance(record, models.BaseModel) or len(record) != 1:
+            return None
+        if record._name == "sale.order.line":
+            return record.order_id.ecom_channel_id
+        if record._name == "account.move.line":
+            return record.move_id.ecom_channel_id
+        return None
+
+    @api.model
+    def _add_tax_details_in_base_line(self, base_line, company, rounding_method=None):
+        """The tax of a line of a channel's order or invoice is rounded as the channel rounds
+        it (per line or globally), whatever the company's setting."""
+        if not rounding_method:
+            channel = self._ecom_base_line_channel(base_line)
+            method = channel.sudo().tax_rounding_method if channel else False
+            if method and method != company.tax_calculation_rounding_method:
+                company = CompanyRounding(company, method)
+                rounding_method = method
+        return super()._add_tax_details_in_base_line(
+            base_line, company, rounding_method=rounding_method
+        )
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"

@@ -96,11 +96,12 @@ class SaleOrder(models.Model):
         company may differ by a cent on a line (never on the order's tax)."""
         self.ensure_one()
         currency = self.currency_id
-        tolerance = (
-            currency.rounding
-            if self.company_id.tax_calculation_rounding_method != "round_per_line"
-            else 0.0
+        rounding = (
+            self.ecom_channel_id._ecom_tax_rounding()
+            if self.ecom_channel_id
+            else self.company_id.tax_calculation_rounding_method
         )
+        tolerance = currency.rounding if rounding != "round_per_line" else 0.0
         groups = {}
         for line in self.order_line.filtered("ecom_channel_tax_reported"):
             groups.setdefault(line.ecom_line_ref or line.id, self.env["sale.order.line"])

@@ -236,3 +236,40 @@ class TestExactTotals(AccountingCase):
             self.assertIn(channel.name, order.pricelist_id.name)
             pricelists |= order.pricelist_id
         self.assertEqual(len(pricelists), len(types))
+
+    def test_channel_rounding_globally(self):
+        """A WooCommerce store rounding its tax on the order total ("round tax at subtotal
+        level") while the company rounds per line: with the channel set to round globally, the
+        invoice has the channel's tax (2 x 4.99 + 4.99 + 4.99 shipping without tax: 3.99, not
+        2.00 + 1.00 + 1.00; with tax: 3.33, not 1.66 + 0.83 + 0.83); left to the company's
+        rounding, the cent of difference is flagged."""
+        if "woocommerce" not in self.channel_types:
+            self.skipTest("the WooCommerce client is needed")
+        channel = self.channels["woocommerce"]
+        items = [("mug", 2, 4.99, {}), ("bottle", 1, 4.99, {})]
+        for method, included, tax, per_line in (
+            (False, False, 3.99, 4.0),
+            (False, True, 3.33, 3.32),
+            ("round_globally", False, 3.99, None),
+            ("round_globally", True, 3.33, None),
+        ):
+            with self.subTest(method=method, included=included):
+                channel.sudo().tax_rounding_method = method
+                ref = self.seed(
+                    "woocommerce",
+                    self.lines(items),
+                    4.99,
+                    tax_rate=0.2,
+                    prices_include_tax=included,
+                    round_at_subtotal=True,
+                )
+                order = self.import_orders("woocommerce").filtered(
+                    lambda o, ref=ref: o.ecom_external_ref == ref
+                )
+                self.assertEqual(order.ecom_channel_tax, tax)
+                if per_line is not None:
+                    self.assertEqual(order.amount_tax, per_line)
+                    self.assertTrue(order.ecom_total_mismatch)
+                    continue
+                invoice = self.assert_exact(order, "rounding %s" % included)
+                self.assertEqual(invoice.amount_tax, tax)
