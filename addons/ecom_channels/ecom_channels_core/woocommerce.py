@@ -343,7 +343,11 @@ class WooCommerceClient(ChannelClient):
                 total += tax
             if subtotal is not None:
                 if with_tax:
-                    subtotal += reader.number(li.get("subtotal_tax"), "%s: subtotal_tax" % label)
+                    subtotal = round(
+                        subtotal
+                        + reader.number(li.get("subtotal_tax"), "%s: subtotal_tax" % label),
+                        2,
+                    )
                 if quantity:
                     price = subtotal / quantity
             elif with_tax and total is not None and quantity:
