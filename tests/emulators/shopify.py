@@ -260,6 +260,20 @@ class ShopifyApp(ChannelApp):
         def address(data):
             return dict(data, __typename="MailingAddress") if data else None
 
+        def tax_lines(amount, rate):
+            if not amount:
+                return []
+            rate = rate or 0.0
+            return [
+                {
+                    "__typename": "TaxLine",
+                    "title": "VAT",
+                    "rate": rate,
+                    "ratePercentage": round(rate * 100, 4),
+                    "priceSet": money(amount),
+                }
+            ]
+
         lines = [
             {
                 "__typename": "LineItem",
@@ -269,15 +283,16 @@ class ShopifyApp(ChannelApp):
                 "name": li["title"],
                 "quantity": li["quantity"],
                 "originalUnitPriceSet": money(li["price"]),
-                "taxLines": [
+                "taxLines": tax_lines(
+                    li.get("tax", 0.0), li.get("tax_rate", order.get("tax_rate"))
+                ),
+                "discountAllocations": [
                     {
-                        "__typename": "TaxLine",
-                        "title": "VAT",
-                        "rate": li.get("tax_rate", order.get("tax_rate", 0.0)),
-                        "priceSet": money(li.get("tax", 0.0)),
+                        "__typename": "DiscountAllocation",
+                        "allocatedAmountSet": money(li["discount"]),
                     }
                 ]
-                if li.get("tax")
+                if li.get("discount")
                 else [],
                 "variant": self._variant_obj(self.variants[li["variant_id"]])
                 if li.get("variant_id") in self.variants
@@ -312,6 +327,7 @@ class ShopifyApp(ChannelApp):
                 "__typename": "ShippingLine",
                 "title": order["service_level"],
                 "code": order["service_level"],
+                "taxLines": tax_lines(order.get("shipping_tax", 0.0), order.get("tax_rate")),
             },
             "customer": {
                 "__typename": "Customer",
@@ -778,8 +794,10 @@ class ShopifyApp(ChannelApp):
                         "title": line.get("title") or line["sku"],
                         "quantity": int(line.get("quantity", 1)),
                         "price": float(line.get("price", 0)),
+                        "discount": float(line.get("discount", 0)),
                         "tax": tax_of(
-                            float(line.get("price", 0)) * int(line.get("quantity", 1)),
+                            float(line.get("price", 0)) * int(line.get("quantity", 1))
+                            - float(line.get("discount", 0)),
                             float(line.get("tax_rate", tax_rate)),
                         ),
                         "tax_rate": float(line.get("tax_rate", tax_rate)),
@@ -793,8 +811,10 @@ class ShopifyApp(ChannelApp):
                         "remaining": int(line.get("quantity", 1)),
                     }
                 )
-            total = sum(li["quantity"] * li["price"] for li in order_lines) + float(shipping)
-            tax = sum(li["tax"] for li in order_lines) + tax_of(float(shipping))
+            total = sum(li["quantity"] * li["price"] - li["discount"] for li in order_lines)
+            total += float(shipping)
+            shipping_tax = tax_of(float(shipping))
+            tax = sum(li["tax"] for li in order_lines) + shipping_tax
             if not taxes_included:
                 total += tax
             addr = address or {}
@@ -810,6 +830,7 @@ class ShopifyApp(ChannelApp):
                 "shipping": float(shipping),
                 "tax": round(tax, 2),
                 "tax_rate": tax_rate,
+                "shipping_tax": shipping_tax,
                 "taxes_included": bool(taxes_included),
                 "service_level": service_level,
                 "address": {

@@ -6,6 +6,7 @@ import pytest
 # The addons' own ``tests`` packages must not shadow the repository's ``tests`` package.
 from ecom_channels_core.amazon import AmazonClient
 from ecom_channels_core.http import RetryPolicy
+from ecom_channels_core.shopify import ShopifyClient
 from ecom_channels_core.woocommerce import WooCommerceClient
 
 from tests.emulators import DEFAULT_CREDENTIALS
@@ -116,3 +117,25 @@ def test_amazon_promotion_and_taxes(emu, fake_time, tax_rate):
     else:
         # no tax at all: Amazon computed none, the channel's tax applies
         assert order.taxes_reported is False
+
+
+@pytest.mark.parametrize("included", [True, False])
+def test_shopify_discount_rates_and_shipping_tax(emu, fake_time, included):
+    emu.apps["shopify"].seed_order(
+        [
+            {"sku": "MUG", "quantity": 3, "price": 3.5, "discount": 0.5},
+            {"sku": "BOT", "quantity": 1, "price": 4.99, "tax_rate": 0.05},
+        ],
+        shipping=3.49,
+        tax_rate=0.2,
+        taxes_included=included,
+    )
+    with make(ShopifyClient, emu, fake_time, "shopify") as client:
+        (order,) = list(client.fetch_orders())
+    assert not order.problems
+    mug, bottle = order.lines
+    assert (mug.unit_price, mug.total, mug.tax_rate) == (3.5, 10.0, 20.0)
+    assert (bottle.total, bottle.tax_rate) == (4.99, 5.0)
+    assert mug.tax_amount == (1.67 if included else 2.0)
+    assert order.shipping_tax_rate == 20.0
+    assert order.shipping_tax_amount == (0.58 if included else 0.7)

@@ -141,6 +141,10 @@ class TestExactTotals(AccountingCase):
         baskets = dict(
             BASKETS,
             **{
+                "a discount line": (
+                    [("mug", 3, 3.5, {"discount": 0.5}), ("bottle", 2, 9.99, {})],
+                    3.49,
+                ),
                 "0 %, 5 % and 20 % lines": (
                     [
                         ("mug", 2, 4.99, {"tax_rate": 0.0}),
@@ -157,8 +161,8 @@ class TestExactTotals(AccountingCase):
                 if seed is None:
                     continue
                 for basket, (items, shipping) in baskets.items():
-                    if basket.startswith("0 %") and channel_type not in PER_LINE_TAX:
-                        continue
+                    if channel_type not in PER_LINE_TAX and basket[0] in "0a":
+                        continue  # eBay: neither rates per line nor discounts
                     label = "%s %s %s" % (channel_type, "incl." if included else "excl.", basket)
                     with self.subTest(label):
                         ref = self.seed(channel_type, self.lines(items), shipping, **seed)
@@ -175,18 +179,18 @@ class TestExactTotals(AccountingCase):
                         self.assertTrue(rates, label)
 
     def test_discount_priced_exactly(self):
-        """A line of 3 x 3.50 with 0.50 off (a WooCommerce coupon, an Amazon promotion) costs
-        10.00: no unit price with two decimals gives it, so the line is priced 2 x 3.33 +
-        1 x 3.34; the invoice is exact."""
+        """A line of 3 x 3.50 with 0.50 off (a WooCommerce coupon, a Shopify discount, an
+        Amazon promotion) costs 10.00: no unit price with two decimals gives it, so the line is
+        priced 2 x 3.33 + 1 x 3.34; the invoice is exact."""
         cases = [
             (t, SEEDS[t](0.2, incl))
-            for t in ("woocommerce", "amazon")
+            for t in ("woocommerce", "shopify", "amazon")
             if t in self.channel_types
             for incl in (True, False)
             if SEEDS[t](0.2, incl) is not None
         ]
         if not cases:
-            self.skipTest("the WooCommerce or Amazon client is needed")
+            self.skipTest("the WooCommerce, Shopify or Amazon client is needed")
         for channel_type, seed in cases:
             with self.subTest(channel=channel_type, seed=seed):
                 items = [("mug", 3, 3.5, {"discount": 0.5}), ("bottle", 1, 4.99, {})]
