@@ -154,17 +154,18 @@ class SaleOrder(models.Model):
         return data
 
     @api.model
-    def _ecom_reported_taxes(self, run, remote, product, amount, tax, rate, default):
+    def _ecom_reported_taxes(self, run, remote, product, amount, tax, rate):
         """The company's taxes for a line of ``amount`` (in the order's basis) on which the
         channel reports ``tax`` at ``rate`` percent (None: not reported, found from the amounts
         among the rates of the company's taxes): a tax of that rate, priced as the order says
-        (its tax-included twin when the order's prices include tax). The channel's tax or the
-        product's is preferred when it has that rate. ``default`` (the channel's or the
-        product's taxes) when no tax of the company has that rate: the line's tax then differs
-        from the channel's and the order is flagged."""
+        (its tax-included twin when the order's prices include tax); the channel's tax or the
+        product's when it has that rate. No tax for a line the channel taxed at nothing when
+        the company has no 0 % tax. None when the channel reports no taxes, or when no tax of
+        the company has that rate: the caller keeps the channel's or the product's taxes, the
+        line's tax then differs from the channel's and the order is flagged."""
         channel = run.channel
         if not remote.taxes_reported or not (math.isfinite(amount) and math.isfinite(tax)):
-            return default
+            return None
         included = remote.prices_include_tax
         if included is None:
             included = channel.prices_include_tax
@@ -172,7 +173,7 @@ class SaleOrder(models.Model):
         if rate is None or not math.isfinite(rate):
             rate = pricing.match_rate(amount, tax, company_taxes.mapped("amount"), included)
             if rate is None:
-                return default
+                return self.env["account.tax"] if pricing.to_units(tax) == 0 else None
         candidates = (
             channel.sudo().sale_tax_id.with_env(self.env)
             | product.taxes_id.filtered(lambda t: t.company_id == channel.company_id)
@@ -182,26 +183,32 @@ class SaleOrder(models.Model):
             lambda t: t.amount_type == "percent" and pricing.same_rate(t.amount, rate)
         )
         if not same:
-            return default
+            return self.env["account.tax"] if pricing.to_units(tax) == 0 else None
         chosen = same.filtered(lambda t: t.price_include == included)[:1] or same[:1]
-        return channel._ecom_tax_variant(chosen, included)
+        # one twin search per tax and price basis in an import
+        variants = run.data.setdefault("tax_variants", {})
+        key = (chosen.id, included)
+        if key not in variants:
+            variants[key] = channel._ecom_tax_variant(chosen, included)
+        return variants[key]
 
     @api.model
     def _ecom_order_line_vals(self, run, remote, line, product):
         vals = super()._ecom_order_line_vals(run, remote, line, product)
-        taxes = run.channel._ecom_line_taxes(remote, product, line)
         amount = vals.get("ecom_channel_line_total")
+        taxes = None
         if amount is not None:
             taxes = self._ecom_reported_taxes(
-                run, remote, product, amount, line.tax_amount, line.tax_rate, taxes
+                run, remote, product, amount, line.tax_amount, line.tax_rate
             )
+        if taxes is None:
+            taxes = run.channel._ecom_line_taxes(remote, product, line)
         vals["tax_id"] = [fields.Command.set(taxes.ids)]
         return vals
 
     @api.model
     def _ecom_shipping_line_vals(self, run, remote, shipping_product):
         vals = super()._ecom_shipping_line_vals(run, remote, shipping_product)
-        taxes = run.channel._ecom_line_taxes(remote, shipping_product)
         taxes = self._ecom_reported_taxes(
             run,
             remote,
@@ -209,8 +216,9 @@ class SaleOrder(models.Model):
             remote.shipping_amount,
             vals.get("ecom_channel_tax") or 0.0,
             remote.shipping_tax_rate,
-            taxes,
         )
+        if taxes is None:
+            taxes = run.channel._ecom_line_taxes(remote, shipping_product)
         vals["tax_id"] = [fields.Command.set(taxes.ids)]
         return vals
 
