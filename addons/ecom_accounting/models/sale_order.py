@@ -226,7 +226,7 @@ class SaleOrder(models.Model):
     def _ecom_order_vals(self, run, remote, customer, delivery, pricelist, lines):
         vals = super()._ecom_order_vals(run, remote, customer, delivery, pricelist, lines)
         vals["ecom_channel_total"] = remote.total
-        if remote.taxes_reported:
+        if remote.taxes_reported and math.isfinite(remote.tax_amount):
             vals["ecom_channel_tax"] = remote.tax_amount
         if run.channel.team_id:
             vals["team_id"] = run.channel.team_id.id

@@ -859,11 +859,13 @@ class SaleOrder(models.Model):
         minus the lines' (0 when the channel reports no taxes)."""
         if not remote.taxes_reported:
             return 0.0
-        if remote.shipping_tax_amount is not None:
+        if remote.shipping_tax_amount is not None and math.isfinite(remote.shipping_tax_amount):
             return remote.shipping_tax_amount
         lines_tax = sum(
             line.tax_amount for line in remote.lines if math.isfinite(line.tax_amount or 0.0)
         )
+        if not math.isfinite(remote.tax_amount - lines_tax):
+            return 0.0
         return pricing.round_amount(remote.tax_amount - lines_tax)
 
     @api.model
@@ -1018,6 +1020,26 @@ class SaleOrder(models.Model):
                 sku=line.sku or "-",
                 title=line.title or "-",
                 price=price,
+            )
+        total = line.total
+        if total is not None and not (
+            isinstance(total, int | float) and math.isfinite(total) and total >= 0
+        ):
+            return self.env._(
+                "line %(sku)s (%(title)s) has total %(total)s after its discounts; a line "
+                "cannot cost less than nothing: the line is kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                total=total,
+            )
+        tax = line.tax_amount
+        if not (isinstance(tax, int | float) and math.isfinite(tax)):
+            return self.env._(
+                "line %(sku)s (%(title)s) has tax %(tax)s, which is not an amount: the line is "
+                "kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                tax=tax,
             )
         return None
 
