@@ -596,6 +596,13 @@ class DemoGenerator:
             [("company_id", "=", self.company.id)], limit=1
         ):
             self.company.currency_id = gbp
+            # the pricelists made at install (Default) follow the company into GBP, so that
+            # sales and invoices are in pounds
+            pricelists = env["product.pricelist"].search(
+                [("company_id", "in", [False, self.company.id]), ("currency_id", "!=", gbp.id)]
+            )
+            if not env["sale.order"].search_count([("pricelist_id", "in", pricelists.ids)]):
+                pricelists.currency_id = gbp
         env.user.tz = "Europe/London"
         self.company.partner_id.tz = "Europe/London"
         settings = env["res.config.settings"].create(
@@ -624,7 +631,8 @@ class DemoGenerator:
         lang = env["res.lang"]._activate_lang("en_GB")
         lang.write({"date_format": "%d/%m/%Y", "time_format": "%H:%M:%S", "week_start": "1"})
         company.partner_id.lang = "en_GB"
-        env.user.lang = "en_GB"
+        admin = env.ref("base.user_admin", raise_if_not_found=False) or env.user
+        (env.user | admin).write({"lang": "en_GB", "tz": "Europe/London"})
 
     def setup_bins(self):
         Location = self.env["stock.location"]

@@ -97,7 +97,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         currency = self.currency_id
         rounding = (
-            self.ecom_channel_id._ecom_tax_rounding()
+            self.ecom_channel_id.sudo()._ecom_tax_rounding()
             if self.ecom_channel_id
             else self.company_id.tax_calculation_rounding_method
         )
