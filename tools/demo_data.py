@@ -592,10 +592,18 @@ class DemoGenerator:
                 "phone": "+44 1539 000000",
             }
         )
+        self.setup_localisation()
         if not env["account.move.line"].search_count(
             [("company_id", "=", self.company.id)], limit=1
         ):
             self.company.currency_id = gbp
+            # the pricelists made at install (Default) follow the company into GBP, so that
+            # sales and invoices are in pounds
+            pricelists = env["product.pricelist"].search(
+                [("company_id", "in", [False, self.company.id]), ("currency_id", "!=", gbp.id)]
+            )
+            if not env["sale.order"].search_count([("pricelist_id", "in", pricelists.ids)]):
+                pricelists.currency_id = gbp
         env.user.tz = "Europe/London"
         self.company.partner_id.tz = "Europe/London"
         settings = env["res.config.settings"].create(
@@ -603,6 +611,29 @@ class DemoGenerator:
         )
         settings.execute()
         self.warehouse.write({"name": "Kendal Warehouse", "code": "KEN"})
+
+    def setup_localisation(self):
+        """UK books before any entry exists: Odoo's UK chart of accounts (l10n_uk: accounts,
+        20 % / 5 % / 0 % VAT, GBP, fiscal country United Kingdom) replaces the generic one, and
+        English (UK) with day-first dates is the company's and the administrator's language."""
+        env = self.env
+        company = self.company
+        has_entries = env["account.move"].search_count([("company_id", "=", company.id)], limit=1)
+        if company.chart_template != "uk" and not has_entries:
+            module = env["ir.module.module"].search([("name", "=", "l10n_uk")])
+            if module.state != "installed":
+                raise RuntimeError(
+                    "the demo company needs Odoo's UK localisation: install l10n_uk with the "
+                    "addons (make db installs it)"
+                )
+            env["account.chart.template"].try_loading("uk", company, install_demo=False)
+        elif company.chart_template != "uk":
+            _logger.warning("demo data: entries exist already; the chart of accounts is kept")
+        lang = env["res.lang"]._activate_lang("en_GB")
+        lang.write({"date_format": "%d/%m/%Y", "time_format": "%H:%M:%S", "week_start": "1"})
+        company.partner_id.lang = "en_GB"
+        admin = env.ref("base.user_admin", raise_if_not_found=False) or env.user
+        (env.user | admin).write({"lang": "en_GB", "tz": "Europe/London"})
 
     def setup_bins(self):
         Location = self.env["stock.location"]
@@ -643,6 +674,14 @@ class DemoGenerator:
                     "products": [],
                 }
             )
+
+    def _channel_pricelist(self, channel):
+        """The channel's pricelist in its currency, as the order import picks it (none without
+        ecom_fulfilment, which imports orders)."""
+        SaleOrder = self.env["sale.order"]
+        if not hasattr(SaleOrder, "_ecom_pricelists"):
+            return self.env["product.pricelist"]
+        return SaleOrder._ecom_pricelists(channel, [])[channel.currency_id.name]
 
     def setup_products(self):
         env = self.env
@@ -1005,6 +1044,7 @@ class DemoGenerator:
                     "password": "backoffice",
                     "email": "beth@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups(
                         "base.group_user",
                         "ecom_channels.ecom_channels_group_manager",
@@ -1021,6 +1061,7 @@ class DemoGenerator:
                     "password": "warehouse",
                     "email": "will@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups(
                         "base.group_user", "ecom_fulfilment.ecom_fulfilment_group_user"
                     ),
@@ -1031,6 +1072,7 @@ class DemoGenerator:
                     "password": "accountant",
                     "email": "anna@northwind-outdoor.example",
                     "tz": "Europe/London",
+                    "lang": "en_GB",
                     "groups_id": groups("base.group_user", "account.group_account_readonly"),
                 },
             ]
@@ -1103,7 +1145,11 @@ class DemoGenerator:
                             "ecom_external_ref": "%s-%06d"
                             % (channel.channel_type[:3].upper(), self.order_number[channel.id]),
                             "ecom_ship_by_date": self._at(day - 1, 16) if day else self._at(0, 23),
-                            "team_id": False,
+                            # the import's pricelist (the channel's own, in its currency) and team
+                            "pricelist_id": self._channel_pricelist(channel).id,
+                            "team_id": channel.team_id.id
+                            if "team_id" in channel._fields
+                            else False,
                         }
                     )
                     break

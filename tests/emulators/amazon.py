@@ -30,6 +30,7 @@ getFeed calls, then ``DONE``.
 
 import base64
 import json
+import math
 import re
 import time
 import uuid
@@ -1098,13 +1099,16 @@ class AmazonApp(ChannelApp):
         status="Unshipped",
         tax_rate=0.0,
     ):
-        """An order of ``lines`` (``sku``, ``quantity``, ``price``); prices and shipping include
-        tax, as on Amazon's European marketplaces: with ``tax_rate`` (e.g. 0.2) the tax in them
-        is reported in ``ItemTax`` and ``ShippingTax``."""
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``, optional ``discount``: a
+        promotion off the line, and ``tax_rate``: the line's own rate); prices and shipping
+        include tax, as on Amazon's European marketplaces: with ``tax_rate`` (e.g. 0.2) the tax
+        in them is reported in ``ItemTax`` and ``ShippingTax``, a promotion's in
+        ``PromotionDiscountTax``."""
         customer = customer or {}
 
-        def tax_in(amount):
-            return round(amount - amount / (1 + tax_rate), 2)
+        def tax_in(amount, rate=tax_rate):
+            cents = math.floor(amount * 100 + 0.5 + 1e-9)
+            return math.floor(cents - cents / (1 + rate) + 0.5 + 1e-9) / 100
 
         addr = address or {}
         with self.lock:
@@ -1118,7 +1122,9 @@ class AmazonApp(ChannelApp):
             for number, line in enumerate(lines):
                 qty = int(line.get("quantity", 1))
                 price = float(line.get("price", 0)) * qty
-                total += price
+                discount = float(line.get("discount", 0))
+                rate = float(line.get("tax_rate", tax_rate))
+                total += price - discount
                 listing = self.listings.get(line["sku"])
                 items.append(
                     {
@@ -1135,7 +1141,19 @@ class AmazonApp(ChannelApp):
                             "CurrencyCode": currency,
                             "Amount": "%.2f" % (float(shipping) if number == 0 else 0.0),
                         },
-                        "ItemTax": {"CurrencyCode": currency, "Amount": "%.2f" % tax_in(price)},
+                        "ItemTax": {
+                            "CurrencyCode": currency,
+                            "Amount": "%.2f" % tax_in(price, rate),
+                        },
+                        "PromotionDiscount": {
+                            "CurrencyCode": currency,
+                            "Amount": "%.2f" % discount,
+                        },
+                        "PromotionDiscountTax": {
+                            "CurrencyCode": currency,
+                            "Amount": "%.2f"
+                            % round(tax_in(price, rate) - tax_in(price - discount, rate), 2),
+                        },
                         "ShippingTax": {
                             "CurrencyCode": currency,
                             "Amount": "%.2f" % (tax_in(float(shipping)) if number == 0 else 0.0),

@@ -8,6 +8,7 @@ leaky bucket, as Shopify does.
 
 import functools
 import json
+import math
 import re
 import time
 
@@ -266,6 +267,20 @@ class ShopifyApp(ChannelApp):
         def address(data):
             return dict(data, __typename="MailingAddress") if data else None
 
+        def tax_lines(amount, rate):
+            if not amount:
+                return []
+            rate = rate or 0.0
+            return [
+                {
+                    "__typename": "TaxLine",
+                    "title": "VAT",
+                    "rate": rate,
+                    "ratePercentage": round(rate * 100, 4),
+                    "priceSet": money(amount),
+                }
+            ]
+
         lines = [
             {
                 "__typename": "LineItem",
@@ -275,15 +290,16 @@ class ShopifyApp(ChannelApp):
                 "name": li["title"],
                 "quantity": li["quantity"],
                 "originalUnitPriceSet": money(li["price"]),
-                "taxLines": [
+                "taxLines": tax_lines(
+                    li.get("tax", 0.0), li.get("tax_rate", order.get("tax_rate"))
+                ),
+                "discountAllocations": [
                     {
-                        "__typename": "TaxLine",
-                        "title": "VAT",
-                        "rate": order.get("tax_rate", 0.0),
-                        "priceSet": money(li.get("tax", 0.0)),
+                        "__typename": "DiscountAllocation",
+                        "allocatedAmountSet": money(li["discount"]),
                     }
                 ]
-                if li.get("tax")
+                if li.get("discount")
                 else [],
                 "variant": self._variant_obj(self.variants[li["variant_id"]])
                 if li.get("variant_id") in self.variants
@@ -318,6 +334,7 @@ class ShopifyApp(ChannelApp):
                 "__typename": "ShippingLine",
                 "title": order["service_level"],
                 "code": order["service_level"],
+                "taxLines": tax_lines(order.get("shipping_tax", 0.0), order.get("tax_rate")),
             },
             "customer": {
                 "__typename": "Customer",
@@ -772,10 +789,13 @@ class ShopifyApp(ChannelApp):
         them as ``taxes_included`` says, as Shopify reports it (``taxLines``, ``totalTaxSet``)."""
         customer = customer or {}
 
-        def tax_of(amount):
+        def tax_of(amount, rate=tax_rate):
+            cents = math.floor(amount * 100 + 0.5 + 1e-9)
             if taxes_included:
-                return round(amount - amount / (1 + tax_rate), 2)
-            return round(amount * tax_rate, 2)
+                tax = cents - cents / (1 + rate)
+            else:
+                tax = cents * rate
+            return math.floor(tax + 0.5 + 1e-9) / 100
 
         with self.lock:
             number = self.next_id()
@@ -791,7 +811,13 @@ class ShopifyApp(ChannelApp):
                         "title": line.get("title") or line["sku"],
                         "quantity": int(line.get("quantity", 1)),
                         "price": float(line.get("price", 0)),
-                        "tax": tax_of(float(line.get("price", 0)) * int(line.get("quantity", 1))),
+                        "discount": float(line.get("discount", 0)),
+                        "tax": tax_of(
+                            float(line.get("price", 0)) * int(line.get("quantity", 1))
+                            - float(line.get("discount", 0)),
+                            float(line.get("tax_rate", tax_rate)),
+                        ),
+                        "tax_rate": float(line.get("tax_rate", tax_rate)),
                         "variant_id": variant["id"] if variant else None,
                     }
                 )
@@ -802,8 +828,10 @@ class ShopifyApp(ChannelApp):
                         "remaining": int(line.get("quantity", 1)),
                     }
                 )
-            total = sum(li["quantity"] * li["price"] for li in order_lines) + float(shipping)
-            tax = sum(li["tax"] for li in order_lines) + tax_of(float(shipping))
+            total = sum(li["quantity"] * li["price"] - li["discount"] for li in order_lines)
+            total += float(shipping)
+            shipping_tax = tax_of(float(shipping))
+            tax = sum(li["tax"] for li in order_lines) + shipping_tax
             if not taxes_included:
                 total += tax
             addr = address or {}
@@ -819,6 +847,7 @@ class ShopifyApp(ChannelApp):
                 "shipping": float(shipping),
                 "tax": round(tax, 2),
                 "tax_rate": tax_rate,
+                "shipping_tax": shipping_tax,
                 "taxes_included": bool(taxes_included),
                 "service_level": service_level,
                 "address": {

@@ -394,7 +394,18 @@ class WooCommerceApp(ChannelApp):
         currency="GBP",
         shipping=0.0,
         created_at=None,
+        tax_rate=0.0,
+        prices_include_tax=False,
+        round_at_subtotal=False,
     ):
+        """An order of ``lines`` (``sku``, ``quantity``, ``price``, optional ``discount``: off
+        the line, and ``tax_rate``: the line's own rate). With ``tax_rate`` (e.g. 0.2) the
+        lines and the shipping carry that tax, included in the prices (and in ``shipping``) or
+        added to them as ``prices_include_tax`` says. The tax is rounded per line, as
+        WooCommerce does by default, or on the order's total per rate with
+        ``round_at_subtotal`` (its "Round tax at subtotal level" option: the lines then show
+        their tax rounded, and the order's tax is the rounded sum). The REST API reports totals
+        without tax, with the tax beside them."""
         customer = customer or {}
         addr = address or {}
         first, _sep, last = (addr.get("name") or customer.get("name", "")).partition(" ")
@@ -405,13 +416,50 @@ class WooCommerceApp(ChannelApp):
             "postcode": addr.get("zip", ""), "country": addr.get("country_code", ""),
             "phone": addr.get("phone", ""),
         }  # fmt: skip
+        rate_ids = {}
+
+        def half_up(value):
+            return math.floor(value + 0.5 + 1e-9)
+
+        def split(amount, rate):
+            """(gross cents in the order's basis, amount without tax, tax) of ``amount``, in
+            cents: rounded, or raw when the tax is rounded on the order's total."""
+            cents = half_up(amount * 100)
+            if prices_include_tax:
+                tax = cents - cents / (1 + rate) if rate else 0
+            else:
+                tax = cents * rate if rate else 0
+            if not round_at_subtotal:
+                tax = half_up(tax)
+            return cents, (cents - tax if prices_include_tax else cents), tax
+
+        def shown(cents):
+            return "%.2f" % (half_up(cents) / 100)
+
+        def taxes(rate, tax_cents):
+            if not half_up(tax_cents):
+                return []
+            rate_id = rate_ids.setdefault(rate, len(rate_ids) + 1)
+            return [{"id": rate_id, "total": shown(tax_cents), "subtotal": ""}]
+
         with self.lock:
-            line_items = []
+            line_items, by_rate, gross_cents, net_cents = [], {}, 0, 0
             for line in lines:
                 product = next((p for p in self.products.values() if p["sku"] == line["sku"]), None)
                 variation = next(
                     (v for v in self.variations.values() if v["sku"] == line["sku"]), None
                 )
+                quantity = int(line.get("quantity", 1))
+                rate = float(line.get("tax_rate", tax_rate))
+                price = float(line.get("price", 0)) * quantity
+                __, subtotal, subtotal_tax = split(price, rate)
+                gross, total, tax = split(price - float(line.get("discount", 0)), rate)
+                gross_cents += gross
+                net_cents += half_up(total)
+                by_rate.setdefault(rate, [0, 0])[0] += tax
+                line_taxes = taxes(rate, tax)
+                for item in line_taxes:
+                    item["subtotal"] = shown(subtotal_tax)
                 line_items.append(
                     {
                         "id": self.next_id(),
@@ -421,22 +469,33 @@ class WooCommerceApp(ChannelApp):
                         if product
                         else (variation["parent_id"] if variation else 0),
                         "variation_id": variation["id"] if variation else 0,
-                        "quantity": int(line.get("quantity", 1)),
-                        "price": float(line.get("price", 0)),
-                        "total": "%.2f"
-                        % (float(line.get("price", 0)) * int(line.get("quantity", 1))),
+                        "quantity": quantity,
+                        "price": total / 100 / quantity if quantity else 0.0,
+                        "subtotal": shown(subtotal),
+                        "subtotal_tax": shown(subtotal_tax),
+                        "total": shown(total),
+                        "total_tax": shown(tax),
+                        "taxes": line_taxes,
                     }
                 )
+            gross, shipping_net, shipping_tax = split(float(shipping), tax_rate)
+            gross_cents += gross
+            net_cents += half_up(shipping_net)
+            by_rate.setdefault(tax_rate, [0, 0])[1] += shipping_tax
             stamp = (created_at or now_iso()).rstrip("Z")
-            total = sum(float(li["total"]) for li in line_items) + float(shipping)
+            tax_cents = sum(half_up(line + ship) for line, ship in by_rate.values())
+            total_cents = gross_cents if prices_include_tax else net_cents + tax_cents
             order = {
                 "id": self.next_id(),
                 "status": "processing",
                 "currency": currency,
+                "prices_include_tax": bool(prices_include_tax),
                 "date_created_gmt": stamp,
                 "date_modified_gmt": stamp,
-                "total": "%.2f" % total,
-                "shipping_total": "%.2f" % float(shipping),
+                "total": "%.2f" % (total_cents / 100),
+                "total_tax": "%.2f" % (tax_cents / 100),
+                "shipping_total": shown(shipping_net),
+                "shipping_tax": shown(shipping_tax),
                 "billing": dict(party, email=customer.get("email", "")),
                 "shipping": party,
                 "line_items": line_items,
@@ -445,8 +504,23 @@ class WooCommerceApp(ChannelApp):
                         "id": self.next_id(),
                         "method_title": service_level,
                         "method_id": "flat_rate",
-                        "total": "%.2f" % float(shipping),
+                        "total": shown(shipping_net),
+                        "total_tax": shown(shipping_tax),
+                        "taxes": taxes(tax_rate, shipping_tax),
                     }
+                ],
+                "tax_lines": [
+                    {
+                        "id": self.next_id(),
+                        "rate_code": "GB-VAT-%d" % rate_id,
+                        "rate_id": rate_id,
+                        "label": "VAT",
+                        "compound": False,
+                        "tax_total": shown(by_rate[rate][0]),
+                        "shipping_tax_total": shown(by_rate[rate][1]),
+                        "rate_percent": round(rate * 100, 4),
+                    }
+                    for rate, rate_id in rate_ids.items()
                 ],
             }
             order["number"] = str(order["id"])

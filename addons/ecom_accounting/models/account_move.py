@@ -1,6 +1,74 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+#: How a channel rounds the tax of its orders (Odoo's company setting, per channel).
+TAX_ROUNDING_METHODS = [
+    ("round_per_line", "Round per Line"),
+    ("round_globally", "Round Globally"),
+]
+
+
+class CompanyRounding:
+    """A company as Odoo's tax computation reads it, with another tax rounding method: the
+    channel's. Everything else is the company's."""
+
+    def __init__(self, company, method):
+        self._company = company
+        self.tax_calculation_rounding_method = method
+
+    def __getattr__(self, name):
+        return getattr(self._company, name)
+
+
+# The channel's tax rounding lives beside the tax computation it steers; it belongs with the
+# channel's other accounting settings in ecom_channel.py (to move there).
+class EcomChannel(models.Model):
+    _inherit = "ecom.channel"  # pylint: disable=consider-merging-classes-inherited
+
+    tax_rounding_method = fields.Selection(
+        TAX_ROUNDING_METHODS,
+        "Tax Rounding",
+        help="How the channel rounds the tax of its orders: per line, or on the order's total "
+        "(WooCommerce: 'Round tax at subtotal level'). Odoo computes the tax of the channel's "
+        "orders and invoices the same way, so that they equal the channel's to the cent. "
+        "Empty: as the company (Accounting settings). Set by billing users.",
+    )
+
+    def _ecom_tax_rounding(self):
+        """The tax rounding method of the channel's orders and invoices."""
+        self.ensure_one()
+        return self.tax_rounding_method or self.company_id.tax_calculation_rounding_method
+
+
+class AccountTax(models.Model):
+    _inherit = "account.tax"
+
+    @api.model
+    def _ecom_base_line_channel(self, base_line):
+        """The channel of the order or invoice of a base line of Odoo's tax computation."""
+        record = base_line.get("record")
+        if not isinstance(record, models.BaseModel) or len(record) != 1:
+            return None
+        if record._name == "sale.order.line":
+            return record.order_id.ecom_channel_id
+        if record._name == "account.move.line":
+            return record.move_id.ecom_channel_id
+        return None
+
+    @api.model
+    def _add_tax_details_in_base_line(self, base_line, company, rounding_method=None):
+        """The tax of a line of a channel's order or invoice is rounded as the channel rounds
+        it (per line or globally), whatever the company's setting."""
+        if not rounding_method:
+            channel = self._ecom_base_line_channel(base_line)
+            method = channel.sudo().tax_rounding_method if channel else False
+            if method and method != company.tax_calculation_rounding_method:
+                company = CompanyRounding(company, method)
+                rounding_method = method
+        return super()._add_tax_details_in_base_line(
+            base_line, company, rounding_method=rounding_method
+        )
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -25,14 +93,28 @@ class AccountMove(models.Model):
     ecom_total_difference = fields.Monetary(
         "Difference with Channel", compute="_compute_ecom_channel_total", store=True
     )
+    ecom_channel_tax = fields.Monetary(
+        "Channel Tax",
+        compute="_compute_ecom_channel_total",
+        store=True,
+        help="Tax of the billed channel orders as the channel reported it.",
+    )
     ecom_total_mismatch = fields.Boolean(
-        "Total Differs from Channel", compute="_compute_ecom_channel_total", store=True, index=True
+        "Total Differs from Channel",
+        compute="_compute_ecom_channel_total",
+        store=True,
+        index=True,
+        help="The total of the invoice differs from the channel's, or its tax (of the invoice or "
+        "of an order line) does.",
     )
 
     @api.depends(
         "amount_total",
+        "amount_tax",
         "ecom_channel_id",
         "invoice_line_ids.sale_line_ids.order_id.ecom_channel_total",
+        "invoice_line_ids.sale_line_ids.order_id.ecom_channel_tax",
+        "invoice_line_ids.sale_line_ids.order_id.ecom_tax_mismatch",
     )
     def _compute_ecom_channel_total(self):
         for move in self:
@@ -44,14 +126,25 @@ class AccountMove(models.Model):
                 or not all(orders.mapped("ecom_channel_total"))
             ):
                 move.ecom_channel_total = 0.0
+                move.ecom_channel_tax = 0.0
                 move.ecom_total_difference = 0.0
                 move.ecom_total_mismatch = False
                 continue
+            currency = move.currency_id
             total = sum(orders.mapped("ecom_channel_total"))
-            diff = move.currency_id.round(move.amount_total - total)
+            diff = currency.round(move.amount_total - total)
             move.ecom_channel_total = total
             move.ecom_total_difference = diff
-            move.ecom_total_mismatch = not move.currency_id.is_zero(diff)
+            reported = orders.filtered(
+                lambda o: any(o.order_line.mapped("ecom_channel_tax_reported"))
+            )
+            tax = sum(reported.mapped("ecom_channel_tax"))
+            move.ecom_channel_tax = tax
+            tax_differs = bool(reported) and (
+                not currency.is_zero(move.amount_tax - tax)
+                or any(orders.mapped("ecom_tax_mismatch"))
+            )
+            move.ecom_total_mismatch = not currency.is_zero(diff) or tax_differs
 
 
 class AccountMoveLine(models.Model):

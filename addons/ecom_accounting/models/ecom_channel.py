@@ -31,6 +31,7 @@ ACCOUNTING_FIELDS = frozenset(
     {
         "invoice_policy",
         "prices_include_tax",
+        "tax_rounding_method",
         "sale_tax_id",
         "fee_account_id",
         "clearing_account_id",

@@ -856,25 +856,38 @@ class AmazonClient(ChannelClient):
         if items_problem:
             reader.note(items_problem)
         lines = []
-        shipping = tax = 0.0
+        shipping = tax = shipping_tax = 0.0
         for number, item in reader.entries(items, "order item"):
             sku = reader.text(item.get("SellerSKU"), "line %d SKU" % number)
             label = line_label(number, sku)
             quantity = reader.number(
                 item.get("QuantityOrdered"), "%s: quantity" % label, 0, required=True
             )
-            item_tax = amount(item.get("ItemTax"), "%s: ItemTax" % label)
-            shipping += amount(item.get("ShippingPrice"), "%s: ShippingPrice" % label)
-            tax += item_tax + amount(item.get("ShippingTax"), "%s: ShippingTax" % label)
+            # ItemPrice is the price of the whole line (quantity included); the promotion
+            # discounts come off it and the shipping price, their tax off the taxes
+            item_price = amount(item.get("ItemPrice"), "%s: price" % label)
+            discount = amount(item.get("PromotionDiscount"), "%s: PromotionDiscount" % label)
+            item_tax = amount(item.get("ItemTax"), "%s: ItemTax" % label) - amount(
+                item.get("PromotionDiscountTax"), "%s: PromotionDiscountTax" % label
+            )
+            shipping += amount(item.get("ShippingPrice"), "%s: ShippingPrice" % label) - amount(
+                item.get("ShippingDiscount"), "%s: ShippingDiscount" % label
+            )
+            item_shipping_tax = amount(item.get("ShippingTax"), "%s: ShippingTax" % label) - amount(
+                item.get("ShippingDiscountTax"), "%s: ShippingDiscountTax" % label
+            )
+            shipping_tax += item_shipping_tax
+            tax += item_tax + item_shipping_tax
             lines.append(
                 RemoteOrderLine(
                     external_ref=reader.ref(item.get("OrderItemId"), "%s: OrderItemId" % label),
                     sku=sku,
                     title=reader.text(item.get("Title"), "%s: Title" % label),
                     quantity=quantity,
-                    unit_price=amount(item.get("ItemPrice"), "%s: price" % label) / (quantity or 1),
+                    unit_price=item_price / (quantity or 1),
+                    total=round(item_price - discount, 2),
                     listing_ref=sku,
-                    tax_amount=item_tax,
+                    tax_amount=round(item_tax, 2),
                 )
             )
         buyer = reader.mapping(data.get("BuyerInfo"), "BuyerInfo")
@@ -892,8 +905,12 @@ class AmazonClient(ChannelClient):
             updated_at=reader.date(updated, "order update date") if updated else created,
             currency=reader.text(order_total.get("CurrencyCode"), "order currency"),
             total=amount(order_total, "order total"),
-            shipping_amount=shipping,
+            shipping_amount=round(shipping, 2),
             tax_amount=round(tax, 2),
+            # an order without any tax: Amazon computed none for it (the seller's VAT
+            # settings), the channel's tax applies as its prices say
+            taxes_reported=bool(round(tax, 2)),
+            shipping_tax_amount=round(shipping_tax, 2),
             service_level=reader.text(
                 data.get("ShipmentServiceLevelCategory"), "ShipmentServiceLevelCategory"
             )

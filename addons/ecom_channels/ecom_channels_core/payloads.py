@@ -102,14 +102,22 @@ class Address:
 
 @dataclass
 class RemoteOrderLine:
+    """A line of a channel order. ``unit_price`` and ``total`` are in the order's basis: with
+    tax when the order's ``prices_include_tax``, without otherwise."""
+
     external_ref: str
     sku: str = ""
     title: str = ""
     quantity: float = 0
+    #: Unit price before the line's discounts.
     unit_price: float = 0.0
     listing_ref: str = ""
     #: Tax of the whole line as the channel reports it (0 when it reports none).
     tax_amount: float = 0.0
+    #: Tax rate of the line in percent (20.0) as the channel reports it; None when it does not.
+    tax_rate: float | None = None
+    #: What the buyer pays for the line, after its discounts; None: quantity x unit price.
+    total: float | None = None
 
 
 @dataclass
@@ -130,6 +138,13 @@ class RemoteOrder:
     #: Whether the line prices and the shipping amount include tax; None when the channel does
     #: not say (the channel's configuration decides).
     prices_include_tax: bool | None = None
+    #: Whether the channel reports the tax of each line (``RemoteOrderLine.tax_amount``, and
+    #: ``shipping_tax_amount``): then a line without tax was sold without tax.
+    taxes_reported: bool = False
+    #: Tax of the shipping charge as the channel reports it (None: not reported apart, then
+    #: ``tax_amount`` minus the lines' tax), and its rate in percent (None: not reported).
+    shipping_tax_amount: float | None = None
+    shipping_tax_rate: float | None = None
     service_level: str = ""
     ship_by: datetime | None = None
     buyer_name: str = ""

@@ -120,7 +120,10 @@ query Orders($first: Int!, $after: String, $query: String) {
       totalShippingPriceSet { shopMoney { amount } }
       totalTaxSet { shopMoney { amount } }
       taxesIncluded
-      shippingLine { title code }
+      shippingLine {
+        title code
+        taxLines { ratePercentage priceSet { shopMoney { amount } } }
+      }
       customer { displayName email }
       shippingAddress { %(a)s }
       billingAddress { %(a)s }
@@ -128,7 +131,8 @@ query Orders($first: Int!, $after: String, $query: String) {
         nodes {
           id sku title quantity
           originalUnitPriceSet { shopMoney { amount } }
-          taxLines { priceSet { shopMoney { amount } } }
+          discountAllocations { allocatedAmountSet { shopMoney { amount } } }
+          taxLines { ratePercentage priceSet { shopMoney { amount } } }
           variant { id }
         }
       }
@@ -504,6 +508,23 @@ class ShopifyClient(ChannelClient):
             shop_money = reader.mapping(reader.mapping(money_bag, what).get("shopMoney"), what)
             return reader.number(shop_money.get("amount"), what)
 
+        def taxes(tax_lines, what):
+            """(tax, rate percent of the one tax charged or None) of ``taxLines``."""
+            items = [
+                t
+                for _n, t in reader.entries(
+                    reader.items(tax_lines, "%s: taxLines" % what, required=False),
+                    "%s: tax line" % what,
+                )
+            ]
+            amounts = [amount(t.get("priceSet"), "%s: tax" % what) for t in items]
+            rates = {
+                reader.number(t.get("ratePercentage"), "%s: tax rate" % what, None)
+                for t, value in zip(items, amounts, strict=True)
+                if value
+            }
+            return round(sum(amounts), 2), (rates.pop() if len(rates) == 1 else None)
+
         ref = reader.order_ref(node.get("id"))
         line_items = reader.mapping(node.get("lineItems"), "lineItems")
         lines = []
@@ -512,28 +533,38 @@ class ShopifyClient(ChannelClient):
         ):
             sku = reader.text(li.get("sku"), "line %d SKU" % number)
             label = line_label(number, sku)
-            taxes = reader.items(li.get("taxLines"), "%s: taxLines" % label, required=False)
+            tax, rate = taxes(li.get("taxLines"), label)
+            quantity = reader.number(li.get("quantity"), "%s: quantity" % label, 0, required=True)
+            unit_price = amount(li.get("originalUnitPriceSet"), "%s: price" % label)
+            # the discounts of the line and its share of the order's discounts
+            discount = sum(
+                amount(d.get("allocatedAmountSet"), "%s: discount" % label)
+                for _n, d in reader.entries(
+                    reader.items(
+                        li.get("discountAllocations"), "%s: discounts" % label, required=False
+                    ),
+                    "%s: discount" % label,
+                )
+            )
             lines.append(
                 RemoteOrderLine(
                     external_ref=reader.ref(li.get("id"), "%s: id" % label),
                     sku=sku,
                     title=reader.text(li.get("title"), "%s: title" % label),
-                    quantity=reader.number(
-                        li.get("quantity"), "%s: quantity" % label, 0, required=True
-                    ),
-                    unit_price=amount(li.get("originalUnitPriceSet"), "%s: price" % label),
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    total=round(unit_price * quantity - discount, 2),
                     listing_ref=reader.text(
                         reader.mapping(li.get("variant"), "%s: variant" % label).get("id"),
                         "%s: variant id" % label,
                     ),
-                    tax_amount=sum(
-                        amount(t.get("priceSet"), "%s: tax" % label)
-                        for _n, t in reader.entries(taxes, "%s: tax line" % label)
-                    ),
+                    tax_amount=tax,
+                    tax_rate=rate,
                 )
             )
         customer = reader.mapping(node.get("customer"), "customer")
         shipping = reader.mapping(node.get("shippingLine"), "shippingLine")
+        shipping_tax, shipping_rate = taxes(shipping.get("taxLines"), "shipping line")
         taxes_included = node.get("taxesIncluded")
         if taxes_included is not None and not isinstance(taxes_included, bool):
             reader.note("taxesIncluded %s cannot be read" % shown(taxes_included))
@@ -552,6 +583,9 @@ class ShopifyClient(ChannelClient):
             shipping_amount=amount(node.get("totalShippingPriceSet"), "shipping total"),
             tax_amount=amount(node.get("totalTaxSet"), "tax total"),
             prices_include_tax=taxes_included,
+            taxes_reported=taxes_included is not None,
+            shipping_tax_amount=shipping_tax if shipping else None,
+            shipping_tax_rate=shipping_rate,
             service_level=reader.text(shipping.get("title"), "shipping title")
             or reader.text(shipping.get("code"), "shipping code"),
             buyer_name=reader.text(customer.get("displayName"), "customer name"),

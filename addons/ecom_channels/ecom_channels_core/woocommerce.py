@@ -15,6 +15,7 @@ from .base import (
     line_label,
     money,
     results_failed,
+    shown,
     to_float,
     to_int,
     utc_naive,
@@ -287,8 +288,44 @@ class WooCommerceClient(ChannelClient):
     def _order(self, data):
         return self.read_order(data, self._read_order)
 
+    @staticmethod
+    def _tax_rates(data, reader):
+        """``{rate id: rate percent}`` of the order's ``tax_lines``."""
+        rates = {}
+        for number, tax in reader.entries(
+            reader.items(data.get("tax_lines"), "tax_lines", required=False), "tax line"
+        ):
+            rate = reader.number(tax.get("rate_percent"), "tax line %d rate" % number, None)
+            if rate is not None:
+                rates[reader.text(tax.get("rate_id"), "tax line %d rate id" % number)] = rate
+        return rates
+
+    @staticmethod
+    def _rate_of(taxes, rates, reader, what):
+        """The rate of a line or shipping line from its ``taxes`` (``[{id, total}]``): the rate
+        of the one tax charged on it; None without one (or with several)."""
+        charged = {
+            reader.text(tax.get("id"), "%s: tax id" % what)
+            for _n, tax in reader.entries(
+                reader.items(taxes, "%s: taxes" % what, required=False), "%s: tax" % what
+            )
+            if reader.number(tax.get("total"), "%s: tax total" % what)
+        }
+        if len(charged) != 1:
+            return None
+        return rates.get(charged.pop())
+
     def _read_order(self, data, reader):
         ref = reader.order_ref(data.get("id"))
+        included = data.get("prices_include_tax")
+        if included is not None and not isinstance(included, bool):
+            reader.note("prices_include_tax %s cannot be read" % shown(included))
+            included = None
+        # line totals are without tax in the REST API (with ``total_tax`` beside them), and
+        # ``price`` is ``total / quantity`` unrounded: a store pricing with tax gets its prices
+        # back as total + tax
+        with_tax = bool(included)
+        rates = self._tax_rates(data, reader)
         lines = []
         for number, li in reader.entries(
             reader.items(data.get("line_items"), "line_items"), "line"
@@ -297,16 +334,34 @@ class WooCommerceClient(ChannelClient):
             label = line_label(number, sku)
             product_id = reader.text(li.get("product_id"), "%s: product_id" % label)
             variation_id = li.get("variation_id")
+            quantity = reader.number(li.get("quantity"), "%s: quantity" % label, 0, required=True)
+            price = reader.number(li.get("price"), "%s: price" % label)
+            tax = reader.number(li.get("total_tax"), "%s: total_tax" % label)
+            total = reader.number(li.get("total"), "%s: total" % label, None)
+            subtotal = reader.number(li.get("subtotal"), "%s: subtotal" % label, None)
+            if total is not None and with_tax:
+                total += tax
+            if subtotal is not None:
+                if with_tax:
+                    subtotal = round(
+                        subtotal
+                        + reader.number(li.get("subtotal_tax"), "%s: subtotal_tax" % label),
+                        2,
+                    )
+                if quantity:
+                    price = subtotal / quantity
+            elif with_tax and total is not None and quantity:
+                price = total / quantity
             lines.append(
                 RemoteOrderLine(
                     external_ref=reader.ref(li.get("id"), "%s: id" % label),
                     sku=sku,
                     title=reader.text(li.get("name"), "%s: name" % label),
-                    quantity=reader.number(
-                        li.get("quantity"), "%s: quantity" % label, 0, required=True
-                    ),
-                    unit_price=reader.number(li.get("price"), "%s: price" % label),
-                    tax_amount=reader.number(li.get("total_tax"), "%s: total_tax" % label),
+                    quantity=quantity,
+                    unit_price=price,
+                    total=round(total, 2) if total is not None else None,
+                    tax_amount=tax,
+                    tax_rate=self._rate_of(li.get("taxes"), rates, reader, label),
                     listing_ref=(
                         "%s/%s"
                         % (product_id, reader.text(variation_id, "%s: variation_id" % label))
@@ -317,6 +372,8 @@ class WooCommerceClient(ChannelClient):
             )
         shipping_lines = reader.items(data.get("shipping_lines"), "shipping_lines", required=False)
         method = reader.mapping(shipping_lines[0], "shipping line 1") if shipping_lines else {}
+        shipping = reader.number(data.get("shipping_total"), "shipping_total")
+        shipping_tax = reader.number(data.get("shipping_tax"), "shipping_tax")
         billing = self._address(data.get("billing"), reader, "billing address")
         status = reader.text(data.get("status"), "status")
         created = reader.date(data.get("date_created_gmt"), "order date", required=True)
@@ -330,10 +387,12 @@ class WooCommerceClient(ChannelClient):
             updated_at=reader.date(modified, "order modification date") if modified else created,
             currency=reader.text(data.get("currency"), "currency"),
             total=reader.number(data.get("total"), "order total"),
-            shipping_amount=reader.number(data.get("shipping_total"), "shipping_total"),
+            shipping_amount=round(shipping + shipping_tax, 2) if with_tax else shipping,
             tax_amount=reader.number(data.get("total_tax"), "total_tax"),
-            # line prices and shipping_total are always without tax in the REST API
-            prices_include_tax=False,
+            prices_include_tax=with_tax,
+            taxes_reported=True,
+            shipping_tax_amount=shipping_tax,
+            shipping_tax_rate=self._rate_of(method.get("taxes"), rates, reader, "shipping line"),
             service_level=reader.text(method.get("method_title"), "shipping method title")
             or reader.text(method.get("method_id"), "shipping method id"),
             buyer_name=billing.name,

@@ -11,6 +11,8 @@ from odoo.tools import email_normalize, mute_logger
 
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
+from ..ecom_fulfilment_core import pricing
+
 _logger = logging.getLogger(__name__)
 
 #: New channel orders created, then confirmed, together (one create, procurement in bulk).
@@ -64,6 +66,20 @@ class OrderImportRun:
         if record:
             vals.update(res_model=record._name, res_id=record.id)
         self.logs.append(vals)
+
+
+class ProductPricelist(models.Model):
+    _inherit = "product.pricelist"
+
+    ecom_channel_id = fields.Many2one(
+        "ecom.channel",
+        "Sales Channel",
+        index="btree_not_null",
+        copy=False,
+        ondelete="set null",
+        help="The channel whose imported orders use this pricelist (one per channel and "
+        "currency); the channel's prices are kept on the order lines.",
+    )
 
 
 class SaleOrder(models.Model):
@@ -638,29 +654,43 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_pricelists(self, channel, remote_orders):
-        """A pricelist per order currency (the channel's prices are kept on the lines; the
-        pricelist only gives the order its currency), and one for the channel's currency.
-        Missing ones are created, for active currencies only."""
+        """The channel's pricelist of each order currency, and of the channel's currency: one
+        per channel and currency, named after the channel (the channel's prices are kept on the
+        lines; the pricelist gives the order its currency and tells the channel in the sales
+        reports). Never another channel's: missing ones are created, for active currencies
+        only."""
         codes = {self._ecom_currency_code(channel, r) for r in remote_orders}
         codes.add(channel.currency_id.name)
         currencies = self.env["res.currency"].search([("name", "in", list(codes))])
-        Pricelist = self.env["product.pricelist"].sudo()
+        Pricelist = self.env["product.pricelist"].sudo().with_context(active_test=False)
         pricelists = Pricelist.search(
-            [
-                ("currency_id", "in", currencies.ids),
-                ("company_id", "in", (channel.company_id.id, False)),
-            ],
-            order="company_id, sequence, id",
+            [("ecom_channel_id", "=", channel.id), ("currency_id", "in", currencies.ids)],
+            order="active desc, sequence, id",
         )
         by_currency = {}
         for pricelist in pricelists:
             by_currency.setdefault(pricelist.currency_id.name, pricelist)
         missing = [c for c in currencies if c.name not in by_currency]
         created = Pricelist.create(
-            [{"name": "%s (%s)" % (channel.name, c.name), "currency_id": c.id} for c in missing]
+            [
+                {
+                    "name": self._ecom_pricelist_name(channel, currency),
+                    "currency_id": currency.id,
+                    "company_id": channel.company_id.id,
+                    "ecom_channel_id": channel.id,
+                }
+                for currency in missing
+            ]
         )
         by_currency.update({p.currency_id.name: p for p in created})
         return {code: p.sudo(False) for code, p in by_currency.items()}
+
+    @api.model
+    def _ecom_pricelist_name(self, channel, currency):
+        """The channel's name, with the currency when the name does not give it already."""
+        if currency.name in (channel.name or ""):
+            return channel.name
+        return "%s (%s)" % (channel.name, currency.name)
 
     @api.model
     def _ecom_partner_vals(self, address, country_by_code, states):
@@ -797,14 +827,64 @@ class SaleOrder(models.Model):
         }
 
     @api.model
+    def _ecom_price_digits(self):
+        return self.env["decimal.precision"].precision_get("Product Price")
+
+    @api.model
     def _ecom_order_line_vals(self, run, remote, line, product):
-        """Values of the sale order line for one matched channel line (hook)."""
+        """Values of the sale order line for one matched channel line (hook). The unit price
+        reproduces the channel's line total (after its discounts, with or without tax as the
+        order says) at the *Product Price* precision; when no price does (10.00 for 3),
+        ``_ecom_exact_line_vals`` splits the line in two. The channel's tax of the line is kept
+        beside it (``ecom_channel_tax``) to check Odoo's against it."""
+        digits = self._ecom_price_digits()
+        total = pricing.line_total(line.quantity, line.unit_price, line.total, digits)
+        price = pricing.exact_unit_price(total, line.quantity, digits)
         return {
             "product_id": product.id,
             "product_uom_qty": line.quantity,
-            "price_unit": line.unit_price,
+            "price_unit": line.unit_price if price is None else price,
             "ecom_line_ref": line.external_ref or False,
+            "ecom_channel_line_total": total,
+            "ecom_channel_tax": line.tax_amount if remote.taxes_reported else 0.0,
+            "ecom_channel_tax_reported": remote.taxes_reported,
         }
+
+    @api.model
+    def _ecom_exact_line_vals(self, vals):
+        """``vals`` of a product line as one or two lines whose prices give the channel's
+        line total exactly: ``[(2, 3.33), (1, 3.34)]`` for 10.00 for 3. Both lines keep the
+        channel's line reference; the first one carries the channel's tax of the line. A
+        fractional quantity without an exact price keeps the nearest price (the difference is
+        flagged with the order's total)."""
+        total = vals.pop("ecom_channel_line_total", None)
+        if total is None or "product_uom_qty" not in vals:
+            return [vals]
+        parts = pricing.exact_parts(total, vals["product_uom_qty"], self._ecom_price_digits())
+        if not parts or len(parts) == 1:
+            if parts:
+                vals["price_unit"] = parts[0][1]
+            return [vals]
+        (first_qty, first_price), (second_qty, second_price) = parts
+        second = dict(vals, product_uom_qty=second_qty, price_unit=second_price)
+        second["ecom_channel_tax"] = 0.0
+        vals.update(product_uom_qty=first_qty, price_unit=first_price)
+        return [vals, second]
+
+    @api.model
+    def _ecom_shipping_tax(self, remote):
+        """The channel's tax of the shipping charge: as reported apart, else the order's tax
+        minus the lines' (0 when the channel reports no taxes)."""
+        if not remote.taxes_reported:
+            return 0.0
+        if remote.shipping_tax_amount is not None and math.isfinite(remote.shipping_tax_amount):
+            return remote.shipping_tax_amount
+        lines_tax = sum(
+            line.tax_amount for line in remote.lines if math.isfinite(line.tax_amount or 0.0)
+        )
+        if not math.isfinite(remote.tax_amount - lines_tax):
+            return 0.0
+        return pricing.round_amount(remote.tax_amount - lines_tax)
 
     @api.model
     def _ecom_shipping_line_vals(self, run, remote, shipping_product):
@@ -815,6 +895,8 @@ class SaleOrder(models.Model):
             "product_uom_qty": 1,
             "price_unit": remote.shipping_amount,
             "is_delivery": True,
+            "ecom_channel_tax": self._ecom_shipping_tax(remote),
+            "ecom_channel_tax_reported": remote.taxes_reported,
         }
 
     @api.model
@@ -902,7 +984,9 @@ class SaleOrder(models.Model):
                 )
                 lines.append(self._ecom_line_note(line, unmatched=not invalid))
                 continue
-            lines.append(self._ecom_order_line_vals(run, remote, line, product))
+            lines.extend(
+                self._ecom_exact_line_vals(self._ecom_order_line_vals(run, remote, line, product))
+            )
         shipping_product = data["shipping_product"]
         if not (math.isfinite(remote.shipping_amount) and remote.shipping_amount >= 0):
             problems.append(
@@ -954,6 +1038,26 @@ class SaleOrder(models.Model):
                 sku=line.sku or "-",
                 title=line.title or "-",
                 price=price,
+            )
+        total = line.total
+        if total is not None and not (
+            isinstance(total, int | float) and math.isfinite(total) and total >= 0
+        ):
+            return self.env._(
+                "line %(sku)s (%(title)s) has total %(total)s after its discounts; a line "
+                "cannot cost less than nothing: the line is kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                total=total,
+            )
+        tax = line.tax_amount
+        if not (isinstance(tax, int | float) and math.isfinite(tax)):
+            return self.env._(
+                "line %(sku)s (%(title)s) has tax %(tax)s, which is not an amount: the line is "
+                "kept as a note.",
+                sku=line.sku or "-",
+                title=line.title or "-",
+                tax=tax,
             )
         return None
 

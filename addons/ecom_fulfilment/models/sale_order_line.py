@@ -10,6 +10,17 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The channel's id of this order line, used to report partial shipments.",
     )
+    ecom_channel_tax = fields.Monetary(
+        "Channel Tax",
+        copy=False,
+        help="Tax of the channel's line as the channel reported it (a channel line priced "
+        "exactly over two order lines: on the first one).",
+    )
+    ecom_channel_tax_reported = fields.Boolean(
+        "Channel Reports Tax",
+        copy=False,
+        help="The channel reported the tax of this line: Odoo's tax is checked against it.",
+    )
 
     def _compute_analytic_distribution(self):
         # Channel order import, when the database has no analytic distribution model at all

@@ -372,9 +372,13 @@ class StockPicking(models.Model):
         )
         lines = []
         if not whole:
-            lines = [
-                (line.ecom_line_ref, qty) for line, qty in shipped.items() if line.ecom_line_ref
-            ]
+            # a channel line priced exactly may be two order lines (2 x 3.33 + 1 x 3.34): the
+            # channel hears of its line once, with the quantities of both
+            by_ref = {}
+            for line, qty in shipped.items():
+                if line.ecom_line_ref:
+                    by_ref[line.ecom_line_ref] = by_ref.get(line.ecom_line_ref, 0.0) + qty
+            lines = list(by_ref.items())
         carrier = self.carrier_id
         return Shipment(
             order_ref=order.ecom_external_ref,

@@ -1,0 +1,104 @@
+"""Exact prices and taxes of channel order lines (plain Python, no ORM).
+
+A channel reports a line as a quantity and a line total (after its discounts, with or without
+tax as the order says). Odoo keeps unit prices with the *Product Price* precision (2 decimals
+by default) and computes ``quantity x unit price``: 2 x 9.99 is exact, but 3 for 10.00 is not
+(3.33 or 3.34). ``exact_parts`` gives the unit prices that reproduce the line total to the
+cent: one part when ``total / quantity`` has the precision, otherwise two parts of the same
+line (``r`` units one cent dearer than the others), which is exact for whole quantities.
+
+Taxes: ``tax_of`` is the tax of an amount at a rate, included in it or added to it, rounded
+as a channel rounding per line does; ``match_rate`` finds, among the rates of the company's
+taxes, the one that gives the tax the channel reports on an amount.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+#: A tax reported on a line may be off by this many cents from the exact tax of its rate when
+#: the channel rounds its tax on the order total, not per line.
+GLOBAL_ROUNDING_CENTS = 1
+
+
+def dec(value):
+    """``value`` as a Decimal of its shortest decimal text (9.99, not 9.9900000000000002)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def to_units(amount, digits=2):
+    """``amount`` in the smallest unit of the currency (cents for 2 digits), rounded half up."""
+    return int(dec(amount).scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_units(units, digits=2):
+    return float(Decimal(units).scaleb(-digits))
+
+
+def round_amount(amount, digits=2):
+    """``amount`` rounded half up to ``digits`` decimals (as currencies round)."""
+    return from_units(to_units(amount, digits), digits)
+
+
+def is_whole(quantity):
+    return float(quantity).is_integer()
+
+
+def line_total(quantity, unit_price, total=None, digits=2):
+    """The total of a channel line: the one the channel gives, else quantity x unit price."""
+    if total is not None:
+        return round_amount(total, digits)
+    return round_amount(dec(quantity) * dec(unit_price), digits)
+
+
+def exact_unit_price(total, quantity, digits=2):
+    """A unit price with ``digits`` decimals whose product with ``quantity`` is ``total`` to the
+    cent, or None when there is none (10.00 for 3)."""
+    if not quantity:
+        return None
+    price = round_amount(dec(total) / dec(quantity), digits)
+    if to_units(dec(price) * dec(quantity), digits) == to_units(total, digits):
+        return price
+    return None
+
+
+def exact_parts(total, quantity, digits=2):
+    """``[(quantity, unit price)]`` reproducing ``total`` exactly: one part when a unit price
+    with ``digits`` decimals does, else, for a whole quantity, two parts whose unit prices differ
+    by one cent (10.00 for 3: ``[(2, 3.33), (1, 3.34)]``). None when a fractional quantity has
+    no exact price (the caller keeps the nearest price and the difference is flagged)."""
+    price = exact_unit_price(total, quantity, digits)
+    if price is not None:
+        return [(quantity, price)]
+    if not is_whole(quantity) or quantity <= 0:
+        return None
+    count = int(quantity)
+    units = to_units(total, digits)
+    low, dearer = divmod(units, count)
+    return [
+        (count - dearer, from_units(low, digits)),
+        (dearer, from_units(low + 1, digits)),
+    ]
+
+
+def tax_of(amount, rate, included, digits=2):
+    """Tax at ``rate`` percent of ``amount``, which includes the tax or not, rounded."""
+    amount, factor = dec(amount), dec(rate) / 100
+    raw = amount - amount / (1 + factor) if included else amount * factor
+    return round_amount(raw, digits)
+
+
+def match_rate(amount, tax, rates, included, digits=2, tolerance=GLOBAL_ROUNDING_CENTS):
+    """The rate among ``rates`` (percent) whose tax on ``amount`` is ``tax``: exactly when one
+    does, else within ``tolerance`` cents (a channel rounding on the order total); the closest
+    wins, the lower rate on a tie. None when no rate gives that tax."""
+    wanted = to_units(tax, digits)
+    best = None
+    for rate in sorted(set(rates)):
+        gap = abs(to_units(tax_of(amount, rate, included, digits), digits) - wanted)
+        if gap <= tolerance and (best is None or gap < best[0]):
+            best = (gap, rate)
+    return best[1] if best else None
+
+
+def same_rate(first, second):
+    """Whether two tax rates (percent) are the same rate (to 4 decimals)."""
+    return abs(float(first) - float(second)) < 0.00005
