@@ -504,9 +504,9 @@ STREETS = [
 ]
 
 
-def emulator_credentials():
-    """The credentials the local channel emulator accepts (tests/emulators/server.py), so that
-    the demo channels work offline against it."""
+def emulator_connection(channel_type):
+    """The credentials, refresh token and token URL the local channel emulator accepts
+    (tests/emulators/server.py), so that the demo channels work offline against it."""
     root = os.environ.get("ECOM_ROOT")
     if root and root not in sys.path:
         sys.path.append(root)
@@ -515,7 +515,7 @@ def emulator_credentials():
     except ImportError:
         _logger.warning("the channel emulator is not importable: demo channels get no credentials")
         return {}
-    return server.DEFAULT_CREDENTIALS
+    return server.connection(EMULATOR_URL, channel_type)
 
 
 #: Demo data of further addons: tools/demo_data_<area>.py with ``generate(generator)``, run after
@@ -865,21 +865,20 @@ class DemoGenerator:
         env = self.env
         self.channels = []
         Channel = env["ecom.channel"]
-        credentials = emulator_credentials()
         for name, ctype, share, services, account in CHANNELS:
-            creds = credentials.get(ctype, {})
-            channel = Channel.create(
-                {
-                    "name": name,
-                    "channel_type": ctype,
-                    "api_base_url": "%s/%s" % (EMULATOR_URL, ctype),
-                    "account_ref": creds.get("seller_id", account),
-                    "warehouse_id": self.warehouse.id,
-                    "api_key": creds.get("api_key"),
-                    "api_secret": creds.get("api_secret"),
-                    "access_token": creds.get("access_token"),
-                }
-            )
+            vals = {
+                "name": name,
+                "channel_type": ctype,
+                "api_base_url": "%s/%s" % (EMULATOR_URL, ctype),
+                "warehouse_id": self.warehouse.id,
+            }
+            vals.update(emulator_connection(ctype))
+            vals["account_ref"] = vals.get("account_ref") or account
+            if ctype == "ebay":
+                # the site is its own field; payouts come from the Finances "host"
+                vals.update(account_ref=False, ebay_site_id=account)
+                vals["ebay_finances_url"] = "%s/ebay" % EMULATOR_URL
+            channel = Channel.create(vals)
             self.channels.append((channel, share, services))
         self.setup_category_maps()
         # Listings: every channel lists most of the catalogue, Amazon and WooCommerce a subset.

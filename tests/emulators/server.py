@@ -51,6 +51,36 @@ DEFAULT_CREDENTIALS = {
     "clickanddrop": {"api_key": "cnd_emulator_api_key_0001"},
 }
 
+#: The token endpoints, on another "host" (path) of the emulator than the channels' APIs.
+TOKEN_PATHS = {
+    "ebay": "ebay-identity/identity/v1/oauth2/token",
+    "amazon": "amazon-lwa/auth/o2/token",
+}
+
+
+def token_url(base_url, channel):
+    """The token endpoint of ``channel`` on the emulator at ``base_url``, or ``""``."""
+    return "%s/%s" % (base_url, TOKEN_PATHS[channel]) if channel in TOKEN_PATHS else ""
+
+
+def connection(base_url, channel, credentials=None):
+    """The client keyword arguments (and channel field values) of ``channel`` on the emulator at
+    ``base_url``: credentials, token URL and (Amazon) the seller id as account reference."""
+    creds = (credentials or DEFAULT_CREDENTIALS)[channel]
+    values = {
+        "api_key": creds.get("api_key", ""),
+        "api_secret": creds.get("api_secret", ""),
+        "access_token": creds.get("access_token", ""),
+        "refresh_token": creds.get("refresh_token", ""),
+        "account_ref": creds.get("seller_id", ""),
+    }
+    if channel == "amazon":  # the LWA refresh token; no access token until one is fetched
+        values.update(refresh_token=creds.get("access_token", ""), access_token="")
+    if token_url(base_url, channel):
+        values["token_url"] = token_url(base_url, channel)
+    return values
+
+
 APP_CLASSES = {
     "shopify": ShopifyApp,
     "woocommerce": WooCommerceApp,
@@ -231,28 +261,11 @@ class Emulator:
 
     def token_url(self, channel):
         """The token endpoint of ``channel`` (another "host" than its API), or ``""``."""
-        paths = {
-            "ebay": "ebay-identity/identity/v1/oauth2/token",
-            "amazon": "amazon-lwa/auth/o2/token",
-        }
-        return "%s/%s" % (self.base_url, paths[channel]) if channel in paths else ""
+        return token_url(self.base_url, channel)
 
     def connection(self, channel):
-        """The client keyword arguments of ``channel`` on this emulator: credentials, token
-        URL and (Amazon) the seller id as account reference."""
-        creds = self.credentials[channel]
-        values = {
-            "api_key": creds.get("api_key", ""),
-            "api_secret": creds.get("api_secret", ""),
-            "access_token": creds.get("access_token", ""),
-            "refresh_token": creds.get("refresh_token", ""),
-            "account_ref": creds.get("seller_id", ""),
-        }
-        if channel == "amazon":  # the LWA refresh token; no access token until one is fetched
-            values.update(refresh_token=creds.get("access_token", ""), access_token="")
-        if self.token_url(channel):
-            values["token_url"] = self.token_url(channel)
-        return values
+        """The client keyword arguments of ``channel`` on this emulator (see ``connection``)."""
+        return connection(self.base_url, channel, self.credentials)
 
     def start(self):
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
