@@ -364,6 +364,17 @@ class EcomChannelListing(models.Model):
         "asin",
         "keywords",
     )
+    def _missing_fields(self, payload):
+        """What ``payload`` (this listing's) lacks for its channel, in plain words: the check
+        its channel type declares (addons adding a channel type override this)."""
+        self.ensure_one()
+        return missing_fields(self.channel_id.channel_type, payload)
+
+    def _required_count(self):
+        """How many requirements the listing's channel type checks (for the completeness)."""
+        self.ensure_one()
+        return len(missing_fields(self.channel_id.channel_type, ListingPayload(sku="")))
+
     def _compute_completeness(self):
         for listing in self:
             channel_type = listing.channel_id.channel_type
@@ -372,8 +383,8 @@ class EcomChannelListing(models.Model):
                 listing.completeness = 0
                 continue
             payload = listing._to_payload(with_images=False)
-            missing = missing_fields(channel_type, payload)
-            required = len(missing_fields(channel_type, ListingPayload(sku="")))
+            missing = listing._missing_fields(payload)
+            required = listing._required_count()
             recommended = [
                 bool(payload.description_html),
                 bool(listing.image_ids),
@@ -898,9 +909,7 @@ class EcomChannelListing(models.Model):
             (listing, missing)
             for listing in self
             if (
-                missing := missing_fields(
-                    listing.channel_type, listing._to_payload(with_images=False)
-                )
+                missing := listing._missing_fields(listing._to_payload(with_images=False))
                 + listing._missing_channel_attributes()
             )
         ]
