@@ -18,6 +18,8 @@ the jobs that PostgreSQL made run again (concurrent updates).
     ECOM_BENCH_REUSE     1: reuse the database of an earlier run (its products, carrier and rule)
     ECOM_BENCH_ORDERS    channel orders to import (default 2000)
     ECOM_BENCH_PRODUCTS  products the orders are spread over (default 40, as bench/orders.py)
+    ECOM_BENCH_LISTINGS  listings of the stock push under a quota (default 20000)
+    ECOM_BENCH_QUOTA_ITEMS  items the emulated eBay accepts before its quota answer (default 400)
     ECOM_BENCH_WORKERS   job worker counts to run, comma-separated (default: 1,2 and the core
                          count when there are more cores)
 
@@ -56,6 +58,8 @@ from tests.emulators import DEFAULT_CREDENTIALS, Emulator  # noqa: E402
 DB = os.environ.get("ECOM_BENCH_DB", "ecom_bench_scale_out")
 ORDERS = int(os.environ.get("ECOM_BENCH_ORDERS", "2000"))
 PRODUCTS = int(os.environ.get("ECOM_BENCH_PRODUCTS", "40"))
+STOCK_LISTINGS = int(os.environ.get("ECOM_BENCH_LISTINGS", "20000"))
+STOCK_QUOTA = int(os.environ.get("ECOM_BENCH_QUOTA_ITEMS", "400"))
 CORES = os.cpu_count() or 1
 WORKERS = [
     int(n)
@@ -278,18 +282,28 @@ def last_job_id(registry):
         return cr.fetchone()[0]
 
 
-def run_stock_part():
-    """The quota-aware stock push figure (bench/_scale_out_stock.py, from the stock side of
-    issue 14), run after the order import when it is on this branch."""
-    stock = BENCH / "_scale_out_stock.py"
-    if not stock.exists():
-        say(
-            "stock part missing: bench/_scale_out_stock.py is not on this branch, so the "
-            "quota-priority figure is not measured here"
+def run_stock_part(registry, emulator):
+    """The quota-aware stock push (bench/_scale_out_stock.py, the stock side of issue 14): how
+    many of the listings nearest to selling out go in the first batch under a channel's quota,
+    next to what the oldest-first order would have sent."""
+    from _scale_out_stock import run_stock_priority  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        result = run_stock_priority(
+            env, emulator, listings=STOCK_LISTINGS, quota_items=STOCK_QUOTA, nearest=100, say=say
         )
-        return
-    say("stock part: bench/_scale_out_stock.py")
-    subprocess.run([sys.executable, str(stock)], check=True)
+    say(
+        f"stock push under a quota: {result['listings']} listings changed on the emulated eBay, "
+        f"a quota of {result['quota_items']} items; first batch {result['first_batch']} "
+        f"quantities; {result['nearest_first']} of the {result['nearest']} listings nearest to "
+        f"selling out went first (oldest first: {result['fifo_nearest_first']}); ordering by "
+        f"risk {result['claim_seconds']:.2f} s, the job run {result['push_seconds']:.1f} s"
+    )
+    print(
+        f"RATIO nearest_first_vs_fifo={result['nearest_first']}/{result['fifo_nearest_first']}",
+        flush=True,
+    )
 
 
 def main():
@@ -358,12 +372,12 @@ def main():
                     f"this machine runs {workers} CPU-bound Python processes {ceiling:.2f}x as "
                     f"fast as one right now (the ceiling of the ratio under its current load)"
                 )
-    base = rates.get(1)
-    if base:
-        for workers, rate in sorted(rates.items()):
-            if workers > 1:
-                print(f"RATIO scale_out_{workers}_vs_1={rate / base:.2f}", flush=True)
-    run_stock_part()
+        base = rates.get(1)
+        if base:
+            for workers, rate in sorted(rates.items()):
+                if workers > 1:
+                    print(f"RATIO scale_out_{workers}_vs_1={rate / base:.2f}", flush=True)
+        run_stock_part(registry, emulator)
 
 
 if __name__ == "__main__":
