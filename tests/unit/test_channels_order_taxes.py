@@ -9,17 +9,12 @@ from ecom_channels_core.http import RetryPolicy
 from ecom_channels_core.shopify import ShopifyClient
 from ecom_channels_core.woocommerce import WooCommerceClient
 
-from tests.emulators import DEFAULT_CREDENTIALS
-
 
 def make(cls, emu, fake_time, channel_type):
-    creds = DEFAULT_CREDENTIALS[channel_type]
+    # the emulator's credentials, refresh token and token URL (its own token "host")
     return cls(
         emu.url(channel_type),
-        api_key=creds.get("api_key", ""),
-        api_secret=creds.get("api_secret", ""),
-        access_token=creds.get("access_token", ""),
-        account_ref=creds.get("seller_id", ""),
+        **emu.connection(channel_type),
         clock=fake_time.clock,
         sleep=fake_time.sleep,
         retry=RetryPolicy(max_attempts=3, base=0.5),

@@ -347,6 +347,17 @@ class EcomChannelListing(models.Model):
         for listing in self:
             listing.keyword_issues = "\n".join(listing._keyword_issues()) or False
 
+    def _missing_fields(self, payload):
+        """What ``payload`` (this listing's) lacks for its channel, in plain words: the check
+        its channel type declares (addons adding a channel type override this)."""
+        self.ensure_one()
+        return missing_fields(self.channel_id.channel_type, payload)
+
+    def _required_count(self):
+        """How many requirements the listing's channel type checks (for the completeness)."""
+        self.ensure_one()
+        return len(missing_fields(self.channel_id.channel_type, ListingPayload(sku="")))
+
     @api.depends(
         "channel_id.channel_type",
         "product_id.default_code",
@@ -364,17 +375,6 @@ class EcomChannelListing(models.Model):
         "asin",
         "keywords",
     )
-    def _missing_fields(self, payload):
-        """What ``payload`` (this listing's) lacks for its channel, in plain words: the check
-        its channel type declares (addons adding a channel type override this)."""
-        self.ensure_one()
-        return missing_fields(self.channel_id.channel_type, payload)
-
-    def _required_count(self):
-        """How many requirements the listing's channel type checks (for the completeness)."""
-        self.ensure_one()
-        return len(missing_fields(self.channel_id.channel_type, ListingPayload(sku="")))
-
     def _compute_completeness(self):
         for listing in self:
             channel_type = listing.channel_id.channel_type

@@ -52,7 +52,7 @@ class TestDispatchEmail(FulfilmentCase):
                 self.assertFalse(self.mails(picking))
                 self.assertFalse(picking.ecom_no_customer_email)
                 # the channel is told, and tells the buyer
-                self.env["stock.picking"]._cron_push_shipments()
+                self.push_shipments()
                 self.assertEqual(picking.ecom_push_state, "done")
 
     def test_channel_set_to_both_sends_ours_too(self):

@@ -53,6 +53,4 @@ class SaleOrder(models.Model):
                 service=vals["ecom_service_level"] or "-",
             )
             order.write({"ecom_needs_attention": True, "ecom_attention_reason": reason})
-            log = channel._sync_log_vals("website order", "warning", reason)
-            log.update(res_model=order._name, res_id=order.id)
-            self.env["ecom.sync.log"]._create_logs([log])
+            self.env["ecom.sync.log"]._log(order, "website order", "warning", reason)

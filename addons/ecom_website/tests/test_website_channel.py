@@ -2,6 +2,7 @@
 from odoo.exceptions import ValidationError
 from odoo.tests.common import TransactionCase
 
+from odoo.addons.queue_job.job import Job
 from odoo.addons.website.tools import MockRequest
 
 from .common import WebsiteChannelMixin
@@ -200,8 +201,14 @@ class TestWebsiteChannel(WebsiteChannelMixin, TransactionCase):
         )
         self.assertTrue(mail, "the dispatch email is queued")
         self.assertIn(picking.carrier_tracking_ref, mail[0].body_html)
-        # the shop is told nothing, the shipment is done for the channel
-        self.env["stock.picking"]._cron_push_shipments()
+        # the shop is told nothing, the shipment is done for the channel (its queued job)
+        jobs = self.env["queue.job"].search(
+            [("method_name", "=", "_ecom_job_push_shipment"), ("state", "=", "pending")]
+        )
+        self.assertEqual(jobs.ecom_channel_id, order.ecom_channel_id)
+        for job in jobs:
+            Job.load(self.env, job.uuid).perform()
+        picking.invalidate_recordset()
         self.assertEqual(picking.ecom_push_state, "done")
         if "ecom.channel.profit.report" not in self.env:
             return
