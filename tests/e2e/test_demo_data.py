@@ -235,8 +235,6 @@ class TestDemoData(TransactionCase):
         self.assertTrue(orders)
         for order in orders:
             self.assertEqual(order.team_id, order.ecom_channel_id.team_id, order.name)
-            if order.ecom_channel_id.channel_type == "website":
-                continue  # the shop's order is the channel's own record: no total to compare
             self.assertTrue(order.ecom_channel_total, order.name)
             self.assertFalse(order.ecom_total_mismatch, order.name)
         teams = {c.team_id for c, _s, _v in self.generator.channels}

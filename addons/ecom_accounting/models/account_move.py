@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import float_compare, float_is_zero
 
 #: How a channel rounds the tax of its orders (Odoo's company setting, per channel).
 TAX_ROUNDING_METHODS = [
@@ -132,7 +133,19 @@ class AccountMove(models.Model):
                 continue
             currency = move.currency_id
             total = sum(orders.mapped("ecom_channel_total"))
-            diff = currency.round(move.amount_total - total)
+            # A shipment in parts is invoiced in parts: the channel's total is that of the whole
+            # order, so the orders' invoices are compared with it together once they bill every
+            # line (a part invoice alone is never a difference).
+            if move._ecom_bills_in_part(orders):
+                move.ecom_channel_total = total
+                move.ecom_channel_tax = 0.0
+                move.ecom_total_difference = 0.0
+                move.ecom_total_mismatch = False
+                continue
+            invoices = move | orders.invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice" and m.state != "cancel"
+            )
+            diff = currency.round(sum(invoices.mapped("amount_total")) - total)
             move.ecom_channel_total = total
             move.ecom_total_difference = diff
             reported = orders.filtered(
@@ -141,10 +154,25 @@ class AccountMove(models.Model):
             tax = sum(reported.mapped("ecom_channel_tax"))
             move.ecom_channel_tax = tax
             tax_differs = bool(reported) and (
-                not currency.is_zero(move.amount_tax - tax)
+                not currency.is_zero(sum(invoices.mapped("amount_tax")) - tax)
                 or any(orders.mapped("ecom_tax_mismatch"))
             )
             move.ecom_total_mismatch = not currency.is_zero(diff) or tax_differs
+
+    def _ecom_bills_in_part(self, orders):
+        """Whether ``orders`` still have something to bill beyond this invoice and their other
+        invoices (a shipment in parts), so that their channel total cannot be compared yet."""
+        self.ensure_one()
+        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        for line in orders.order_line:
+            if line.display_type or float_is_zero(line.product_uom_qty, precision_digits=precision):
+                continue
+            if (
+                float_compare(line.qty_invoiced, line.product_uom_qty, precision_digits=precision)
+                < 0
+            ):
+                return True
+        return False
 
 
 class AccountMoveLine(models.Model):

@@ -42,6 +42,8 @@ class SaleOrder(models.Model):
             team = channel["team_id"] if "team_id" in channel._fields else None
             if team:  # the channel's sales team (ecom_accounting)
                 vals["team_id"] = team.id
+            if "ecom_channel_total" in order._fields:  # the total the shopper paid
+                vals["ecom_channel_total"] = order.amount_total
             order.write(vals)
             rule = Rule._select_for_order(order)
             if rule:
