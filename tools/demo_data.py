@@ -880,6 +880,13 @@ class DemoGenerator:
                 vals["ebay_finances_url"] = "%s/ebay" % EMULATOR_URL
             channel = Channel.create(vals)
             self.channels.append((channel, share, services))
+        # what the import gives each channel's orders, worked out once
+        self.channel_pricelists = {
+            c.id: self._channel_pricelist(c).id for c, _s, _v in self.channels
+        }
+        self.channel_teams = {
+            c.id: c.team_id.id if "team_id" in c._fields else False for c, _s, _v in self.channels
+        }
         self.setup_category_maps()
         # Listings: every channel lists most of the catalogue, Amazon and WooCommerce a subset.
         Listing = env["ecom.channel.listing"]
@@ -1145,10 +1152,8 @@ class DemoGenerator:
                             % (channel.channel_type[:3].upper(), self.order_number[channel.id]),
                             "ecom_ship_by_date": self._at(day - 1, 16) if day else self._at(0, 23),
                             # the import's pricelist (the channel's own, in its currency) and team
-                            "pricelist_id": self._channel_pricelist(channel).id,
-                            "team_id": channel.team_id.id
-                            if "team_id" in channel._fields
-                            else False,
+                            "pricelist_id": self.channel_pricelists[channel.id],
+                            "team_id": self.channel_teams[channel.id],
                         }
                     )
                     break

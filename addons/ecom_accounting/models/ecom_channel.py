@@ -8,7 +8,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.addons.ecom_channels.ecom_channels_core import registry
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
-from odoo.addons.ecom_channels.models.ecom_channel_jobs import EcomJobFailed
 
 from ..ecom_accounting_core.payouts import PayoutMismatch, PayoutsNotSupported
 from .ecom_payout import printable
@@ -331,7 +330,9 @@ class EcomChannel(models.Model):
         except Exception as exc:  # pylint: disable=broad-except
             channel._ecom_job_error(exc)
         if result.get("error"):
-            raise EcomJobFailed(result["error"])
+            # payouts the channel gave but that cannot be read are an error line in the sync
+            # log (kept: failing the job would roll it back), not a transport failure to retry
+            return result["error"]
         _logger.info("payout import of channel %s: %s read", channel.id, result.get("read"))
         return self.env._(
             "%(read)s payouts read, %(created)s new, %(reconciled)s reconciled with the bank.",

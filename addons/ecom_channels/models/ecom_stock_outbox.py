@@ -527,9 +527,11 @@ class EcomStockOutbox(models.Model):
         now = fields.Datetime.now()
         accepted, refused, later = {}, [], []
         answered = set()
+        # one query: the claimed rows are locked, but a listing may have been deleted since
+        alive = set(Listing.browse([lst.id for lst in by_key.values()]).exists().ids)
         for result in results:
             listing = by_key.get(result.key)
-            if listing is None or not listing.exists() or result.key in answered:
+            if listing is None or listing.id not in alive or result.key in answered:
                 continue
             answered.add(result.key)
             if result.ok:
@@ -539,7 +541,7 @@ class EcomStockOutbox(models.Model):
             else:
                 refused.append((listing, result))
         for key, listing in by_key.items():
-            if key not in answered and listing.exists():  # never left claimed and unanswered
+            if key not in answered and listing.id in alive:  # never left claimed and unanswered
                 refused.append(
                     (
                         listing,

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError
 
 
@@ -12,29 +12,12 @@ class QueueJob(models.Model):
     ecom_channel_id = fields.Many2one(
         "ecom.channel",
         string="Sales Channel",
-        compute="_compute_ecom_channel_id",
-        store=True,
         index="btree_not_null",
         ondelete="set null",
         readonly=True,
+        help="The sales channel the job works for: set when the job is stored, by the "
+        "_job_store_values hook of its records (see Base below).",
     )
-
-    @api.depends("records")
-    def _compute_ecom_channel_id(self):
-        for job in self:
-            records = job.records
-            channel = self.env["ecom.channel"]
-            if records._name == "ecom.channel":
-                channel = records[:1]
-            elif "channel_id" in records._fields and (
-                records._fields["channel_id"].comodel_name == "ecom.channel"
-            ):
-                channel = records[:1].sudo().channel_id
-            elif "ecom_channel_id" in records._fields and (
-                records._fields["ecom_channel_id"].comodel_name == "ecom.channel"
-            ):
-                channel = records[:1].sudo().ecom_channel_id
-            job.ecom_channel_id = channel.id
 
     def _ecom_check_manager(self):
         if not (
@@ -59,3 +42,27 @@ class QueueJob(models.Model):
         self._ecom_check_manager()
         self.filtered(lambda job: job.state != "done").sudo().button_cancelled()
         return True
+
+
+class Base(models.AbstractModel):
+    """queue_job's hook for the values stored with a job: the sales channel of the job's
+    records (a channel, or records with a ``channel_id``/``ecom_channel_id`` to one), read once
+    when the job is stored instead of computed for every job of the database."""
+
+    _inherit = "base"
+
+    def _job_store_values(self, job):
+        vals = super()._job_store_values(job)
+        records = self[:1]
+        channel = False
+        if records._name == "ecom.channel":
+            channel = records.id
+        else:
+            for name in ("channel_id", "ecom_channel_id"):
+                field = records._fields.get(name)
+                if field is not None and field.comodel_name == "ecom.channel":
+                    channel = records.sudo()[name].id
+                    break
+        if channel:
+            vals["ecom_channel_id"] = channel
+        return vals

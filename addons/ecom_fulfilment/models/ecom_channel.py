@@ -17,7 +17,6 @@ from ..ecom_fulfilment_core.order_jobs import from_json, order_chunks, to_json
 _logger = logging.getLogger(__name__)
 
 #: Moves that an import job leaves to the reservation job (as confirmation would reserve them).
-RESERVABLE = ("confirmed", "partially_available")
 #: Reservations go before the import jobs waiting (queue_job: lower runs first, 10 by default):
 #: one worker keeps reserving what the others import, instead of all reservations at the end.
 RESERVATION_PRIORITY = 5
@@ -222,9 +221,7 @@ class EcomChannel(models.Model):
         remote_orders = [from_json(RemoteOrder, data) for data in orders]
         channel = self.with_context(ecom_defer_reservation=True)
         result = channel._ecom_import_read_orders(remote_orders)
-        moves = result["created"].picking_ids.move_ids.filtered(
-            lambda move: move.state in RESERVABLE
-        )
+        moves = result["created"].picking_ids.move_ids._ecom_reserved_at_confirm()
         if moves:
             self._ecom_delay(
                 local=True,
@@ -248,8 +245,7 @@ class EcomChannel(models.Model):
         )
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError("another reservation is running", seconds=1, ignore_retry=True)
-        moves = self.env["stock.move"].browse(move_ids).exists()
-        moves = moves.filtered(lambda move: move.state in RESERVABLE)
+        moves = self.env["stock.move"].browse(move_ids).exists()._ecom_reserved_at_confirm()
         moves._action_assign()
         return self.env._("%(count)s stock moves reserved.", count=len(moves))
 

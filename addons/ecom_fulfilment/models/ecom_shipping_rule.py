@@ -159,11 +159,14 @@ class EcomShippingRule(models.Model):
         )
 
     @api.model
-    def _select_for_order(self, order, rules=None):
+    def _select_for_order(self, order, rules=None, core_rules=None):
         """The first matching rule of the order's company for ``order``, or an empty recordset.
-        ``rules``: the candidate rules when the caller already read them (batch imports)."""
+        ``rules``: the candidate rules when the caller already read them; ``core_rules``: the
+        same already made plain (``_to_core``, once for a batch of orders)."""
         order.ensure_one()
-        if rules is None:
-            rules = self.search([("company_id", "in", (order.company_id.id, False))])
-        chosen = select_rule(rules._to_core(), self._shipment_of_order(order))
+        if core_rules is None:
+            if rules is None:
+                rules = self.search([("company_id", "in", (order.company_id.id, False))])
+            core_rules = rules._to_core()
+        chosen = select_rule(core_rules, self._shipment_of_order(order))
         return self.browse(chosen.id) if chosen else self.browse()

@@ -581,9 +581,10 @@ class SaleOrder(models.Model):
             "customers": self._ecom_customers(
                 channel, remote_orders, country_by_code, states, created=run.created_partners
             ),
-            "rules": self.env["ecom.shipping.rule"].search(
-                [("company_id", "in", (channel.company_id.id, False))]
-            ),
+            # the shipping rules as the plain-Python matcher reads them, built once per batch
+            "rules": self.env["ecom.shipping.rule"]
+            .search([("company_id", "in", (channel.company_id.id, False))])
+            ._to_core(),
             # what the orders are created with (see sale.order.line's analytic distribution)
             "create_context": dict(
                 IMPORT_CONTEXT,
@@ -1099,7 +1100,7 @@ class SaleOrder(models.Model):
         Rule = self.env["ecom.shipping.rule"]
         for (remote, problems), order in zip(items, orders, strict=True):
             label = remote.name or remote.external_ref
-            rule = Rule._select_for_order(order, rules=run.data["rules"])
+            rule = Rule._select_for_order(order, core_rules=run.data["rules"])
             if rule:
                 by_rule.setdefault(rule, []).append(order.id)
             else:

@@ -286,6 +286,24 @@ class TestOrderImport(ChannelEmulatorCase):
         cron = self.env.ref("ecom_fulfilment.ecom_channel_cron_import_orders")
         self.assertEqual((cron.interval_number, cron.interval_type), (5, "minutes"))
 
+    def test_reservation_job_keeps_the_operation_types_choice(self):
+        """The reservation job of imported orders reserves what Odoo's confirmation would
+        have: an operation type set to reserve manually keeps its deliveries unreserved."""
+        channel = self.channels.get("woocommerce")
+        if not channel:
+            self.skipTest("no WooCommerce client")
+        channel = channel.sudo()
+        channel.warehouse_id.out_type_id.reservation_method = "manual"
+        ref = self.seed("woocommerce")
+        channel._import_orders()
+        order = self.orders(channel).filtered(lambda o: o.ecom_external_ref == ref)
+        self.assertEqual(order.picking_ids.state, "confirmed")
+        channel._ecom_job_reserve(order.picking_ids.move_ids.ids)
+        self.assertEqual(order.picking_ids.state, "confirmed")
+        channel.warehouse_id.out_type_id.reservation_method = "at_confirm"
+        channel._ecom_job_reserve(order.picking_ids.move_ids.ids)
+        self.assertEqual(order.picking_ids.state, "assigned")
+
     def test_import_jobs_split_the_orders_and_finish_in_any_order(self):
         """The orders read are imported in chunks of ORDER_JOB_CHUNK, one job each; the jobs
         may finish in any order (the last one first here): every order is imported once, and

@@ -443,10 +443,14 @@ class StockWarehouseOrderpoint(models.Model):
         for (product_id, warehouse_id), observation in observations.items():
             if product_id in profiles:
                 pools[warehouse_id].add(profiles[product_id], observation)
+        vendor_ids = {rule.vendor_id for rule in rules} - {False}
         measured = {}
-        if company.ecom_lead_time_mode == MEASURED:
-            measured = self.env["res.partner"]._ecom_read_lead_times(company, now)
-        vendors = self.env["res.partner"].browse({rule.vendor_id for rule in rules} - {False})
+        if company.ecom_lead_time_mode == MEASURED and vendor_ids:
+            # only the vendors of these rules (one rule recomputed from its form reads one)
+            measured = self.env["res.partner"]._ecom_read_lead_times(
+                company, now, partner_ids=vendor_ids
+            )
+        vendors = self.env["res.partner"].browse(vendor_ids)
         return RecomputeContext(
             company=company,
             now=now,
