@@ -95,10 +95,10 @@ def carriers_of_history(env, company):
             ("state", "=", "sale"),
         ]
     )
-    rules = Rule.search([("company_id", "in", (company.id, False))])
+    core_rules = Rule.search([("company_id", "in", (company.id, False))])._to_core()
     by_rule = {}
     for order in orders:
-        rule = Rule._select_for_order(order, rules=rules)
+        rule = Rule._select_for_order(order, core_rules=core_rules)
         if rule:
             by_rule.setdefault(rule, env["sale.order"])
             by_rule[rule] |= order
