@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -1571,8 +1572,8 @@ class EcomChannel(models.Model):
     def _reconcile_apply(self, remote_listings):
         """Apply what the channel showed: drift (changed on the channel, or a listing the
         channel lost) is reported in the sync log; listings that show the wrong quantity are
-        queued for a push (their last published quantity set to what the channel shows), each
-        in its own savepoint. A channel item whose quantity cannot be read is reported and
+        queued for a push (their last published quantity set to what the channel shows, one
+        write per quantity). A channel item whose quantity cannot be read is reported and
         left out. Return ``{"checked", "drift", "queued", "skipped"}``."""
         self.ensure_one()
         listings = self.env["ecom.channel.listing"].search(
@@ -1590,22 +1591,14 @@ class EcomChannel(models.Model):
             by_key[key] = listing
             local[key] = (listing.qty_published, listing.qty_to_publish)
         drifts, to_push = find_drift(local, remote)
+        # what the channel shows becomes the last published quantity: one write per quantity
+        by_remote = defaultdict(list)
         for drift in drifts:
-            if drift.missing:
-                continue
-            listing = by_key[drift.key]
-            try:
-                with self.env.cr.savepoint():
-                    listing.sudo().write({"qty_published": drift.remote})
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception as exc:  # noqa: BLE001 - reported, the others go on
-                _logger.exception("reconcile of listing %s failed", listing.id)
-                logs.append(
-                    self.env["ecom.sync.log"]._vals(
-                        listing, OP_RECONCILE_STOCK, "error", self._unexpected_error(exc).message
-                    )
-                )
+            if not drift.missing:
+                by_remote[drift.remote].append(by_key[drift.key].id)
+        Listing = self.env["ecom.channel.listing"].sudo()
+        for quantity, ids in by_remote.items():
+            Listing.browse(ids).write({"qty_published": quantity})
         queued = (
             self.env["ecom.stock.outbox"]
             .sudo()

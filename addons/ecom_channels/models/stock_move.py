@@ -15,8 +15,12 @@ class StockMove(models.Model):
         return moves
 
     def _action_assign(self, force_qty=False):
+        # only the moves whose reservation changed change the free stock: the scheduler tries
+        # every waiting move, most of them in vain
+        before = {move.id: move.quantity for move in self}
         result = super()._action_assign(force_qty=force_qty)
-        self.env["ecom.channel.listing"]._mark_stock_pending(self.product_id)
+        changed = self.filtered(lambda move: move.quantity != before.get(move.id))
+        self.env["ecom.channel.listing"]._mark_stock_pending(changed.product_id)
         return result
 
     def _do_unreserve(self):
