@@ -12,11 +12,12 @@ from odoo.tools import email_normalize, mute_logger
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
 from ..ecom_fulfilment_core import pricing
+from .stock_move import ORDERPOINTS
 
 _logger = logging.getLogger(__name__)
 
 #: New channel orders created, then confirmed, together (one create, procurement in bulk).
-CREATE_CHUNK = 50
+CREATE_CHUNK = 100
 #: Imported orders (and, at confirmation, their deliveries) are created without "created"
 #: notes, followers, field tracking or subscription notices, as connectors do for bulk
 #: imports: the sync log says what was imported, and later changes are tracked as usual.
@@ -27,7 +28,7 @@ IMPORT_CONTEXT = {
     "tracking_disable": True,
     "mail_auto_subscribe_no_notify": True,
 }
-CONFIRM_CHUNK = 100
+CONFIRM_CHUNK = 200
 #: An order dated later than now plus this is dated wrong (the channel's clock, or hostile
 #: data): it is kept for a human, and its date moves no import mark.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -334,7 +335,12 @@ class SaleOrder(models.Model):
             order.procurement_group_id = group
         self.flush_recordset(["procurement_group_id"])
         self._ecom_subscribe_customers()
-        self.action_confirm()
+        data = self.env.cr.precommit.data
+        data[ORDERPOINTS] = {}
+        try:
+            self.with_context(ecom_batch_pickings=True).action_confirm()
+        finally:
+            data.pop(ORDERPOINTS, None)
         self.env.flush_all()
 
     def _ecom_subscribe_customers(self):

@@ -1,5 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import fields, models
+from odoo.tools import clean_context, float_compare, groupby
+
+#: Where the deliveries' "created from" notes wait while an import creates its deliveries together.
+ORIGIN_LINKS = "ecom_fulfilment.origin_links"
+#: The automatic reordering rule of each product and locations, found once while an import
+#: confirms its orders (``sale.order._ecom_confirm_chunk``): ``{key: orderpoint id or 0}``.
+ORDERPOINTS = "ecom_fulfilment.orderpoints"
 
 
 class StockMove(models.Model):
@@ -13,7 +22,203 @@ class StockMove(models.Model):
         (``ecom.channel._ecom_job_reserve``), which calls this without it."""
         if self.env.context.get("ecom_defer_reservation"):
             return True
+        if self.env.context.get("ecom_batch_pickings") and not force_qty:
+            self._ecom_reserve_together()
         return super()._action_assign(force_qty=force_qty)
+
+    def _ecom_reserve_together(self):
+        """Reserve, for an import (``ecom_batch_pickings``), what Odoo's ``_action_assign`` would
+        reserve move after move, with one reading of the stock per product and location and one
+        ``create`` of all the move lines. Odoo gives each move in turn the first free quants in
+        the removal order (``stock.quant._get_reserve_quantity``); asking once for the needs of
+        all the moves of a product and handing the quants out in the same order gives each move
+        the same quants and quantities. Only plain moves are handled so (waiting to be
+        reserved, from stock, no lots, packages, packagings or other unit, nothing reserved yet,
+        a removal strategy that does not depend on the quantity); the rest, and every move of a
+        product one of them moves, is left to Odoo's ``_action_assign`` that follows (which
+        then finds these ones reserved)."""
+        Quant = self.env["stock.quant"]
+        plain_products = set()
+        odd_products = set()
+        for move in self:
+            product = move.product_id
+            plain = (
+                move.state in ("confirmed", "partially_available")
+                and not move.picked
+                and not move.move_orig_ids
+                and move.procure_method == "make_to_stock"
+                and not move.move_line_ids
+                and not move.product_packaging_id
+                and not move.package_level_id
+                and move.product_uom == product.uom_id
+                and product.is_storable
+                and product.tracking == "none"
+                and not move._should_bypass_reservation()
+            )
+            (plain_products if plain else odd_products).add(product)
+        moves = self.filtered(lambda m: m.product_id in plain_products - odd_products)
+        if not moves:
+            return
+        line_vals = []
+        reserved = {}  # move: quantity reserved
+        for (company, product, location), group in groupby(
+            moves, key=lambda m: (m.company_id, m.product_id, m.location_id)
+        ):
+            Quant_c = Quant.with_company(company)
+            if Quant_c._get_removal_strategy(product, location) == "least_packages":
+                continue  # which quants depends on the quantity asked: Odoo's way
+            group = [move.with_company(company) for move in group]
+            rounding = product.uom_id.rounding
+            pieces = [
+                [quant, quantity]
+                for quant, quantity in Quant_c._get_reserve_quantity(
+                    product,
+                    location,
+                    sum(move.product_uom_qty for move in group),
+                    uom_id=product.uom_id,
+                    strict=False,
+                )
+            ]
+            for move in group:
+                need = move.product_uom_qty
+                taken = {}  # (location, lot, package, owner): [first quant, quantity]
+                while pieces and float_compare(need, 0, precision_rounding=rounding) > 0:
+                    quant, available = pieces[0]
+                    quantity = min(available, need)
+                    key = (quant.location_id, quant.lot_id, quant.package_id, quant.owner_id)
+                    taken.setdefault(key, [quant, 0.0])[1] += quantity
+                    need -= quantity
+                    pieces[0][1] -= quantity
+                    if float_compare(pieces[0][1], 0, precision_rounding=rounding) <= 0:
+                        pieces.pop(0)
+                for quant, quantity in taken.values():
+                    line_vals.append(
+                        move._prepare_move_line_vals(quantity=quantity, reserved_quant=quant)
+                    )
+                if taken:
+                    reserved[move] = move.product_uom_qty - need
+        if not line_vals:
+            return
+        lines = self.env["stock.move.line"].create(line_vals)
+        moves = self.browse([move.id for move in reserved])
+        full = moves.filtered(
+            lambda m: (
+                float_compare(
+                    reserved[m], m.product_uom_qty, precision_rounding=m.product_id.uom_id.rounding
+                )
+                >= 0
+            )
+        )
+        (moves - full).write({"state": "partially_available"})
+        full.write({"state": "assigned"})
+        lines._apply_putaway_strategy()
+        self.env["ecom.channel.listing"]._mark_stock_pending(moves.product_id)
+
+    def _action_confirm(self, merge=True, merge_into=False):
+        """Odoo's confirmation assigns transfers group by group (one ``_assign_picking`` per
+        procurement group and locations). For an import (``ecom_batch_pickings``) the moves
+        that will need a transfer get theirs first, all at once (see ``_assign_picking``); Odoo's
+        confirmation then finds them assigned. A new transfer is only reserved (and so only
+        batched automatically) later in the same confirmation, as in Odoo's order."""
+        if self.env.context.get("ecom_batch_pickings"):
+            self.filtered(lambda m: m.state == "draft" and m._should_be_assigned()).with_context(
+                clean_context(self.env.context)
+            )._assign_picking()
+        return super()._action_confirm(merge=merge, merge_into=merge_into)
+
+    def _assign_picking(self):
+        """Odoo's ``_assign_picking`` creates the transfer of each group of moves in its own
+        ``create`` and posts its "created from" note with ``message_post``. For an import
+        (``ecom_batch_pickings`` in the context, set by ``sale.order._ecom_confirm_chunk``) the
+        same transfers are made together: groups of moves that may join an existing transfer
+        (their procurement group has one, or they have none) go through Odoo's own method; all
+        the others get their transfers in one ``create``, then Odoo's post-processing, and the
+        notes are logged in one batch."""
+        if not self.env.context.get("ecom_batch_pickings"):
+            return super()._assign_picking()
+        Picking = self.env["stock.picking"]
+        groups = [
+            self.browse().concat(*moves)
+            for __, moves in groupby(self, key=lambda m: m._key_assign_picking())
+        ]
+        used = Picking.search_fetch([("group_id", "in", self.group_id.ids)], ["group_id"]).group_id
+        odoo_way = self.browse()
+        new = []
+        for moves in groups:
+            if not moves[0].group_id or moves[0].group_id in used:
+                odoo_way |= moves
+                continue
+            # as Odoo: no transfer for negative moves (they are reversed elsewhere)
+            moves = moves.filtered(
+                lambda m: (
+                    float_compare(m.product_uom_qty, 0.0, precision_rounding=m.product_uom.rounding)
+                    >= 0
+                )
+            )
+            if moves:
+                new.append(moves)
+        if odoo_way:
+            super(StockMove, odoo_way)._assign_picking()
+        if not new:
+            return True
+        pickings = Picking.create([moves._get_new_picking_values() for moves in new])
+        for moves, picking in zip(new, pickings, strict=True):
+            moves.write({"picking_id": picking.id})
+        links = self.env.cr.precommit.data.setdefault(ORIGIN_LINKS, [])
+        try:
+            for moves in new:
+                moves.with_context(ecom_collect_origin_links=True)._assign_picking_post_process(
+                    new=True
+                )
+        finally:
+            pending = list(links)
+            links.clear()
+        Picking.browse()._ecom_log_origin_links(pending)
+        return True
+
+    def _trigger_scheduler(self):
+        """Odoo's ``_trigger_scheduler`` (run when each new delivery is confirmed) searches the
+        automatic reordering rule of every move. While an import confirms its orders together
+        (``ORDERPOINTS`` in the transaction's data) the rule of a product and its locations is
+        searched once for all the orders; what is done with it is Odoo's, unchanged."""
+        found = self.env.cr.precommit.data.get(ORDERPOINTS)
+        if found is None or not self:
+            return super()._trigger_scheduler()
+        if self.env["ir.config_parameter"].sudo().get_param("stock.no_auto_scheduler"):
+            return
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        by_company = defaultdict(lambda: Orderpoint)
+        origins_by_company = defaultdict(dict)
+        for move in self:
+            key = (
+                move.product_id.id,
+                move.location_id.id,
+                move.location_dest_id.id,
+                move.company_id.id,
+            )
+            if key not in found:
+                found[key] = Orderpoint.search(
+                    [
+                        ("product_id", "=", move.product_id.id),
+                        ("trigger", "=", "auto"),
+                        ("location_id", "parent_of", move.location_id.id),
+                        ("company_id", "=", move.company_id.id),
+                        "!",
+                        ("location_id", "parent_of", move.location_dest_id.id),
+                    ],
+                    limit=1,
+                ).id
+            orderpoint = Orderpoint.browse(found[key])
+            if orderpoint:
+                by_company[orderpoint.company_id] |= orderpoint
+            if orderpoint and move.product_qty > orderpoint.product_min_qty and move.origin:
+                origins_by_company[orderpoint.company_id].setdefault(orderpoint.id, []).append(
+                    move.origin
+                )
+        for company, orderpoints in by_company.items():
+            orderpoints.with_context(
+                origins=origins_by_company[company]
+            )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
 
     def _ecom_reserved_at_confirm(self):
         """The moves Odoo's confirmation reserves (``stock.move._action_confirm``): waiting

@@ -18,6 +18,7 @@ from ..ecom_fulfilment_core.parcels import (
     ShipmentRequest,
     split_weight,
 )
+from .stock_move import ORIGIN_LINKS
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +34,39 @@ DISPATCH_EMAIL_LAYOUT = "ecom_fulfilment.mail_layout_dispatch"
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
+
+    def message_post_with_source(self, source_ref, render_values=None, **kwargs):
+        """While an import creates its deliveries together (see
+        ``stock.move._assign_picking``), the "created from" note of each new delivery is kept
+        to be logged with the others (``_ecom_log_origin_links``) instead of posted alone."""
+        if (
+            self.env.context.get("ecom_collect_origin_links")
+            and source_ref == "mail.message_origin_link"
+            and len(self) == 1
+            and set(kwargs) <= {"subtype_xmlid"}
+            and kwargs.get("subtype_xmlid", "mail.mt_note") == "mail.mt_note"
+        ):
+            self.env.cr.precommit.data.setdefault(ORIGIN_LINKS, []).append(
+                (self.id, dict(render_values or {}))
+            )
+            return self.env["mail.message"]
+        return super().message_post_with_source(source_ref, render_values=render_values, **kwargs)
+
+    def _ecom_log_origin_links(self, pending):
+        """Log the "created from" notes ``pending`` (``(picking id, render values)``) as
+        ``message_post_with_source`` would have posted them, in one batch."""
+        if not pending:
+            return
+        view = self.env.ref("mail.message_origin_link")
+        Render = self.env["mail.render.mixin"]
+        bodies = {}
+        for picking_id, values in pending:
+            bodies.update(
+                Render._render_template_qweb_view(
+                    view, self._name, [picking_id], add_context=values
+                )
+            )
+        self.browse(list(bodies))._message_log_batch(bodies)
 
     ecom_channel_id = fields.Many2one(
         related="sale_id.ecom_channel_id", string="Sales Channel", store=True, index=True

@@ -199,3 +199,61 @@ class TestImportBatchEquivalence(FulfilmentCase):
             set(orders.picking_ids.move_ids.sale_line_id.order_id), set(orders), "moves"
         )
         return orders
+
+    def test_fast_import_reserves_as_odoo_when_stock_runs_short(self):
+        """With less stock than the orders need, spread over two shelves that the removal
+        strategy (FIFO) empties in turn, the import's reservation made for all the orders at
+        once gives each order the quantities, shelves, states and chatter notes that Odoo's
+        ``action_confirm`` gives them order after order; the stock reserved is the same."""
+        if not self.woo:
+            self.skipTest("no WooCommerce client is available")
+        stock = self.warehouse.lot_stock_id
+        Quant = self.env["stock.quant"]
+        Location = self.env["stock.location"]
+        shelves = Location.create(
+            [{"name": "Shelf %s" % n, "location_id": stock.id} for n in ("A", "B")]
+        )
+        for product in (self.mug, self.bottle):
+            Quant._update_available_quantity(product, stock, -1000)
+        # mugs: 3 older on shelf B, 3 newer on shelf A (the orders need 8); bottles: 4 (need 7)
+        Quant._update_available_quantity(self.mug, shelves[1], 3, in_date="2024-01-01")
+        Quant._update_available_quantity(self.mug, shelves[0], 3, in_date="2024-02-01")
+        Quant._update_available_quantity(self.bottle, shelves[0], 4, in_date="2024-01-15")
+        count = self.seed_orders()
+        orders = self.import_orders("woocommerce").sorted("id")
+        self.assertEqual(len(orders), count)
+
+        def reserved():
+            quants = Quant.search([("product_id", "in", (self.mug | self.bottle).ids)])
+            return sorted(
+                (q.product_id.id, q.location_id.id, q.quantity, q.reserved_quantity)
+                for q in quants
+                if q.quantity or q.reserved_quantity
+            )
+
+        def notes(order):
+            return sorted(
+                str(message.body)
+                .replace(order.name, "<order>")
+                .replace('data-oe-id="%s"' % order.id, 'data-oe-id="<order id>"')
+                for picking in order.picking_ids
+                for message in picking.message_ids
+                # the "created from" note (imports log no "Transfer created")
+                if message.subtype_id == self.env.ref("mail.mt_note")
+                and "has been created from" in str(message.body)
+            )
+
+        ours = [(self.picture(order), notes(order)) for order in orders]
+        ours_reserved = reserved()
+        states = {move.state for move in orders.picking_ids.move_ids}
+        self.assertIn("partially_available", states)
+        self.assertIn("assigned", states)
+        # give the stock back, then Odoo's own path reserves it again, order after order
+        orders.picking_ids.do_unreserve()
+        copies = self.one_by_one(orders)
+        self.assertEqual(reserved(), ours_reserved)
+        for order, copy, (picture, order_notes) in zip(orders, copies, ours, strict=True):
+            with self.subTest(order=order.client_order_ref):
+                self.assertEqual(picture, self.picture(copy))
+                self.assertEqual(order_notes, notes(copy))
+                self.assertEqual(len(order_notes), 1)
