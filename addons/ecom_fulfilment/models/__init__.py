@@ -4,6 +4,8 @@ from . import ecom_order_failure
 from . import sale_order
 from . import sale_order_line
 from . import delivery_carrier
+from . import mail_thread
+from . import res_partner
 from . import stock_move
 from . import stock_picking
 from . import ecom_label_batch

@@ -246,7 +246,9 @@ class EcomChannel(models.Model):
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError("another reservation is running", seconds=1, ignore_retry=True)
         moves = self.env["stock.move"].browse(move_ids).exists()._ecom_reserved_at_confirm()
-        moves._action_assign()
+        # as at the import's confirmation: the plain moves reserved together (one reading of the
+        # stock per product, see stock.move._ecom_reserve_together), the others by Odoo
+        moves.with_context(ecom_import_batch=True)._action_assign()
         return self.env._("%(count)s stock moves reserved.", count=len(moves))
 
         # ------------------------------------------------------------------

@@ -457,9 +457,11 @@ class EcomLabelBatch(models.Model):
         return address_rows(partner.name or parent.name or "", company, address)
 
     @staticmethod
-    def _quantity(quantity, uom):
-        """``2`` for units, ``1.5 kg`` for other units of measure."""
-        unit = uom.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+    def _quantity(quantity, uom, unit=None):
+        """``2`` for units, ``1.5 kg`` for other units of measure (``unit``: Odoo's unit of
+        measure "Units", looked up when not given)."""
+        if unit is None:
+            unit = uom.env.ref("uom.product_uom_unit", raise_if_not_found=False)
         return quantity_text(quantity, uom.rounding, uom.name, is_unit=uom == unit)
 
     @api.model
@@ -467,6 +469,7 @@ class EcomLabelBatch(models.Model):
         """What the packing slips of ``pickings`` print, read in a few queries (the ORM
         prefetches each field for all of them), as plain data for the workers."""
         texts = self._slip_texts()
+        unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
         page_sizes = {}
         slips = []
         for picking in pickings:
@@ -479,7 +482,7 @@ class EcomLabelBatch(models.Model):
                     sku=move.product_id.default_code or "",
                     product=move.product_id.with_context(display_default_code=False).display_name,
                     bins=", ".join(move.move_line_ids.location_id.mapped("name")),
-                    quantity=self._quantity(move.product_uom_qty, move.product_uom),
+                    quantity=self._quantity(move.product_uom_qty, move.product_uom, unit),
                 )
                 for move in picking.move_ids
                 if move.state != "cancel"

@@ -16,8 +16,11 @@ from .stock_move import ORDERPOINTS
 
 _logger = logging.getLogger(__name__)
 
-#: New channel orders created, then confirmed, together (one create, procurement in bulk).
-CREATE_CHUNK = 100
+#: New channel orders created together (one ``create``). A chunk that fails is created again
+#: order by order (then the one at fault fails alone), so a larger chunk saves more time on the
+#: usual import and costs more on a broken one. The import jobs bring 50 orders each
+#: (``order_jobs.ORDER_JOB_CHUNK``); the *Import Orders* button all the orders read.
+CREATE_CHUNK = 200
 #: Imported orders (and, at confirmation, their deliveries) are created without "created"
 #: notes, followers, field tracking or subscription notices, as connectors do for bulk
 #: imports: the sync log says what was imported, and later changes are tracked as usual.
@@ -28,7 +31,9 @@ IMPORT_CONTEXT = {
     "tracking_disable": True,
     "mail_auto_subscribe_no_notify": True,
 }
-CONFIRM_CHUNK = 200
+#: New orders confirmed together: one procurement run, their deliveries created together, one
+#: reading of the stock per product to reserve (see ``_ecom_confirm_chunk``).
+CONFIRM_CHUNK = 400
 #: An order dated later than now plus this is dated wrong (the channel's clock, or hostile
 #: data): it is kept for a human, and its date moves no import mark.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -338,7 +343,7 @@ class SaleOrder(models.Model):
         data = self.env.cr.precommit.data
         data[ORDERPOINTS] = {}
         try:
-            self.with_context(ecom_batch_pickings=True).action_confirm()
+            self.with_context(ecom_import_batch=True).action_confirm()
         finally:
             data.pop(ORDERPOINTS, None)
         self.env.flush_all()
@@ -346,25 +351,8 @@ class SaleOrder(models.Model):
     def _ecom_subscribe_customers(self):
         """Make the customers follow their orders, as confirming does order by order (one
         subscription each: ``message_subscribe`` of ``action_confirm``, which skips an order its
-        customer follows already), with the followers' own default subtypes, in one
-        ``create`` for all the orders."""
-        partners = self.partner_id.filtered("active")  # as message_subscribe: active ones
-        customer_ids = partners.filtered("partner_share").ids
-        Followers = self.env["mail.followers"]
-        vals_list = []
-        for order in self:
-            if order.partner_id not in partners or order.partner_id in order.message_partner_ids:
-                continue
-            new, __ = Followers._add_default_followers(
-                self._name,
-                order.ids,
-                order.partner_id.ids,
-                customer_ids=customer_ids,
-                check_existing=False,  # not a follower yet (message_partner_ids above)
-            )
-            vals_list += [dict(v, res_id=res_id) for res_id, vals in new.items() for v in vals]
-        Followers.sudo().create(vals_list)
-        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
+        customer follows already), in one ``create`` for all the orders."""
+        self._ecom_subscribe_together([(order.id, order.partner_id.ids) for order in self])
 
     @api.model
     def _ecom_drop_unused_customers(self, partners):
@@ -824,7 +812,7 @@ class SaleOrder(models.Model):
             customers[remote.external_ref] = (parent, same or key)
             if not same:
                 delivery_vals.setdefault(key, vals)
-        new_deliveries = Partner.create(list(delivery_vals.values()))
+        new_deliveries = Partner._ecom_create_contacts(list(delivery_vals.values()))
         deliveries = dict(zip(delivery_vals, new_deliveries, strict=True))
         if created is not None:
             created.extend((new_partners | new_deliveries).ids)

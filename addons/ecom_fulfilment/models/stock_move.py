@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import clean_context, float_compare, groupby
 
 #: Where the deliveries' "created from" notes wait while an import creates its deliveries together.
@@ -9,6 +9,11 @@ ORIGIN_LINKS = "ecom_fulfilment.origin_links"
 #: The automatic reordering rule of each product and locations, found once while an import
 #: confirms its orders (``sale.order._ecom_confirm_chunk``): ``{key: orderpoint id or 0}``.
 ORDERPOINTS = "ecom_fulfilment.orderpoints"
+#: The quants' reservations of the move lines an import creates together, added up per product,
+#: location, lot, package and owner before they are written (see ``stock.quant``).
+RESERVATIONS = "ecom_fulfilment.reservations"
+#: The customers to follow the deliveries an import creates together (see ``stock.picking``).
+PICKING_FOLLOWERS = "ecom_fulfilment.picking_followers"
 
 
 class StockMove(models.Model):
@@ -22,12 +27,12 @@ class StockMove(models.Model):
         (``ecom.channel._ecom_job_reserve``), which calls this without it."""
         if self.env.context.get("ecom_defer_reservation"):
             return True
-        if self.env.context.get("ecom_batch_pickings") and not force_qty:
+        if self.env.context.get("ecom_import_batch") and not force_qty:
             self._ecom_reserve_together()
         return super()._action_assign(force_qty=force_qty)
 
     def _ecom_reserve_together(self):
-        """Reserve, for an import (``ecom_batch_pickings``), what Odoo's ``_action_assign`` would
+        """Reserve, for an import (``ecom_import_batch``), what Odoo's ``_action_assign`` would
         reserve move after move, with one reading of the stock per product and location and one
         ``create`` of all the move lines. Odoo gives each move in turn the first free quants in
         the removal order (``stock.quant._get_reserve_quantity``); asking once for the needs of
@@ -99,7 +104,17 @@ class StockMove(models.Model):
                     reserved[move] = move.product_uom_qty - need
         if not line_vals:
             return
-        lines = self.env["stock.move.line"].create(line_vals)
+        data = self.env.cr.precommit.data
+        data[RESERVATIONS] = pending = {}
+        try:
+            lines = self.env["stock.move.line"].create(line_vals)
+        finally:
+            data.pop(RESERVATIONS, None)
+        Quant = Quant.sudo()
+        for (product, location, lot, package, owner), quantity in pending.items():
+            Quant._update_reserved_quantity(
+                product, location, quantity, lot_id=lot, package_id=package, owner_id=owner
+            )
         moves = self.browse([move.id for move in reserved])
         full = moves.filtered(
             lambda m: (
@@ -116,11 +131,11 @@ class StockMove(models.Model):
 
     def _action_confirm(self, merge=True, merge_into=False):
         """Odoo's confirmation assigns transfers group by group (one ``_assign_picking`` per
-        procurement group and locations). For an import (``ecom_batch_pickings``) the moves
+        procurement group and locations). For an import (``ecom_import_batch``) the moves
         that will need a transfer get theirs first, all at once (see ``_assign_picking``); Odoo's
         confirmation then finds them assigned. A new transfer is only reserved (and so only
         batched automatically) later in the same confirmation, as in Odoo's order."""
-        if self.env.context.get("ecom_batch_pickings"):
+        if self.env.context.get("ecom_import_batch"):
             self.filtered(lambda m: m.state == "draft" and m._should_be_assigned()).with_context(
                 clean_context(self.env.context)
             )._assign_picking()
@@ -129,12 +144,12 @@ class StockMove(models.Model):
     def _assign_picking(self):
         """Odoo's ``_assign_picking`` creates the transfer of each group of moves in its own
         ``create`` and posts its "created from" note with ``message_post``. For an import
-        (``ecom_batch_pickings`` in the context, set by ``sale.order._ecom_confirm_chunk``) the
+        (``ecom_import_batch`` in the context, set by ``sale.order._ecom_confirm_chunk``) the
         same transfers are made together: groups of moves that may join an existing transfer
         (their procurement group has one, or they have none) go through Odoo's own method; all
         the others get their transfers in one ``create``, then Odoo's post-processing, and the
         notes are logged in one batch."""
-        if not self.env.context.get("ecom_batch_pickings"):
+        if not self.env.context.get("ecom_import_batch"):
             return super()._assign_picking()
         Picking = self.env["stock.picking"]
         groups = [
@@ -161,7 +176,13 @@ class StockMove(models.Model):
             super(StockMove, odoo_way)._assign_picking()
         if not new:
             return True
-        pickings = Picking.create([moves._get_new_picking_values() for moves in new])
+        data = self.env.cr.precommit.data
+        data[PICKING_FOLLOWERS] = followers = []
+        try:
+            pickings = Picking.create([moves._get_new_picking_values() for moves in new])
+        finally:
+            data.pop(PICKING_FOLLOWERS, None)
+        Picking._ecom_subscribe_together(followers)
         for moves, picking in zip(new, pickings, strict=True):
             moves.write({"picking_id": picking.id})
         links = self.env.cr.precommit.data.setdefault(ORIGIN_LINKS, [])
@@ -237,3 +258,38 @@ class StockMove(models.Model):
                 )
             )
         )
+
+
+class StockQuant(models.Model):
+    _inherit = "stock.quant"
+
+    @api.model
+    def _update_reserved_quantity(
+        self,
+        product_id,
+        location_id,
+        quantity,
+        lot_id=None,
+        package_id=None,
+        owner_id=None,
+        strict=True,
+    ):
+        """Each move line Odoo creates reserves its quantity on a quant of its product, location,
+        lot, package and owner (reading them, locking one, writing it). For the lines an import
+        creates together (``RESERVATIONS`` in the transaction's data, set by
+        ``stock.move._ecom_reserve_together`` around their ``create``) the quantities are added
+        up first and each quant is reserved once, with the sum of its lines."""
+        pending = self.env.cr.precommit.data.get(RESERVATIONS)
+        if pending is None:
+            return super()._update_reserved_quantity(
+                product_id,
+                location_id,
+                quantity,
+                lot_id=lot_id,
+                package_id=package_id,
+                owner_id=owner_id,
+                strict=strict,
+            )
+        key = (product_id, location_id, lot_id or None, package_id or None, owner_id or None)
+        pending[key] = pending.get(key, 0.0) + quantity
+        return None

@@ -18,7 +18,7 @@ from ..ecom_fulfilment_core.parcels import (
     ShipmentRequest,
     split_weight,
 )
-from .stock_move import ORIGIN_LINKS
+from .stock_move import ORIGIN_LINKS, PICKING_FOLLOWERS
 
 _logger = logging.getLogger(__name__)
 
@@ -51,6 +51,24 @@ class StockPicking(models.Model):
             )
             return self.env["mail.message"]
         return super().message_post_with_source(source_ref, render_values=render_values, **kwargs)
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """A new delivery makes its customer follow it (``create``). While an import creates
+        its deliveries together (``PICKING_FOLLOWERS`` in the transaction's data, see
+        ``stock.move._assign_picking``), the subscriptions are kept and made together
+        (``_ecom_subscribe_together``), with the same checks and default subtypes."""
+        pending = self.env.cr.precommit.data.get(PICKING_FOLLOWERS)
+        if (
+            pending is None
+            or not self
+            or not partner_ids
+            or subtype_ids
+            or set(partner_ids) == {self.env.user.partner_id.id}
+        ):
+            return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+        self.check_access("write")
+        pending.extend((picking_id, list(partner_ids)) for picking_id in self.ids)
+        return True
 
     def _ecom_log_origin_links(self, pending):
         """Log the "created from" notes ``pending`` (``(picking id, render values)``) as

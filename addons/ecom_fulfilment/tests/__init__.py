@@ -8,3 +8,4 @@ from . import test_import_batch_equivalence
 from . import test_dispatch_email
 from . import test_document_texts
 from . import test_exact_prices
+from . import test_import_contacts
