@@ -10,7 +10,9 @@
     "application": True,
     "installable": True,
     "depends": ["sale_stock", "mail", "queue_job"],
-    "external_dependencies": {"python": ["requests", "xmltodict"]},
+    "external_dependencies": {
+        "python": ["cryptography", "psycopg2", "requests", "urllib3", "xmltodict"]
+    },
     "data": [
         "security/ecom_channels_security.xml",
         "security/ir.model.access.csv",

@@ -16,7 +16,9 @@
         "barcodes",
         "sale_stock",
     ],
-    "external_dependencies": {"python": ["python-barcode", "pypdf", "reportlab", "requests"]},
+    "external_dependencies": {
+        "python": ["MarkupSafe", "psycopg2", "pypdf", "python-barcode", "reportlab", "requests"]
+    },
     "data": [
         "security/ecom_fulfilment_security.xml",
         "security/ir.model.access.csv",

@@ -10,7 +10,7 @@
     "application": True,
     "installable": True,
     "depends": ["purchase_stock", "queue_job"],
-    "external_dependencies": {"python": []},
+    "external_dependencies": {"python": ["pytz"]},
     "data": [
         "security/ecom_replenishment_security.xml",
         "security/ir.model.access.csv",
