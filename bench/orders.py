@@ -332,7 +332,8 @@ def main():
                 f"attention, {len(result['failed'])} failed) in {ours:.1f} s, "
                 f"{cr.sql_log_count - queries} queries"
             )
-            say(f"import rate: {len(created) / max(ours, 1e-9):.1f} orders/s (target: >= 50 on an idle machine)")
+            rate = len(created) / max(ours, 1e-9)
+            say(f"import rate: {rate:.1f} orders/s (target: >= 50 on an idle machine)")
             order_ids = created.ids
 
         # 2. Odoo's own path for as many orders: create + confirm one by one (rolled back)

@@ -326,7 +326,10 @@ class SaleOrder(models.Model):
         rules, and reuses the group an order has); the customers follow their orders (one
         ``create`` of followers, see ``_ecom_subscribe_customers``). Then one
         ``action_confirm`` runs the stock rules of all the lines at once: one procurement run,
-        the moves created and confirmed together, reservation in one ``_action_assign``."""
+        the moves created and confirmed together, their deliveries created together
+        (``stock.move._assign_picking``), reservation in one ``_action_assign`` with one
+        reading of the stock per product (``stock.move._ecom_reserve_together``) and each
+        product's automatic reordering rule looked up once (``ORDERPOINTS``)."""
         need_group = self.filtered(
             lambda o: (
                 not o.procurement_group_id

@@ -39,9 +39,9 @@ class StockMove(models.Model):
         all the moves of a product and handing the quants out in the same order gives each move
         the same quants and quantities. Only plain moves are handled so (waiting to be
         reserved, from stock, no lots, packages, packagings or other unit, nothing reserved yet,
-        a removal strategy that does not depend on the quantity); the rest, and every move of a
-        product one of them moves, is left to Odoo's ``_action_assign`` that follows (which
-        then finds these ones reserved)."""
+        a removal strategy that does not depend on the quantity, one source location per
+        product); the rest, and every move of a product one of them moves, is left to Odoo's
+        ``_action_assign`` that follows (which then finds these ones reserved)."""
         Quant = self.env["stock.quant"]
         plain_products = set()
         odd_products = set()
@@ -61,6 +61,12 @@ class StockMove(models.Model):
                 and not move._should_bypass_reservation()
             )
             (plain_products if plain else odd_products).add(product)
+        # a product taken from two locations (one may hold the other's quants) keeps Odoo's
+        # order, move after move
+        sources = defaultdict(set)
+        for move in self:
+            sources[move.product_id].add((move.company_id, move.location_id))
+        odd_products |= {product for product, where in sources.items() if len(where) > 1}
         moves = self.filtered(lambda m: m.product_id in plain_products - odd_products)
         if not moves:
             return
