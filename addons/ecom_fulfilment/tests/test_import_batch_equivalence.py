@@ -257,3 +257,17 @@ class TestImportBatchEquivalence(FulfilmentCase):
                 self.assertEqual(picture, self.picture(copy))
                 self.assertEqual(order_notes, notes(copy))
                 self.assertEqual(len(order_notes), 1)
+
+    def test_rule_lookup_shared_only_when_it_is_odoos(self):
+        """The import looks up the stock rule of a product once for all its lines, which is
+        only right while the lookup is Odoo's (here it is); a module of its own makes each
+        procurement look it up again."""
+        Group = self.env["procurement.group"]
+        self.assertTrue(Group._ecom_rule_lookup_is_odoos())
+
+        class OwnLookup:  # a module's own way of finding rules, first in the class chain
+            def _search_rule(self, *args, **kwargs):
+                return None
+
+        check = type(Group)._ecom_rule_lookup_is_odoos
+        self.assertFalse(check(OwnLookup()))
