@@ -22,9 +22,10 @@ _logger = logging.getLogger(__name__)
 #: usual import and costs more on a broken one. The import jobs bring 50 orders each
 #: (``order_jobs.ORDER_JOB_CHUNK``); the *Import Orders* button all the orders read.
 CREATE_CHUNK = 200
-#: Imported orders (and, at confirmation, their deliveries) are created without "created"
-#: notes, followers, field tracking or subscription notices, as connectors do for bulk
-#: imports: the sync log says what was imported, and later changes are tracked as usual.
+#: Imported orders, the customers and addresses created for them, and (at confirmation) their
+#: deliveries are created without "created" notes, followers, field tracking or subscription
+#: notices, as connectors do for bulk imports: the sync log says what was imported, and later
+#: changes are tracked as usual.
 IMPORT_CONTEXT = {
     "mail_create_nolog": True,
     "mail_create_nosubscribe": True,
@@ -755,8 +756,9 @@ class SaleOrder(models.Model):
     @api.model
     def _ecom_customers(self, channel, remote_orders, country_by_code, states, created=None):
         """``{external_ref: (customer, delivery address)}``: customers matched by email (one
-        search) or created, each with its delivery address as a child contact."""
-        Partner = self.env["res.partner"]
+        search) or created, each with its delivery address as a child contact (as the orders:
+        without "created" notes or followers, see ``IMPORT_CONTEXT``)."""
+        Partner = self.env["res.partner"].with_context(**IMPORT_CONTEXT)
         emails = {r.external_ref: email_normalize(r.buyer_email or "") for r in remote_orders}
         partners = self._ecom_matching_customers(channel, [e for e in emails.values() if e])
         by_email = {}
