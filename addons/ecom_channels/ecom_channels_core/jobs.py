@@ -36,9 +36,12 @@ CHANNEL_CAPACITY = {
 #: Job channel of the work that calls no channel API (order chunks, label rendering): as
 #: many at once as there are job workers.
 LOCAL_JOB_CHANNEL = "root.ecom.local"
+#: The reservation of imported orders' stock: one at a time (two would update the same quants),
+#: so that the job runner never hands a worker a reservation that would have to wait.
+RESERVATION_JOB_CHANNEL = "root.ecom.reservation"
 #: Job channels of the suite's other long runs, with their capacity (the replenishment
-#: backtest replays months of sales: one at a time).
-OTHER_JOB_CHANNELS = {"root.ecom.replenishment": 1}
+#: backtest replays months of sales: one at a time; reservations, see above).
+OTHER_JOB_CHANNELS = {"root.ecom.replenishment": 1, RESERVATION_JOB_CHANNEL: 1}
 
 
 @dataclass(frozen=True)

@@ -68,18 +68,20 @@ class EcomChannel(models.Model):
         description=None,
         identity=True,
         max_retries=MAX_ATTEMPTS,
+        job_channel=None,
     ):
         """``records`` (default: this channel) delayed as a job of this channel: call the job's
         method on what this returns, e.g. ``channel._ecom_delay(listings).method(args)``.
 
         API work goes to the channel's own job channel; ``local=True`` (work that calls no
-        channel API: order chunks, documents) to the shared local channel. With ``identity``
-        the same call (records and arguments) is never queued twice while one waits.
+        channel API: order chunks, documents) to the shared local channel; ``job_channel`` names
+        another one. With ``identity`` the same call (records and arguments) is never queued
+        twice while one waits.
         """
         self.ensure_one()
         target = self if records is None else records
         return target.with_delay(
-            channel=LOCAL_JOB_CHANNEL if local else self._ecom_job_channel(),
+            channel=job_channel or (LOCAL_JOB_CHANNEL if local else self._ecom_job_channel()),
             priority=priority,
             eta=eta,
             description=description,

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import mute_logger
 
 from odoo.addons.ecom_channels.ecom_channels_core.errors import ChannelError
+from odoo.addons.ecom_channels.ecom_channels_core.jobs import RESERVATION_JOB_CHANNEL
 from odoo.addons.ecom_channels.ecom_channels_core.payloads import RemoteOrder
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JOB_MAX_RETRY_WAIT
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -224,7 +225,7 @@ class EcomChannel(models.Model):
         moves = result["created"].picking_ids.move_ids._ecom_reserved_at_confirm()
         if moves:
             self._ecom_delay(
-                local=True,
+                job_channel=RESERVATION_JOB_CHANNEL,
                 priority=RESERVATION_PRIORITY,
                 description=self.env._(
                     "Reserve the stock of %(count)s new orders of %(channel)s",
@@ -236,9 +237,11 @@ class EcomChannel(models.Model):
 
     def _ecom_job_reserve(self, move_ids):
         """Job: reserve the stock of the orders an import job confirmed, as their confirmation
-        would have (Odoo's ``_action_assign``). One reservation runs at a time per company:
-        another one waits (without using an attempt) and starts afresh when this one is done,
-        so that two never update the same quants at once."""
+        would have (Odoo's ``_action_assign``). Reservations run one at a time: their job
+        channel (``RESERVATION_JOB_CHANNEL``) has a capacity of one, and, should a runner be
+        set up without it, one per company holds a lock: another one waits (without using an
+        attempt) and starts afresh when this one is done, so that two never update the same
+        quants at once."""
         self.ensure_one()
         self.env.cr.execute(
             "SELECT pg_try_advisory_xact_lock(%s, %s)", [RESERVATION_LOCK, self.company_id.id]

@@ -8,7 +8,10 @@ from unittest.mock import patch
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.ecom_channels.ecom_channels_core.jobs import LOCAL_JOB_CHANNEL
+from odoo.addons.ecom_channels.ecom_channels_core.jobs import (
+    LOCAL_JOB_CHANNEL,
+    RESERVATION_JOB_CHANNEL,
+)
 from odoo.addons.ecom_channels.tests.test_channel_publishing import ChannelEmulatorCase
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -279,7 +282,7 @@ class TestOrderImport(ChannelEmulatorCase):
             reservations = list(trap.enqueued_jobs)
             self.assertEqual(len(reservations), len(refs))
             self.assertEqual({job.method_name for job in reservations}, {"_ecom_job_reserve"})
-            self.assertEqual({job.channel for job in reservations}, {LOCAL_JOB_CHANNEL})
+            self.assertEqual({job.channel for job in reservations}, {RESERVATION_JOB_CHANNEL})
             trap.perform_enqueued_jobs()
         for channel in refs:
             self.assertEqual(self.orders(channel).picking_ids.state, "assigned")
