@@ -12,7 +12,6 @@ from odoo.tools import email_normalize, mute_logger
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
 from ..ecom_fulfilment_core import pricing
-from .procurement_group import RULES
 from .stock_move import ORDERPOINTS
 
 _logger = logging.getLogger(__name__)
@@ -331,8 +330,7 @@ class SaleOrder(models.Model):
         the moves created and confirmed together, their deliveries created together
         (``stock.move._assign_picking``), reservation in one ``_action_assign`` with one
         reading of the stock per product (``stock.move._ecom_reserve_together``) and each
-        product's automatic reordering rule and stock rule looked up once (``ORDERPOINTS``,
-        ``RULES``)."""
+        the products with an automatic reordering rule read once (``ORDERPOINTS``)."""
         need_group = self.filtered(
             lambda o: (
                 not o.procurement_group_id
@@ -347,12 +345,17 @@ class SaleOrder(models.Model):
         self.flush_recordset(["procurement_group_id"])
         self._ecom_subscribe_customers()
         data = self.env.cr.precommit.data
-        data[ORDERPOINTS], data[RULES] = {}, {}
+        data[ORDERPOINTS] = set(
+            self.env["stock.warehouse.orderpoint"]
+            .search(
+                [("trigger", "=", "auto"), ("product_id", "in", self.order_line.product_id.ids)]
+            )
+            .product_id.ids
+        )
         try:
             self.with_context(ecom_import_batch=True).action_confirm()
         finally:
             data.pop(ORDERPOINTS, None)
-            data.pop(RULES, None)
         self.env.flush_all()
 
     def _ecom_subscribe_customers(self):

@@ -6,8 +6,8 @@ from odoo.tools import clean_context, float_compare, groupby
 
 #: Where the deliveries' "created from" notes wait while an import creates its deliveries together.
 ORIGIN_LINKS = "ecom_fulfilment.origin_links"
-#: The automatic reordering rule of each product and locations, found once while an import
-#: confirms its orders (``sale.order._ecom_confirm_chunk``): ``{key: orderpoint id or 0}``.
+#: The products with an automatic reordering rule, read once while an import confirms its
+#: orders (``sale.order._ecom_confirm_chunk``): a set of product ids.
 ORDERPOINTS = "ecom_fulfilment.orderpoints"
 #: The quants' reservations of the move lines an import creates together, added up per product,
 #: location, lot, package and owner before they are written (see ``stock.quant``).
@@ -205,47 +205,15 @@ class StockMove(models.Model):
 
     def _trigger_scheduler(self):
         """Odoo's ``_trigger_scheduler`` (run when each new delivery is confirmed) searches the
-        automatic reordering rule of every move. While an import confirms its orders together
-        (``ORDERPOINTS`` in the transaction's data) the rule of a product and its locations is
-        searched once for all the orders; what is done with it is Odoo's, unchanged."""
-        found = self.env.cr.precommit.data.get(ORDERPOINTS)
-        if found is None or not self:
+        automatic reordering rule of every move. While an import confirms its orders together,
+        the products of its orders that have one were read once (``ORDERPOINTS`` in the
+        transaction's data, see ``sale.order._ecom_confirm_chunk``): Odoo's method runs for
+        the moves of those products only, as the others would find none."""
+        with_rule = self.env.cr.precommit.data.get(ORDERPOINTS)
+        if with_rule is None:
             return super()._trigger_scheduler()
-        if self.env["ir.config_parameter"].sudo().get_param("stock.no_auto_scheduler"):
-            return
-        Orderpoint = self.env["stock.warehouse.orderpoint"]
-        by_company = defaultdict(lambda: Orderpoint)
-        origins_by_company = defaultdict(dict)
-        for move in self:
-            key = (
-                move.product_id.id,
-                move.location_id.id,
-                move.location_dest_id.id,
-                move.company_id.id,
-            )
-            if key not in found:
-                found[key] = Orderpoint.search(
-                    [
-                        ("product_id", "=", move.product_id.id),
-                        ("trigger", "=", "auto"),
-                        ("location_id", "parent_of", move.location_id.id),
-                        ("company_id", "=", move.company_id.id),
-                        "!",
-                        ("location_id", "parent_of", move.location_dest_id.id),
-                    ],
-                    limit=1,
-                ).id
-            orderpoint = Orderpoint.browse(found[key])
-            if orderpoint:
-                by_company[orderpoint.company_id] |= orderpoint
-            if orderpoint and move.product_qty > orderpoint.product_min_qty and move.origin:
-                origins_by_company[orderpoint.company_id].setdefault(orderpoint.id, []).append(
-                    move.origin
-                )
-        for company, orderpoints in by_company.items():
-            orderpoints.with_context(
-                origins=origins_by_company[company]
-            )._procure_orderpoint_confirm(company_id=company, raise_user_error=False)
+        moves = self.filtered(lambda move: move.product_id.id in with_rule)
+        return super(StockMove, moves)._trigger_scheduler()
 
     def _ecom_reserved_at_confirm(self):
         """The moves Odoo's confirmation reserves (``stock.move._action_confirm``): waiting

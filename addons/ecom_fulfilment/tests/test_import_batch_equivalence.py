@@ -258,16 +258,34 @@ class TestImportBatchEquivalence(FulfilmentCase):
                 self.assertEqual(order_notes, notes(copy))
                 self.assertEqual(len(order_notes), 1)
 
-    def test_rule_lookup_shared_only_when_it_is_odoos(self):
-        """The import looks up the stock rule of a product once for all its lines, which is
-        only right while the lookup is Odoo's (here it is); a module of its own makes each
-        procurement look it up again."""
-        Group = self.env["procurement.group"]
-        self.assertTrue(Group._ecom_rule_lookup_is_odoos())
+    def test_fast_import_triggers_reordering_rules_as_odoo(self):
+        """A product with an automatic reordering rule gets it run when its orders are
+        confirmed, by the import as by Odoo's own path; a product without one triggers none."""
+        if not self.woo:
+            self.skipTest("no WooCommerce client is available")
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        rule = Orderpoint.create(
+            {
+                "product_id": self.mug.id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "trigger": "auto",
+                "product_min_qty": 5000,
+                "product_max_qty": 6000,
+            }
+        )
+        triggered = []
+        original = type(Orderpoint)._procure_orderpoint_confirm
 
-        class OwnLookup:  # a module's own way of finding rules, first in the class chain
-            def _search_rule(self, *args, **kwargs):
-                return None
+        def recording(records, *args, **kwargs):
+            triggered.append(set(records.ids))
+            return original(records, *args, **kwargs)
 
-        check = type(Group)._ecom_rule_lookup_is_odoos
-        self.assertFalse(check(OwnLookup()))
+        self.seed_orders()
+        with patch.object(type(Orderpoint), "_procure_orderpoint_confirm", recording):
+            orders = self.import_orders("woocommerce").sorted("id")
+            ours = set().union(*triggered)
+            triggered.clear()
+            self.one_by_one(orders)
+            odoo = set().union(*triggered)
+        self.assertEqual(ours, {rule.id})
+        self.assertEqual(ours, odoo)
