@@ -8,6 +8,7 @@ from ecom_channels_core.jobs import (
     retry_decision,
     runner_channels,
 )
+from ecom_channels_core.tokens import ReconnectNeeded
 
 
 def test_quota_waits_what_the_channel_asked_without_using_an_attempt():
@@ -47,9 +48,17 @@ def test_server_errors_and_expired_tokens_back_off_and_count():
 
 def test_each_sales_channel_has_its_own_job_channel_with_its_type_capacity():
     assert job_channel("ebay", 7) == "root.ecom.ebay.7"
-    config = runner_channels(4, {"ebay": 3})
+    config = runner_channels(4, {"ebay": 3}, channels=[("ebay", 7), ("amazon", 2), ("odd", 1)])
     parts = config.split(",")
     assert parts[:3] == ["root:4", "root.ecom.local:4", "root.ecom.replenishment:1"]
-    assert "root.ecom.ebay:4:capacity_default=3" in parts
-    assert "root.ecom.amazon:4:capacity_default=1" in parts
-    assert "root.ecom.shopify:4:capacity_default=2" in parts
+    assert "root.ecom.ebay:4" in parts and "root.ecom.shopify:4" in parts
+    assert "root.ecom.ebay.7:3" in parts
+    assert "root.ecom.amazon.2:1" in parts
+    assert not [part for part in parts if "odd" in part or "capacity_default" in part]
+
+
+def test_a_refused_refresh_token_is_not_tried_again():
+    """A channel that refused the refresh token (401, reconnect needed) waits for a person to
+    connect it again: the job fails at once instead of backing off."""
+    decision = retry_decision(ReconnectNeeded("invalid_grant", status=401))
+    assert decision.retry is False

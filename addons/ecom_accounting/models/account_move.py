@@ -116,6 +116,11 @@ class AccountMove(models.Model):
         "invoice_line_ids.sale_line_ids.order_id.ecom_channel_total",
         "invoice_line_ids.sale_line_ids.order_id.ecom_channel_tax",
         "invoice_line_ids.sale_line_ids.order_id.ecom_tax_mismatch",
+        # the order's other invoices and credit notes, and what is left to bill
+        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.amount_total",
+        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.amount_tax",
+        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.state",
+        "invoice_line_ids.sale_line_ids.qty_invoiced",
     )
     def _compute_ecom_channel_total(self):
         for move in self:
@@ -142,10 +147,15 @@ class AccountMove(models.Model):
                 move.ecom_total_difference = 0.0
                 move.ecom_total_mismatch = False
                 continue
+            # the orders' invoices less their credit notes (a refund then a new invoice bills once)
             invoices = move | orders.invoice_ids.filtered(
-                lambda m: m.move_type == "out_invoice" and m.state != "cancel"
+                lambda m: m.move_type in ("out_invoice", "out_refund") and m.state != "cancel"
             )
-            diff = currency.round(sum(invoices.mapped("amount_total")) - total)
+
+            def billed(field, invoices=invoices):
+                return sum(-m[field] if m.move_type == "out_refund" else m[field] for m in invoices)
+
+            diff = currency.round(billed("amount_total") - total)
             move.ecom_channel_total = total
             move.ecom_total_difference = diff
             reported = orders.filtered(
@@ -154,7 +164,7 @@ class AccountMove(models.Model):
             tax = sum(reported.mapped("ecom_channel_tax"))
             move.ecom_channel_tax = tax
             tax_differs = bool(reported) and (
-                not currency.is_zero(sum(invoices.mapped("amount_tax")) - tax)
+                not currency.is_zero(billed("amount_tax") - tax)
                 or any(orders.mapped("ecom_tax_mismatch"))
             )
             move.ecom_total_mismatch = not currency.is_zero(diff) or tax_differs

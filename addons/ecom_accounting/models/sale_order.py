@@ -146,6 +146,8 @@ class SaleOrder(models.Model):
         data["sale_taxes"] = Tax.search(
             [
                 *Tax._check_company_domain(company),
+                # the company's own country's taxes (not those it files abroad, e.g. OSS)
+                ("country_id", "=", company.account_fiscal_country_id.id),
                 ("type_tax_use", "=", "sale"),
                 ("amount_type", "=", "percent"),
             ],
@@ -176,7 +178,9 @@ class SaleOrder(models.Model):
                 return self.env["account.tax"] if pricing.to_units(tax) == 0 else None
         candidates = (
             channel.sudo().sale_tax_id.with_env(self.env)
-            | product.taxes_id.filtered(lambda t: t.company_id == channel.company_id)
+            | product.taxes_id.filtered(
+                lambda t: not t.company_id or t.company_id in channel.company_id.parent_ids
+            )
             | company_taxes
         )
         same = candidates.filtered(

@@ -190,3 +190,27 @@ class TestInvoicing(AccountingCase):
         self.assertEqual(second.state, "posted")
         self.assertFalse(second.ecom_total_mismatch)
         self.assertAlmostEqual(first.amount_total + second.amount_total, 37.2)
+
+    def test_credit_note_then_new_invoice_is_no_difference(self):
+        """An invoice credited in full and billed again (a correction by the accountant): the
+        order's invoices less its credit note equal the channel's total, so the new invoice is
+        no difference, while one billed twice without a credit note still is."""
+        if "amazon" not in self.channel_types:
+            self.skipTest("the Amazon client is needed")
+        lines, shipping = self.lines(BASKET_WITH_TAX)
+        self.seed("amazon", lines, shipping, tax_rate=0.2)
+        order = self.import_orders("amazon")
+        self.ship(order)
+        first = order.invoice_ids
+        self.assertEqual(first.state, "posted")
+        self.assertFalse(first.ecom_total_mismatch)
+        credit = first._reverse_moves(cancel=True)
+        self.assertEqual(credit.move_type, "out_refund")
+        again = order._create_invoices()
+        self.assertAlmostEqual(again.amount_total, 37.2)
+        self.assertFalse(again.ecom_total_mismatch, again.ecom_total_difference)
+        self.assertFalse(first.ecom_total_mismatch)
+        # without the credit note the order would be billed twice: a difference
+        credit.button_draft()
+        credit.button_cancel()
+        self.assertTrue(again.ecom_total_mismatch)

@@ -58,6 +58,8 @@ def retry_decision(error, attempt=1):
     """How a job goes on after ``error`` (a ChannelError, or anything with its attributes)
     on its ``attempt``-th try (1 for the first)."""
     status = getattr(error, "status", None)
+    if getattr(error, "code", "") == "reconnect_needed":
+        return RetryDecision(False)  # the refresh token was refused: a person connects again
     retry_after = getattr(error, "retry_after", None)
     retryable = bool(getattr(error, "retryable", False))
     quota = retryable and retry_after is not None and (status is None or status < 500)
@@ -76,21 +78,26 @@ def retry_decision(error, attempt=1):
 
 def job_channel(channel_type, channel_id):
     """The queue_job channel of the work that calls one sales channel's API: its own, so that
-    one slow channel never delays another, under the type's channel whose capacity default is
-    ``CHANNEL_CAPACITY``."""
+    one slow channel never delays another, under its type's channel. Its capacity
+    (``CHANNEL_CAPACITY``) holds when the runner's configuration names it (``runner_channels``
+    with the channels); queue_job gives a channel it was not told of no capacity of its own."""
     return "root.ecom.%s.%s" % (channel_type, channel_id)
 
 
-def runner_channels(workers=2, capacities=None):
-    """The job runner's ``channels`` setting for ``workers`` job workers: every sales channel
-    of a type gets its type's capacity (``capacities`` overrides ``CHANNEL_CAPACITY``), the
-    local work as much as there are workers."""
+def runner_channels(workers=2, capacities=None, channels=()):
+    """The job runner's ``channels`` setting for ``workers`` job workers: the local work and
+    each type's channel as much as there are workers, and each sales channel of ``channels``
+    (``(type, id)`` pairs) its type's capacity (``capacities`` overrides ``CHANNEL_CAPACITY``).
+    queue_job reads a capacity per channel name only, so the sales channels are listed one by
+    one; one created after the runner started runs under its type's capacity until the next
+    start."""
     caps = dict(CHANNEL_CAPACITY, **(capacities or {}))
     parts = ["root:%d" % workers, "%s:%d" % (LOCAL_JOB_CHANNEL, workers)]
     parts += ["%s:%d" % (name, cap) for name, cap in sorted(OTHER_JOB_CHANNELS.items())]
-    for channel_type in sorted(caps):
-        parts.append(
-            "root.ecom.%s:%d:capacity_default=%d"
-            % (channel_type, workers, max(caps[channel_type], 1))
-        )
+    parts += ["root.ecom.%s:%d" % (channel_type, workers) for channel_type in sorted(caps)]
+    for channel_type, channel_id in sorted(channels):
+        if channel_type in caps:
+            parts.append(
+                "%s:%d" % (job_channel(channel_type, channel_id), max(caps[channel_type], 1))
+            )
     return ",".join(parts)

@@ -80,7 +80,8 @@ class EcomChannel(models.Model):
         """
         self.ensure_one()
         target = self if records is None else records
-        return target.with_delay(
+        # the job belongs to the channel's company (queue_job stores env.company with it)
+        return target.with_company(self.company_id).with_delay(
             channel=job_channel or (LOCAL_JOB_CHANNEL if local else self._ecom_job_channel()),
             priority=priority,
             eta=eta,

@@ -32,6 +32,7 @@ class QueueJob(models.Model):
 
     def action_ecom_retry(self):
         """Run failed (or discarded) jobs again, from their first attempt."""
+        self.check_access("read")  # the user's record rules (company, sales channel jobs)
         self._ecom_check_manager()
         jobs = self.filtered(lambda job: job.state in ("failed", "cancelled", "done"))
         jobs.sudo().requeue()
@@ -39,6 +40,7 @@ class QueueJob(models.Model):
 
     def action_ecom_discard(self):
         """Give failed jobs up: they stay in the list as cancelled, with the reason."""
+        self.check_access("read")
         self._ecom_check_manager()
         self.filtered(lambda job: job.state != "done").sudo().button_cancelled()
         return True

@@ -3,9 +3,11 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..ecom_channels_core.errors import ChannelError
+from ..ecom_channels_core.jobs import runner_channels
 from ..models.ecom_channel_jobs import EcomJobFailed
 from .common import EcomChannelsCase
 
@@ -88,3 +90,12 @@ class TestJobEngine(EcomChannelsCase):
         stock_only = new_test_user(self.env, "ecom_jobs_wh", groups="stock.group_stock_user")
         with self.assertRaises(AccessError):
             self.env["queue.job"].with_user(stock_only).search([])
+
+    def test_runner_gives_each_listed_sales_channel_its_capacity(self):
+        """queue_job's own runner reads the generated setting: a sales channel listed in it
+        runs as many jobs at once as its type allows, its type's channel as many as workers."""
+        manager = ChannelManager()
+        manager.simple_configure(runner_channels(4, channels=[("ebay", 7), ("shopify", 8)]))
+        self.assertEqual(manager.get_channel_by_name("root.ecom.ebay.7").capacity, 1)
+        self.assertEqual(manager.get_channel_by_name("root.ecom.shopify.8").capacity, 2)
+        self.assertEqual(manager.get_channel_by_name("root.ecom.ebay").capacity, 4)
