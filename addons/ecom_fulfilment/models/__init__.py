@@ -6,6 +6,8 @@ from . import sale_order_line
 from . import delivery_carrier
 from . import mail_thread
 from . import res_partner
+from . import decimal_precision
+from . import procurement_group
 from . import stock_move
 from . import stock_picking
 from . import ecom_label_batch

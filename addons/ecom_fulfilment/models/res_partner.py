@@ -29,7 +29,9 @@ class ResPartner(models.Model):
             )
             for vals, parent in zip(vals_list, parents, strict=True)
         ]
-        partners = self.with_context(_partners_skip_fields_sync=True).create(vals_list)
+        partners = self.with_context(_partners_skip_fields_sync=True).create(
+            self._ecom_with_defaults(vals_list)
+        )
         partners = partners.with_context(_partners_skip_fields_sync=False)
         synced = partners.filtered(lambda p: p.commercial_partner_id != p)
         self.sudo()._ecom_write_grouped(synced, self._commercial_fields())
@@ -46,6 +48,17 @@ class ResPartner(models.Model):
         return partners
 
     @api.model
+    def _ecom_with_defaults(self, vals_list):
+        """``vals_list`` completed with the partners' default values, read once for all. Odoo's
+        ``create`` reads them again for each partner (``_add_missing_default_values``, with a
+        count of invoice layouts each time), although a partner's defaults depend on the
+        context only; a value given wins over the default, as there."""
+        if len(vals_list) < 2:
+            return vals_list
+        defaults = self.default_get(list(self._fields))
+        return [{**defaults, **vals} for vals in vals_list]
+
+    @api.model
     def _ecom_write_grouped(self, partners, fnames):
         """Write on ``partners`` the fields ``fnames`` of their commercial partners (in this
         environment's company), one ``write`` per distinct set of values."""
@@ -57,4 +70,29 @@ class ResPartner(models.Model):
             values[key] = vals
             groups[key].append(partner.id)
         for key, ids in groups.items():
-            self.browse(ids).write(values[key])
+            self.browse(ids).with_context(ecom_contacts_together=True).write(values[key])
+
+    def _inverse_product_pricelist(self):
+        """Odoo's inverse of the pricelist searches the default pricelist of each partner's
+        country (one search per partner), and its result depends on nothing else than that
+        country, the pricelist written and the partner's own pricelist before. For the new
+        contacts ``_ecom_write_grouped`` writes together, it runs on one partner of each such
+        state and the others take its result."""
+        if len(self) < 2 or not self.env.context.get("ecom_contacts_together"):
+            return super()._inverse_product_pricelist()
+        same = defaultdict(list)
+        for partner in self:
+            state = (
+                partner.country_id.code,
+                partner.property_product_pricelist.id,
+                partner.specific_property_product_pricelist.id,
+            )
+            same[state].append(partner.id)
+        for ids in same.values():
+            first, others = self.browse(ids[:1]), self.browse(ids[1:])
+            super(ResPartner, first)._inverse_product_pricelist()
+            if others:
+                result = first.specific_property_product_pricelist
+                others.filtered(
+                    lambda p, result=result: p.specific_property_product_pricelist != result
+                ).specific_property_product_pricelist = result

@@ -12,6 +12,8 @@ from odoo.tools import email_normalize, mute_logger
 from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS
 
 from ..ecom_fulfilment_core import pricing
+from .decimal_precision import remembered_precisions
+from .procurement_group import RULES
 from .stock_move import ORDERPOINTS
 
 _logger = logging.getLogger(__name__)
@@ -141,8 +143,14 @@ class SaleOrder(models.Model):
         one is logged and the others go on; one created meanwhile by a concurrent import counts
         as existing. The new orders are then confirmed in chunks. An order the channel sent
         without a reference cannot be imported (nor recognised again): it is logged with its
-        data. ``result["failed"]`` lists the orders that failed, ``result["errors"]`` why."""
-        run = OrderImportRun(channel, remote_orders)
+        data. ``result["failed"]`` lists the orders that failed, ``result["errors"]`` why.
+        Meanwhile each decimal precision is read once (``remembered_precisions``)."""
+        with remembered_precisions(self.env):
+            return self._ecom_import_run(OrderImportRun(channel, remote_orders), remote_orders)
+
+    @api.model
+    def _ecom_import_run(self, run, remote_orders):
+        channel = run.channel
         latest = {}
         for remote in remote_orders:  # a changed order may be read twice: keep its last state
             if remote.external_ref:
@@ -329,8 +337,9 @@ class SaleOrder(models.Model):
         ``action_confirm`` runs the stock rules of all the lines at once: one procurement run,
         the moves created and confirmed together, their deliveries created together
         (``stock.move._assign_picking``), reservation in one ``_action_assign`` with one
-        reading of the stock per product (``stock.move._ecom_reserve_together``) and each
-        the products with an automatic reordering rule read once (``ORDERPOINTS``)."""
+        reading of the stock per product (``stock.move._ecom_reserve_together``), the products
+        with an automatic reordering rule read once (``ORDERPOINTS``) and the stock rule of
+        each product and location looked up once for all its lines (``RULES``)."""
         need_group = self.filtered(
             lambda o: (
                 not o.procurement_group_id
@@ -352,10 +361,12 @@ class SaleOrder(models.Model):
             )
             .product_id.ids
         )
+        data[RULES] = {}
         try:
             self.with_context(ecom_import_batch=True).action_confirm()
         finally:
             data.pop(ORDERPOINTS, None)
+            data.pop(RULES, None)
         self.env.flush_all()
 
     def _ecom_subscribe_customers(self):
@@ -790,7 +801,9 @@ class SaleOrder(models.Model):
                 new_vals[email] = vals
             else:
                 new_refs.append((remote.external_ref, vals))
-        new_partners = Partner.create(list(new_vals.values()) + [vals for __, vals in new_refs])
+        new_partners = Partner.create(
+            Partner._ecom_with_defaults(list(new_vals.values()) + [vals for __, vals in new_refs])
+        )
         by_email.update(zip(new_vals, new_partners[: len(new_vals)], strict=True))
         by_ref = dict(
             zip([ref for ref, __ in new_refs], new_partners[len(new_vals) :], strict=True)

@@ -140,8 +140,12 @@ class StockMove(models.Model):
         procurement group and locations). For an import (``ecom_import_batch``) the moves
         that will need a transfer get theirs first, all at once (see ``_assign_picking``); Odoo's
         confirmation then finds them assigned. A new transfer is only reserved (and so only
-        batched automatically) later in the same confirmation, as in Odoo's order."""
+        batched automatically) later in the same confirmation, as in Odoo's order. Confirming
+        no moves (each new delivery's ``action_confirm`` when its order is confirmed, although
+        its moves are confirmed already) does nothing then."""
         if self.env.context.get("ecom_import_batch"):
+            if not self:
+                return self
             self.filtered(lambda m: m.state == "draft" and m._should_be_assigned()).with_context(
                 clean_context(self.env.context)
             )._assign_picking()
