@@ -71,3 +71,31 @@ def test_match_rate():
     # a channel rounding on the order total: one cent off the line's exact tax
     assert match_rate(4.99, 0.84, rates, included=True) == 20.0
     assert match_rate(4.99, 0.84, rates, included=True, tolerance=0) is None
+
+
+def test_amounts_in_currencies_without_cents_or_with_three_decimals():
+    """Yen totals have no decimals, dinar totals three; unit prices keep the price precision
+    (2 decimals) and Odoo rounds their product as the currency does."""
+    # 1,000 yen for 3: 333.33 x 3 = 999.99, which is 1,000 yen: one line, no split
+    assert exact_unit_price(1000, 3, 2, amount_digits=0) == 333.33
+    assert exact_parts(1000, 3, 2, amount_digits=0) == [(3, 333.33)]
+    assert line_total(3, 333.333, digits=0) == 1000.0
+    # 1.235 dinars for 1: no price of 2 decimals gives it (the order is flagged), nor a split
+    assert exact_unit_price(1.235, 1, 2, amount_digits=3) is None
+    assert exact_parts(1.235, 1, 2, amount_digits=3) is None
+    assert line_total(1, 1.235, digits=3) == 1.235  # not 1.24
+    # 1.230 dinars for 3 has a split at the price precision
+    parts = exact_parts(1.23, 3, 2, amount_digits=3)
+    assert parts == [(3, 0.41)]
+    assert exact_parts(1.0, 3, 2, amount_digits=3) == [(2, 0.33), (1, 0.34)]
+    # with 3-decimal prices, a dinar total of 1.235 for 2 splits at a fils
+    assert exact_parts(1.235, 2, 3, amount_digits=3) == [(1, 0.617), (1, 0.618)]
+
+
+def test_match_rate_in_the_currency_of_the_order():
+    rates = [0.0, 5.0, 20.0]
+    # 5 % of 1,990 yen included is 94.76: the channel reports 95 yen
+    assert match_rate(1990, 95, rates, included=True, digits=0) == 5.0
+    assert match_rate(1990, 95, rates, included=True) is None  # read as pounds: 94.76
+    # 5 % of 12.345 dinars added is 0.617 (0.61725)
+    assert match_rate(12.345, 0.617, rates, included=False, digits=3) == 5.0

@@ -111,7 +111,7 @@ class SaleOrder(models.Model):
             gap = currency.round(
                 sum(lines.mapped("price_tax")) - sum(lines.mapped("ecom_channel_tax"))
             )
-            if abs(gap) > tolerance + currency.rounding / 2:
+            if currency.compare_amounts(abs(gap), tolerance) > 0:
                 differ |= lines
         return differ
 
@@ -172,10 +172,14 @@ class SaleOrder(models.Model):
         if included is None:
             included = channel.prices_include_tax
         company_taxes = run.data.get("sale_taxes") or self.env["account.tax"]
+        digits = self._ecom_amount_digits(run, remote)
+        no_tax = pricing.to_units(tax, digits) == 0
         if rate is None or not math.isfinite(rate):
-            rate = pricing.match_rate(amount, tax, company_taxes.mapped("amount"), included)
+            rate = pricing.match_rate(
+                amount, tax, company_taxes.mapped("amount"), included, digits=digits
+            )
             if rate is None:
-                return self.env["account.tax"] if pricing.to_units(tax) == 0 else None
+                return self.env["account.tax"] if no_tax else None
         candidates = (
             channel.sudo().sale_tax_id.with_env(self.env)
             | product.taxes_id.filtered(
@@ -187,7 +191,7 @@ class SaleOrder(models.Model):
             lambda t: t.amount_type == "percent" and pricing.same_rate(t.amount, rate)
         )
         if not same:
-            return self.env["account.tax"] if pricing.to_units(tax) == 0 else None
+            return self.env["account.tax"] if no_tax else None
         chosen = same.filtered(lambda t: t.price_include == included)[:1] or same[:1]
         # one twin search per tax and price basis in an import
         variants = run.data.setdefault("tax_variants", {})

@@ -66,6 +66,10 @@ def find_drift(local, remote):
     return drifts, to_push
 
 
+#: Push latencies (seconds from a change to the channel's acceptance) a channel keeps for
+#: its p90.
+LATENCY_SAMPLES = 200
+
 # --------------------------------------------------------------------------- risk and buffer
 
 #: Days of sales the risk order and the dynamic buffer average over.

@@ -3,6 +3,7 @@ from . import ecom_channel_jobs
 from . import queue_job
 from . import ecom_channel_category_map
 from . import ecom_channel_listing
+from . import ecom_channel_listing_child
 from . import ecom_channel_listing_image
 from . import ecom_channel_listing_attribute
 from . import ecom_channel_requirement

@@ -19,7 +19,12 @@ from ..ecom_channels_core.endpoints import endpoint_problem
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.http import RetryPolicy
 from ..ecom_channels_core.jobs import MIN_RETRY_SECONDS
-from ..ecom_channels_core.stock_sync import dynamic_buffer, find_drift, sellable_quantity
+from ..ecom_channels_core.stock_sync import (
+    LATENCY_SAMPLES,
+    dynamic_buffer,
+    find_drift,
+    sellable_quantity,
+)
 from ..ecom_channels_core.tokens import ReconnectNeeded, TokenGrant, expiring
 from .ecom_channel_requirement import ChannelRequirementCache
 from .ecom_sync_log import (
@@ -44,8 +49,6 @@ STOCK_PUSH_LIMIT = 1000
 STOCK_JOB_PRIORITY = 5
 PUBLISH_JOB_PRIORITY = 10
 RECONCILE_JOB_PRIORITY = 20
-#: Push latencies (change to acceptance, seconds) a channel keeps for its p90.
-LATENCY_SAMPLES = 200
 #: Seconds between two reads of the results of a quantity feed still processing.
 FEED_CHECK_DELAY = 60
 #: A feed whose results are still not ready after this long is given up: its quantities are
@@ -1240,13 +1243,28 @@ class EcomChannel(models.Model):
         return channels
 
     def _ecom_publish_later(self, eta=None, limit=200):
-        """Enqueue this channel's publishing job (at ``eta``: when the channel asked to wait)."""
+        """Enqueue this channel's publishing job (at ``eta``: when the channel asked to wait).
+        One waits per channel (its identity key, which does not see the time): when the
+        channel asked to wait, a publishing job that waits already to run earlier is put off
+        until then, as it would only be refused."""
         self.ensure_one()
-        self.sudo()._ecom_delay(
-            priority=PUBLISH_JOB_PRIORITY,
-            eta=eta,
-            description=self.env._("Publish listings on %(channel)s", channel=self.name),
-        )._job_publish(limit=limit)
+        job = (
+            self.sudo()
+            ._ecom_delay(
+                priority=PUBLISH_JOB_PRIORITY,
+                eta=eta,
+                description=self.env._("Publish listings on %(channel)s", channel=self.name),
+            )
+            ._job_publish(limit=limit)
+        )
+        # queue_job hands back the waiting job (a record) when one has the same identity
+        if (
+            eta
+            and isinstance(job, models.BaseModel)
+            and job.state == "pending"
+            and (not job.eta or job.eta < eta)
+        ):
+            job.eta = eta
 
     def _job_publish(self, limit=200):
         """Job: publish up to ``limit`` listings that wait on this channel, oldest change first
@@ -1283,17 +1301,27 @@ class EcomChannel(models.Model):
     def _ecom_push_stock_later(self, eta=None):
         """Enqueue the stock push job of these channels: one waiting job per channel (identity
         key) that runs as soon as a job worker is free, or at ``eta`` (a backoff of some items,
-        a feed's results), as a separate job so that a change never waits for it."""
+        a feed's results), as a separate job so that a change never waits for it. The identity
+        key does not see the time: a push due before the delayed job that waits already brings
+        that job forward (instead of being dropped behind it)."""
         for channel in self.sudo().filtered("active"):
             delayable = channel._ecom_delay(
                 priority=STOCK_JOB_PRIORITY,
                 eta=eta,
                 description=self.env._("Push stock to %(channel)s", channel=channel.name),
             )
-            if eta:
-                delayable._job_push_stock(later=True)
-            else:
+            if not eta:
                 delayable._job_push_stock()
+                continue
+            job = delayable._job_push_stock(later=True)
+            # queue_job hands back the waiting job (a record) when one has the same identity
+            if (
+                isinstance(job, models.BaseModel)
+                and job.state == "pending"
+                and job.eta
+                and job.eta > eta
+            ):
+                job.eta = eta
 
     def _job_push_stock(self, later=False, limit=STOCK_PUSH_LIMIT):
         """Job: read the due feed results of this channel and push up to ``limit`` queued

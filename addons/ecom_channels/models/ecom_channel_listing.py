@@ -63,21 +63,6 @@ CONTENT_FIELDS = frozenset(
         "channel_attribute_ids",
     }
 )
-#: Amazon attributes the listing's own fields send (title, price, condition, GTIN...).
-AMAZON_FIELD_ATTRIBUTES = frozenset(
-    {
-        "item_name",
-        "product_description",
-        "condition_type",
-        "purchasable_offer",
-        "list_price",
-        "externally_assigned_product_identifier",
-        "merchant_suggested_asin",
-        "fulfillment_availability",
-        "main_product_image_locator",
-        "item_weight",
-    }
-)
 #: Content a good listing has whatever the channel requires (counted in the completeness).
 RECOMMENDED_CHECKS = 5
 
@@ -617,55 +602,87 @@ class EcomChannelListing(models.Model):
                 values[row.name] = value
         return values
 
-    def _requirement_key(self, client):
-        """The key of this listing's channel requirements for ``client`` (see
-        ``ChannelClient.requirement_key``; empty: none)."""
-        self.ensure_one()
-        return client.requirement_key(self._to_payload(with_images=False))
+    def _ecom_by_channel_client(self):
+        """Yield ``(client, listings)`` for these listings, one channel client per channel;
+        a channel that cannot give one (not configured) gives ``(None, listings)``."""
+        for channel, listings in self.grouped("channel_id").items():
+            if not channel:
+                yield None, listings
+                continue
+            try:
+                with channel.sudo()._get_client() as client:
+                    yield client, listings
+            except ChannelError:
+                yield None, listings
 
-    def _required_channel_attributes(self):
-        """The attribute names the channel requires of this listing, as last read from it
-        (``ecom.channel.requirement``); None when not read yet."""
+    def _stored_required_attributes(self, client, payload):
+        """The attribute names the channel requires of ``payload`` (this listing's), as last
+        read from it (``ecom.channel.requirement``; read, never asked of the channel here);
+        None when not read yet or when the channel has none."""
         self.ensure_one()
-        channel = self.channel_id
-        if not channel or not self.product_id:
-            return None
-        try:
-            with channel.sudo()._get_client() as client:
-                key = self._requirement_key(client)
-        except ChannelError:
-            return None
+        key = client.requirement_key(payload)
         if not key:
             return None
         found = (
             self.env["ecom.channel.requirement"]
             .sudo()
-            .search([("channel_id", "=", channel.id), ("key", "=", key)], limit=1)
+            .search([("channel_id", "=", self.channel_id.id), ("key", "=", key)], limit=1)
         )
         return found._requirements().required if found else None
 
+    def _required_channel_attributes_by_listing(self):
+        """``{listing: attribute names its channel requires (as last read), or None}``, with
+        one channel client per channel."""
+        result = {}
+        for client, listings in self._ecom_by_channel_client():
+            for listing in listings:
+                result[listing] = (
+                    listing._stored_required_attributes(
+                        client, listing._to_payload(with_images=False)
+                    )
+                    if client and listing.product_id
+                    else None
+                )
+        return result
+
+    def _missing_channel_attributes_by_listing(self):
+        """``{listing: [the required channel attributes a publish would not send, in plain
+        words]}``, as the channel's client sends the listing (``sent_attribute_names``: the
+        attribute editor, and what the listing's own fields send, as Amazon's item name or an
+        eBay brand), with one client per channel."""
+        result = {}
+        for client, listings in self._ecom_by_channel_client():
+            for listing in listings:
+                result[listing] = []
+                if not client or not listing.product_id:
+                    continue
+                payload = listing._to_payload()
+                required = listing._stored_required_attributes(client, payload)
+                if not required:
+                    continue
+                sent = client.sent_attribute_names(payload)
+                missing = [name for name in required if name not in sent]
+                if missing:
+                    result[listing] = [
+                        self.env._(
+                            "the channel attributes %(names)s (fill them in under Channel "
+                            "Attributes)",
+                            names=", ".join(missing),
+                        )
+                    ]
+        return result
+
+    def _required_channel_attributes(self):
+        """The attribute names the channel requires of this listing, as last read from it;
+        None when not read yet."""
+        self.ensure_one()
+        return self._required_channel_attributes_by_listing()[self]
+
     def _missing_channel_attributes(self):
         """The channel attributes required of this listing (as last read from the channel)
-        that its attribute editor does not fill, in plain words."""
+        that a publish would not send, in plain words."""
         self.ensure_one()
-        required = self._required_channel_attributes()
-        if not required:
-            return []
-        have = set(self._channel_attribute_dict())
-        payload = self._to_payload(with_images=False)
-        if self.channel_type == "ebay":
-            have |= set(payload.attributes) | ({"Brand"} if payload.brand else set())
-        missing = [name for name in required if name not in have]
-        if self.channel_type == "amazon":  # what the listing's own fields send
-            missing = [name for name in missing if name not in AMAZON_FIELD_ATTRIBUTES]
-        if not missing:
-            return []
-        return [
-            self.env._(
-                "the channel attributes %(names)s (fill them in under Channel Attributes)",
-                names=", ".join(missing),
-            )
-        ]
+        return self._missing_channel_attributes_by_listing()[self]
 
     def action_load_channel_attributes(self):
         """Read what the channel requires and recommends for each listing's product type or
@@ -905,12 +922,13 @@ class EcomChannelListing(models.Model):
     def action_mark_ready(self):
         """Move the listings to ready, only when none lacks what its channel requires."""
         self.check_access("write")
+        attributes = self._missing_channel_attributes_by_listing()
         blocked = [
             (listing, missing)
             for listing in self
             if (
                 missing := listing._missing_fields(listing._to_payload(with_images=False))
-                + listing._missing_channel_attributes()
+                + attributes[listing]
             )
         ]
         if blocked:

@@ -12,14 +12,10 @@ class EcomChannelListingAttribute(models.Model):
     """
 
     _name = "ecom.channel.listing.attribute"
+    _inherit = ["ecom.channel.listing.child"]
     _description = "Channel Attribute of a Listing"
     _order = "listing_id, sequence, id"
 
-    listing_id = fields.Many2one(
-        "ecom.channel.listing", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="listing_id.company_id", store=True, index=True)
-    sequence = fields.Integer(default=10)
     name = fields.Char(
         "Channel Attribute",
         required=True,
@@ -48,9 +44,11 @@ class EcomChannelListingAttribute(models.Model):
 
     @api.depends("value", "product_attribute_id", "listing_id.product_id", "name")
     def _compute_effective_value(self):
+        # what each listing's channel requires: one reading per listing, one client per channel
+        required = self.listing_id._required_channel_attributes_by_listing()
         for row in self:
             row.effective_value = row._value()
-            row.required = row.name in (row.listing_id._required_channel_attributes() or ())
+            row.required = row.name in (required.get(row.listing_id) or ())
 
     def _value(self):
         self.ensure_one()
@@ -61,20 +59,3 @@ class EcomChannelListingAttribute(models.Model):
                 if ptav.attribute_id == self.product_attribute_id:
                     return ptav.name
         return ""
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rows = super().create(vals_list)
-        rows.listing_id._mark_to_sync()
-        return rows
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.listing_id._mark_to_sync()
-        return result
-
-    def unlink(self):
-        listings = self.listing_id
-        result = super().unlink()
-        listings._mark_to_sync()
-        return result

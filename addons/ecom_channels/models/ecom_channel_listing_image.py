@@ -12,14 +12,10 @@ class EcomChannelListingImage(models.Model):
     """
 
     _name = "ecom.channel.listing.image"
+    _inherit = ["ecom.channel.listing.child"]
     _description = "Channel Listing Image"
     _order = "listing_id, sequence, id"
 
-    listing_id = fields.Many2one(
-        "ecom.channel.listing", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="listing_id.company_id", store=True, index=True)
-    sequence = fields.Integer(default=10)
     name = fields.Char(help="Alternative text shown by the channel.")
     image = fields.Image(max_width=1920, max_height=1920)
     url = fields.Char(
@@ -37,23 +33,3 @@ class EcomChannelListingImage(models.Model):
         if self.url:
             return self.url
         return "%s/web/image/%s/%s/image" % (base_url, self._name, self.id)
-
-    # ------------------------------------------------------------------
-    # CRUD: a new or changed image makes a published listing due for an update.
-    # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        images = super().create(vals_list)
-        images.listing_id._mark_to_sync()
-        return images
-
-    def write(self, vals):
-        listings = self.listing_id
-        result = super().write(vals)
-        (listings | self.listing_id)._mark_to_sync()
-        return result
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_mark_to_sync(self):
-        self.listing_id._mark_to_sync()

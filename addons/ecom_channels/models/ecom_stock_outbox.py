@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from ..ecom_channels_core.errors import ChannelError
 from ..ecom_channels_core.payloads import QuantityResult
 from ..ecom_channels_core.stock_sync import (
+    LATENCY_SAMPLES,
     SALES_WINDOW_DAYS,
     backoff_seconds,
     daily_sales,
@@ -22,8 +23,6 @@ from .ecom_sync_log import OP_PUSH_STOCK
 
 _logger = logging.getLogger(__name__)
 
-#: Latencies (seconds from a change to the channel's acceptance) kept per channel for its p90.
-LATENCY_SAMPLES = 200
 #: Items named one by one in a push's sync log line.
 LOG_ITEMS = 50
 

@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -46,6 +49,43 @@ class TestJobEngine(EcomChannelsCase):
         jobs = self.env["queue.job"].search([("ecom_channel_id", "=", self.channel.id)])
         self.assertEqual(len(jobs), 2)
         self.assertEqual(set(jobs.mapped("channel")), {"root.ecom.shopify.%s" % self.channel.id})
+
+    def test_an_earlier_stock_push_brings_the_waiting_one_forward(self):
+        """One delayed stock push waits per channel (its identity key); a push due before it
+        moves it forward instead of being dropped, a later one leaves it as it is."""
+        now = fields.Datetime.now().replace(microsecond=0)
+        Job = self.env["queue.job"]
+        domain = [
+            ("ecom_channel_id", "=", self.channel.id),
+            ("method_name", "=", "_job_push_stock"),
+        ]
+        self.channel._ecom_push_stock_later(eta=now + timedelta(minutes=30))
+        job = Job.search(domain)
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.eta, now + timedelta(minutes=30))
+        self.channel._ecom_push_stock_later(eta=now + timedelta(minutes=5))
+        self.assertEqual(Job.search(domain), job)
+        self.assertEqual(job.eta, now + timedelta(minutes=5))
+        self.channel._ecom_push_stock_later(eta=now + timedelta(minutes=20))
+        self.assertEqual(Job.search(domain), job)
+        self.assertEqual(job.eta, now + timedelta(minutes=5))
+
+    def test_a_channel_that_asks_to_wait_puts_off_the_waiting_publishing_job(self):
+        """The publishing job that waits (queued by the cron, to run at once) is put off until
+        the time the channel asked to wait for, instead of the delayed one being dropped."""
+        now = fields.Datetime.now().replace(microsecond=0)
+        Job = self.env["queue.job"]
+        domain = [("ecom_channel_id", "=", self.channel.id), ("method_name", "=", "_job_publish")]
+        self.channel._ecom_publish_later()
+        job = Job.search(domain)
+        self.assertEqual(len(job), 1)
+        self.assertFalse(job.eta)
+        self.channel._ecom_publish_later(eta=now + timedelta(minutes=2))
+        self.assertEqual(Job.search(domain), job)
+        self.assertEqual(job.eta, now + timedelta(minutes=2))
+        # the cron's next run leaves it waiting
+        self.channel._ecom_publish_later()
+        self.assertEqual(job.eta, now + timedelta(minutes=2))
 
     def test_retry_rule_inside_a_job(self):
         channel = self.channel.with_context(job_uuid="no-such-job")

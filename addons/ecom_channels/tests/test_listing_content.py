@@ -131,6 +131,45 @@ class TestListingContent(EcomChannelsCase):
         with self.assertRaises(ValidationError):
             listing.image_ids = [(0, 0, {"name": "nothing"})]
 
+    def test_changed_parts_make_published_listings_due(self):
+        """A new, changed, moved or deleted image or attribute makes the published listings it
+        belongs (or belonged) to due for an update; a listing not published stays as it is."""
+        first, second = self.Listing.create(
+            [
+                {"channel_id": self.ebay.id, "product_id": self.product.id},
+                {"channel_id": self.amazon.id, "product_id": self.product.id},
+            ]
+        )
+        draft = self.Listing.create({"channel_id": self.channel.id, "product_id": self.product.id})
+        (first | second).sudo().write({"state": "published", "to_sync": False})
+
+        def due():
+            return (first | second | draft).filtered("to_sync")
+
+        def settle():
+            (first | second).sudo().write({"to_sync": False})
+
+        for model, vals in (
+            ("ecom.channel.listing.image", {"url": "https://cdn.example.com/1.jpg"}),
+            ("ecom.channel.listing.attribute", {"name": "Brand", "value": "Acme"}),
+        ):
+            with self.subTest(part=model):
+                Part = self.env[model].with_user(self.backoffice)
+                part = Part.create(dict(vals, listing_id=first.id))
+                self.assertEqual(due(), first)
+                settle()
+                part.sequence = 5
+                self.assertEqual(due(), first)
+                settle()
+                part.listing_id = second  # moved: both listings change
+                self.assertEqual(due(), first | second)
+                settle()
+                part.unlink()
+                self.assertEqual(due(), second)
+                settle()
+                Part.create(dict(vals, listing_id=draft.id))
+                self.assertFalse(due())
+
     def test_variant_attributes(self):
         colour = self.env["product.attribute"].create(
             {"name": "Colour", "value_ids": [(0, 0, {"name": "Red"}), (0, 0, {"name": "Blue"})]}

@@ -6,6 +6,8 @@ by default) and computes ``quantity x unit price``: 2 x 9.99 is exact, but 3 for
 (3.33 or 3.34). ``exact_parts`` gives the unit prices that reproduce the line total to the
 cent: one part when ``total / quantity`` has the precision, otherwise two parts of the same
 line (``r`` units one cent dearer than the others), which is exact for whole quantities.
+Amounts are rounded as their currency rounds (``digits``: 2 for pounds, 0 for yen, 3 for
+dinars); unit prices keep the price precision.
 
 Taxes: ``tax_of`` is the tax of an amount at a rate, included in it or added to it, rounded
 as a channel rounding per line does; ``match_rate`` finds, among the rates of the company's
@@ -49,33 +51,42 @@ def line_total(quantity, unit_price, total=None, digits=2):
     return round_amount(dec(quantity) * dec(unit_price), digits)
 
 
-def exact_unit_price(total, quantity, digits=2):
-    """A unit price with ``digits`` decimals whose product with ``quantity`` is ``total`` to the
-    cent, or None when there is none (10.00 for 3)."""
+def exact_unit_price(total, quantity, digits=2, amount_digits=None):
+    """A unit price with ``digits`` decimals (the price precision) whose product with
+    ``quantity``, rounded as the currency rounds (``amount_digits`` decimals, ``digits`` when
+    not given), is ``total``; None when there is none (10.00 for 3)."""
+    amount_digits = digits if amount_digits is None else amount_digits
     if not quantity:
         return None
     price = round_amount(dec(total) / dec(quantity), digits)
-    if to_units(dec(price) * dec(quantity), digits) == to_units(total, digits):
+    if to_units(dec(price) * dec(quantity), amount_digits) == to_units(total, amount_digits):
         return price
     return None
 
 
-def exact_parts(total, quantity, digits=2):
+def exact_parts(total, quantity, digits=2, amount_digits=None):
     """``[(quantity, unit price)]`` reproducing ``total`` exactly: one part when a unit price
     with ``digits`` decimals does, else, for a whole quantity, two parts whose unit prices differ
-    by one cent (10.00 for 3: ``[(2, 3.33), (1, 3.34)]``). None when a fractional quantity has
-    no exact price (the caller keeps the nearest price and the difference is flagged)."""
-    price = exact_unit_price(total, quantity, digits)
+    by one smallest unit (10.00 for 3: ``[(2, 3.33), (1, 3.34)]``). The total is an amount of
+    a currency of ``amount_digits`` decimals (``digits`` when not given): 0 for yen, 3 for
+    dinars. None when no such prices exist: a fractional quantity without an exact price, or
+    a total finer than the price precision (1.235 dinars with 2-decimal prices); the caller
+    keeps the nearest price and the difference is flagged."""
+    amount_digits = digits if amount_digits is None else amount_digits
+    price = exact_unit_price(total, quantity, digits, amount_digits)
     if price is not None:
         return [(quantity, price)]
     if not is_whole(quantity) or quantity <= 0:
         return None
+    step = min(digits, amount_digits)  # each part's total is then exact in the currency
+    units = to_units(total, step)
+    if units * 10 ** (amount_digits - step) != to_units(total, amount_digits):
+        return None
     count = int(quantity)
-    units = to_units(total, digits)
     low, dearer = divmod(units, count)
     return [
-        (count - dearer, from_units(low, digits)),
-        (dearer, from_units(low + 1, digits)),
+        (count - dearer, from_units(low, step)),
+        (dearer, from_units(low + 1, step)),
     ]
 
 

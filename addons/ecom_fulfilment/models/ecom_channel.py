@@ -14,6 +14,7 @@ from odoo.addons.ecom_channels.models.ecom_channel import CONCURRENCY_ERRORS, JO
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..ecom_fulfilment_core.order_jobs import from_json, order_chunks, to_json
+from .stock_move import DEFERRED_MOVES
 
 _logger = logging.getLogger(__name__)
 
@@ -216,13 +217,20 @@ class EcomChannel(models.Model):
         dicts). Any number of these run side by side: an order another job (or import)
         created meanwhile is skipped, an order that fails goes to ``ecom.order.failure`` and
         the others go on; when PostgreSQL asks to run the transaction again, the job engine
-        does. The orders are confirmed without reserving: a reservation job of their moves is
-        queued (see ``_ecom_job_reserve``)."""
+        does. The orders are confirmed without reserving: a reservation job is queued for the
+        moves that their confirmation would have reserved (see ``_ecom_job_reserve``)."""
         self.ensure_one()
         remote_orders = [from_json(RemoteOrder, data) for data in orders]
         channel = self.with_context(ecom_defer_reservation=True)
-        result = channel._ecom_import_read_orders(remote_orders)
-        moves = result["created"].picking_ids.move_ids._ecom_reserved_at_confirm()
+        cache = self.env.cr.cache
+        cache[DEFERRED_MOVES] = deferred = set()
+        try:
+            result = channel._ecom_import_read_orders(remote_orders)
+        finally:
+            cache.pop(DEFERRED_MOVES, None)
+        # a move of an order (or of an order's resupply) rolled back with its savepoint is gone
+        moves = self.env["stock.move"].browse(sorted(deferred)).exists()
+        moves = (result["created"].picking_ids.move_ids | moves)._ecom_reserved_at_confirm()
         if moves:
             self._ecom_delay(
                 job_channel=RESERVATION_JOB_CHANNEL,

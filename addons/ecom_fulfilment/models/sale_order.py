@@ -850,21 +850,39 @@ class SaleOrder(models.Model):
         return self.env["decimal.precision"].precision_get("Product Price")
 
     @api.model
+    def _ecom_pricelist_of(self, run, remote):
+        """The pricelist (so the currency) the order of ``remote`` is booked in: the channel's
+        pricelist of the order's currency, else of the channel's currency."""
+        pricelists = run.data.get("pricelists") or {}
+        code = self._ecom_currency_code(run.channel, remote)
+        return pricelists.get(code) or pricelists.get(run.channel.currency_id.name)
+
+    @api.model
+    def _ecom_amount_digits(self, run, remote):
+        """The decimals of the amounts of ``remote``: its currency's (0 for yen, 3 for dinars),
+        as Odoo rounds the order's totals."""
+        pricelist = self._ecom_pricelist_of(run, remote)
+        currency = pricelist.currency_id if pricelist else run.channel.currency_id
+        return currency.decimal_places
+
+    @api.model
     def _ecom_order_line_vals(self, run, remote, line, product):
         """Values of the sale order line for one matched channel line (hook). The unit price
         reproduces the channel's line total (after its discounts, with or without tax as the
         order says) at the *Product Price* precision; when no price does (10.00 for 3),
         ``_ecom_exact_line_vals`` splits the line in two. The channel's tax of the line is kept
-        beside it (``ecom_channel_tax``) to check Odoo's against it."""
-        digits = self._ecom_price_digits()
+        beside it (``ecom_channel_tax``) to check Odoo's against it. Amounts are rounded as the
+        order's currency rounds."""
+        digits = self._ecom_amount_digits(run, remote)
         total = pricing.line_total(line.quantity, line.unit_price, line.total, digits)
-        price = pricing.exact_unit_price(total, line.quantity, digits)
+        price = pricing.exact_unit_price(total, line.quantity, self._ecom_price_digits(), digits)
         return {
             "product_id": product.id,
             "product_uom_qty": line.quantity,
             "price_unit": line.unit_price if price is None else price,
             "ecom_line_ref": line.external_ref or False,
             "ecom_channel_line_total": total,
+            "ecom_amount_digits": digits,
             "ecom_channel_tax": line.tax_amount if remote.taxes_reported else 0.0,
             "ecom_channel_tax_reported": remote.taxes_reported,
         }
@@ -877,9 +895,12 @@ class SaleOrder(models.Model):
         fractional quantity without an exact price keeps the nearest price (the difference is
         flagged with the order's total)."""
         total = vals.pop("ecom_channel_line_total", None)
+        amount_digits = vals.pop("ecom_amount_digits", None)
         if total is None or "product_uom_qty" not in vals:
             return [vals]
-        parts = pricing.exact_parts(total, vals["product_uom_qty"], self._ecom_price_digits())
+        parts = pricing.exact_parts(
+            total, vals["product_uom_qty"], self._ecom_price_digits(), amount_digits
+        )
         if not parts or len(parts) == 1:
             if parts:
                 vals["price_unit"] = parts[0][1]
@@ -891,9 +912,10 @@ class SaleOrder(models.Model):
         return [vals, second]
 
     @api.model
-    def _ecom_shipping_tax(self, remote):
+    def _ecom_shipping_tax(self, remote, digits=2):
         """The channel's tax of the shipping charge: as reported apart, else the order's tax
-        minus the lines' (0 when the channel reports no taxes)."""
+        minus the lines' (0 when the channel reports no taxes), in a currency of ``digits``
+        decimals."""
         if not remote.taxes_reported:
             return 0.0
         if remote.shipping_tax_amount is not None and math.isfinite(remote.shipping_tax_amount):
@@ -903,7 +925,7 @@ class SaleOrder(models.Model):
         )
         if not math.isfinite(remote.tax_amount - lines_tax):
             return 0.0
-        return pricing.round_amount(remote.tax_amount - lines_tax)
+        return pricing.round_amount(remote.tax_amount - lines_tax, digits)
 
     @api.model
     def _ecom_shipping_line_vals(self, run, remote, shipping_product):
@@ -914,7 +936,9 @@ class SaleOrder(models.Model):
             "product_uom_qty": 1,
             "price_unit": remote.shipping_amount,
             "is_delivery": True,
-            "ecom_channel_tax": self._ecom_shipping_tax(remote),
+            "ecom_channel_tax": self._ecom_shipping_tax(
+                remote, self._ecom_amount_digits(run, remote)
+            ),
             "ecom_channel_tax_reported": remote.taxes_reported,
         }
 
@@ -1028,7 +1052,7 @@ class SaleOrder(models.Model):
                         amount=remote.shipping_amount,
                     )
                 )
-        pricelist = data["pricelists"].get(code) or data["pricelists"].get(channel.currency_id.name)
+        pricelist = self._ecom_pricelist_of(run, remote)
         vals = self._ecom_order_vals(run, remote, customer, delivery, pricelist, lines)
         if future:
             vals["date_order"] = data["now"]  # the channel's date is in the reason

@@ -14,6 +14,9 @@ ORDERPOINTS = "ecom_fulfilment.orderpoints"
 RESERVATIONS = "ecom_fulfilment.reservations"
 #: The customers to follow the deliveries an import creates together (see ``stock.picking``).
 PICKING_FOLLOWERS = "ecom_fulfilment.picking_followers"
+#: The ids of the moves whose reservation an import job left to its reservation job: a set in
+#: the cursor's cache (a savepoint clears the transaction's data), see ``_action_assign``.
+DEFERRED_MOVES = "ecom_fulfilment.deferred_moves"
 
 
 class StockMove(models.Model):
@@ -24,8 +27,14 @@ class StockMove(models.Model):
         once: PostgreSQL then makes all but one run again (a concurrent update), and the work
         of the others is lost. They confirm their orders with ``ecom_defer_reservation`` in the
         context: the reservation is left to a short job of its own after them
-        (``ecom.channel._ecom_job_reserve``), which calls this without it."""
+        (``ecom.channel._ecom_job_reserve``), which calls this without it. Every move whose
+        reservation is so left is noted (``DEFERRED_MOVES``): the orders' own moves and any
+        other the import's confirmation asked to reserve (a resupply transfer that an
+        automatic reordering rule started, for example)."""
         if self.env.context.get("ecom_defer_reservation"):
+            deferred = self.env.cr.cache.get(DEFERRED_MOVES)
+            if deferred is not None:
+                deferred.update(self.ids)
             return True
         if self.env.context.get("ecom_import_batch") and not force_qty:
             self._ecom_reserve_together()

@@ -307,6 +307,53 @@ class TestOrderImport(ChannelEmulatorCase):
         channel._ecom_job_reserve(order.picking_ids.move_ids.ids)
         self.assertEqual(order.picking_ids.state, "assigned")
 
+    def test_reservation_job_reserves_what_the_confirmation_started(self):
+        """A resupply transfer that an automatic reordering rule starts while an import job
+        confirms its orders is reserved by the reservation job, as Odoo's confirmation would
+        have reserved it at once; without the job it would wait for the scheduler."""
+        channel = self.channels.get("woocommerce")
+        if not channel:
+            self.skipTest("no WooCommerce client")
+        channel = channel.sudo()
+        home = channel.warehouse_id
+        overflow = self.env["stock.warehouse"].create(
+            {"name": "Overflow", "code": "OVF", "company_id": home.company_id.id}
+        )
+        home.resupply_wh_ids = [(6, 0, overflow.ids)]
+        route = self.env["stock.route"].search(
+            [("supplied_wh_id", "=", home.id), ("supplier_wh_id", "=", overflow.id)]
+        )
+        self.assertEqual(len(route), 1)
+        mug = self.mug
+        self.env["stock.quant"]._update_available_quantity(mug, overflow.lot_stock_id, 500)
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": mug.id,
+                "warehouse_id": home.id,
+                "location_id": home.lot_stock_id.id,
+                "trigger": "auto",
+                # 100 on hand, 2 sold: the rule asks the overflow for about 100 (it has 500)
+                "product_min_qty": 200,
+                "product_max_qty": 200,
+                "route_id": route.id,
+            }
+        )
+        channel.orders_imported_until = START
+        self.seed("woocommerce")
+        with trap_jobs() as trap:
+            channel._ecom_job_fetch_orders()
+            trap.perform_enqueued_jobs()  # the import job
+            resupply = self.env["stock.move"].search(
+                [("product_id", "=", mug.id), ("location_id", "=", overflow.lot_stock_id.id)]
+            )
+            self.assertEqual(len(resupply), 1)
+            self.assertEqual(resupply.state, "confirmed")  # left to the reservation job
+            (reservation,) = trap.enqueued_jobs
+            self.assertIn(resupply.id, reservation.args[0])
+            trap.perform_enqueued_jobs()
+        self.assertEqual(resupply.state, "assigned")
+        self.assertEqual(self.orders(channel).picking_ids.state, "assigned")
+
     def test_import_jobs_split_the_orders_and_finish_in_any_order(self):
         """The orders read are imported in chunks of ORDER_JOB_CHUNK, one job each; the jobs
         may finish in any order (the last one first here): every order is imported once, and

@@ -25,8 +25,9 @@ class EcomChannelListing(models.Model):
             return content.REQUIRED_COUNT
         return super()._required_count()
 
-    def _missing_channel_attributes(self):
+    def _missing_channel_attributes_by_listing(self):
         """The shop asks for no channel attributes."""
-        if self.channel_id.channel_type == "website":
-            return []
-        return super()._missing_channel_attributes()
+        shop = self.filtered(lambda listing: listing.channel_id.channel_type == "website")
+        result = super(EcomChannelListing, self - shop)._missing_channel_attributes_by_listing()
+        result.update({listing: [] for listing in shop})
+        return result
