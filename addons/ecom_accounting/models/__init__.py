@@ -5,3 +5,4 @@ from . import stock_picking
 from . import ecom_payout
 from . import ecom_payout_line
 from . import account_bank_statement_line
+from . import queue_job

@@ -341,6 +341,24 @@ class EcomChannel(models.Model):
             reconciled=len(result["reconciled"]),
         )
 
+    def _ecom_payout_job_state(self, job):
+        """A payout import job that failed for good (queue_job writes it after the job's
+        transaction was rolled back, its own sync log line with it): the reason goes to the
+        channel's sync log, and the failed try counts as a check (the next one comes after
+        ``PAYOUT_RECHECK``, not at every cron run)."""
+        if job.state != "failed":
+            return
+        for channel in self.sudo():
+            channel._ecom_log_sync(
+                "import payouts",
+                "error",
+                self.env._(
+                    "The payout import failed: %(error)s (see Failed sync jobs to retry it).",
+                    error=job.exc_message or job.exc_name or "?",
+                ),
+            )
+            channel.payouts_checked_at = fields.Datetime.now()
+
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------

@@ -326,6 +326,31 @@ class TestPayoutImport(AccountingCase):
         self.assertEqual(shopify_payout.state, "settled", shopify_payout.error)
         self.assertEqual(orders.invoice_ids.payment_state, "paid")
 
+    def test_payout_job_failed_for_good_is_in_the_sync_log(self):
+        """When queue_job marks a payout import job failed (after its transaction, with its
+        sync log line, was rolled back), the reason goes to the channel's sync log and the
+        try counts as a check; a job postponed or queued again writes nothing."""
+        channel = self.amazon.sudo()
+        channel.payouts_checked_at = False
+        job = channel._ecom_delay()._ecom_job_import_payouts().db_record()
+        Log = self.env["ecom.sync.log"].sudo()
+        domain = [("channel_id", "=", channel.id), ("operation", "=", "import payouts")]
+        before = Log.search(domain)
+        job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write({"state": "pending"})
+        self.assertEqual(Log.search(domain), before)
+        job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write(
+            {
+                "state": "failed",
+                "exc_name": "EcomJobFailed",
+                "exc_message": "Amazon refused the token (HTTP 403)",
+            }
+        )
+        line = Log.search(domain) - before
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.status, "error")
+        self.assertIn("Amazon refused the token (HTTP 403)", line.message)
+        self.assertTrue(channel.payouts_checked_at)
+
     def test_cron_books_in_the_channel_company(self):
         """A channel of another company: the cron (running in the main company) books its
         payout in that company, on its accounts and journal."""

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 
@@ -18,6 +18,25 @@ class QueueJob(models.Model):
         help="The sales channel the job works for: set when the job is stored, by the "
         "_job_store_values hook of its records (see Base below).",
     )
+
+    @api.model
+    def _ecom_job_state_hooks(self):
+        """Jobs whose state is shown on their records: ``{(model, method): method of the
+        records}``, called with the job when it is postponed after an error, fails, or is
+        queued again or cancelled (queue_job writes that state after the job's own transaction
+        was rolled back, so this is where a failure can be kept on the records). Modules add
+        theirs."""
+        return {}
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("state") in ("pending", "failed", "cancelled"):
+            hooks = self._ecom_job_state_hooks()
+            for job in self.filtered(lambda job: (job.model_name, job.method_name) in hooks):
+                records = job.records.sudo().exists()
+                if records:
+                    getattr(records, hooks[(job.model_name, job.method_name)])(job)
+        return result
 
     def _ecom_check_manager(self):
         if not (
