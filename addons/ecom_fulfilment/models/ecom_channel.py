@@ -98,7 +98,7 @@ class EcomChannel(models.Model):
         if self.channel_type in NOTIFYING_ON_REQUEST:
             if picking is None or not picking.sale_id:
                 return True
-            return bool(picking._ecom_shipment().notify_customer)
+            return bool(picking._ecom_notifies_customer())
         return False
 
     def _compute_order_failure_count(self):

@@ -315,7 +315,9 @@ class StockPicking(models.Model):
     def _ecom_queue_shipment_push(self, now=False):
         """Queue one job per delivery that tells its channel it left, in the channel's own job
         channel (so the channel's quota and backoff apply), never twice while one waits. A
-        delivery whose job failed gets that job again (``now``: to run at once)."""
+        delivery whose job failed gets that job again (``now``: to run at once). The
+        delivery's own job (``ecom_push_job_id``) tells whether one waits, so queue_job's
+        identity key (one more search per delivery) is not needed."""
         for picking in self:
             job = picking.ecom_push_job_id
             if job.state in ("failed", "cancelled") or (now and job.state == "pending"):
@@ -332,6 +334,7 @@ class StockPicking(models.Model):
                     channel=picking.ecom_channel_id.name,
                     picking=picking.name,
                 ),
+                identity=False,
             )._ecom_job_push_shipment()
             record = queued.db_record() if queued else None
             if record:
@@ -440,8 +443,15 @@ class StockPicking(models.Model):
             service=carrier._ecom_service() if carrier else "",
             shipped_at=self.date_done,
             lines=lines,
-            notify_customer=True,
+            notify_customer=self._ecom_notifies_customer(),
         )
+
+    def _ecom_notifies_customer(self):
+        """Whether the channel update of this delivery asks the channel to tell the buyer
+        (``Shipment.notify_customer``: a Shopify fulfilment's notification, a WooCommerce
+        customer note). Always, here (hook)."""
+        self.ensure_one()
+        return True
 
     # ------------------------------------------------------------------
     # Labels

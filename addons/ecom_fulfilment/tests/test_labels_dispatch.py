@@ -239,6 +239,13 @@ class TestLabelsDispatch(FulfilmentCase):
                 # the job tells the channel, in the channel's own job channel
                 job = picking.sudo().ecom_push_job_id
                 self.assertEqual(job.channel, picking.ecom_channel_id.sudo()._ecom_job_channel())
+                # never twice while it waits: the cron's safety net and a second queueing
+                self.env["stock.picking"]._cron_push_shipments()
+                picking._ecom_queue_shipment_push()
+                jobs = self.env["queue.job"].search(
+                    [("method_name", "=", "_ecom_job_push_shipment"), ("state", "=", "pending")]
+                )
+                self.assertEqual(jobs.filtered(lambda j, p=picking: j.records == p), job)
                 self.push_shipments()
                 self.assertEqual(job.state, "done")
                 self.assertEqual(picking.ecom_push_state, "done")
