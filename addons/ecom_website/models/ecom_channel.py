@@ -83,21 +83,39 @@ class EcomChannel(models.Model):
     # ------------------------------------------------------------------
 
     def _ecom_website_quantity(self, product):
-        """The quantity the shop of this website channel offers of ``product``: its listing's
-        quantity to publish (free stock of the channel's warehouse after the channel's rules),
-        0 when the listing is ended; without a listing, the same rules applied to the product's
-        free stock. Read with superuser rights: shoppers read a quantity, not the stock."""
+        """The quantity the shop of this website channel offers of ``product`` (see
+        ``_ecom_website_quantities``)."""
+        return self._ecom_website_quantities(product)[product.id]
+
+    def _ecom_website_quantities(self, products):
+        """``{product id: quantity}`` the shop of this website channel offers of ``products``:
+        a listing's quantity to publish (free stock of the channel's warehouse after the
+        channel's rules), 0 when the listing is ended; without a listing, the same rules
+        applied to the product's free stock. One search of the listings and one reading of
+        the stock for all. Read with superuser rights: shoppers read a quantity, not the
+        stock."""
         self.ensure_one()
         channel = self.sudo()
         Listing = self.env["ecom.channel.listing"].sudo()
-        listing = Listing.search(
-            [("channel_id", "=", channel.id), ("product_id", "=", product.id)], limit=1
+        listings = Listing.search(
+            [("channel_id", "=", channel.id), ("product_id", "in", products.ids)], order="id"
         )
-        if listing:
-            if listing.state == "ended":
-                return 0
-            listing.invalidate_recordset(["qty_to_publish"])  # the stock may have moved since
-            return listing.qty_to_publish
+        by_product = {}
+        for listing in listings:
+            by_product.setdefault(listing.product_id.id, listing)
+        listed = Listing.browse([listing.id for listing in by_product.values()])
+        listed.invalidate_recordset(["qty_to_publish"])  # the stock may have moved since
         warehouse = channel.warehouse_id
-        free = Listing._free_quantities({product.id}, {warehouse.id})
-        return channel._sellable_quantity(free.get((product.id, warehouse.id), 0.0))
+        free = Listing._free_quantities(
+            {p.id for p in products if p.id not in by_product}, {warehouse.id}
+        )
+        result = {}
+        for product in products:
+            listing = by_product.get(product.id)
+            if listing:
+                result[product.id] = 0 if listing.state == "ended" else listing.qty_to_publish
+            else:
+                result[product.id] = channel._sellable_quantity(
+                    free.get((product.id, warehouse.id), 0.0)
+                )
+        return result

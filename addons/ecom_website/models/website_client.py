@@ -84,10 +84,17 @@ class WebsiteChannelClient:
                 ("sale_ok", "=", True),
             ]
         )
-        for product in templates.product_variant_ids:
-            quantity = None
-            if product.is_storable:
-                quantity = int(website._get_product_available_qty(product))
+        products = templates.product_variant_ids
+        storable = products.filtered("is_storable")
+        # the quantities of all the products at once (the shop reads them one by one)
+        channel = website._ecom_channel()
+        if channel:
+            offered = channel._ecom_website_quantities(storable)
+        else:
+            stock = storable.with_context(warehouse_id=website.warehouse_id.id)
+            offered = {product.id: product.free_qty for product in stock}
+        for product in products:
+            quantity = int(offered[product.id]) if product.id in offered else None
             yield RemoteListing(
                 external_ref=str(product.id),
                 sku=product.default_code or "",

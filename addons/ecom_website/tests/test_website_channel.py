@@ -114,6 +114,44 @@ class TestWebsiteChannel(WebsiteChannelMixin, TransactionCase):
         other.warehouse_id = self.warehouse
         self.assertEqual(other._get_product_available_qty(self.tent), 5)
 
+    def test_channel_lists_what_the_shop_offers(self):
+        """The website client lists the shop's products with the quantities the shop offers
+        one by one (``_get_product_available_qty``), read together: a listed product its
+        listing's quantity (0 once ended), a product without a listing the channel's rules
+        applied to its free stock."""
+        self.publish_listing()
+        lamp = self.env["product.product"].create(
+            {
+                "name": "Camp Lamp",
+                "default_code": "LAMP-1",
+                "is_storable": True,
+                "list_price": 19.0,
+                "is_published": True,
+                "website_id": self.website.id,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(lamp, self.warehouse.lot_stock_id, 9)
+        client = self.channel.sudo()._get_client()
+
+        def listed():
+            return {int(r.external_ref): r.quantity for r in client.list_listings()}
+
+        def offered():
+            return {
+                product.id: int(self.website._get_product_available_qty(product))
+                for product in (self.tent | lamp)
+            }
+
+        quantities = listed()
+        self.assertEqual(quantities[self.tent.id], 3)
+        self.assertEqual(quantities[lamp.id], 7)  # 9 less the channel's buffer of 2
+        self.assertEqual({k: quantities[k] for k in offered()}, offered())
+        self.listing.with_user(self.backoffice).action_end()
+        self.tent.product_tmpl_id.is_published = True  # still shown, but not offered
+        quantities = listed()
+        self.assertEqual(quantities[self.tent.id], 0)
+        self.assertEqual({k: quantities[k] for k in offered()}, offered())
+
     def test_cart_refuses_more_than_the_channel_offers(self):
         self.publish_listing()
         cart = self.env["sale.order"].create(
