@@ -606,14 +606,17 @@ class EcomChannelListing(models.Model):
         """Yield ``(client, listings)`` for these listings, one channel client per channel;
         a channel that cannot give one (not configured) gives ``(None, listings)``."""
         for channel, listings in self.grouped("channel_id").items():
-            if not channel:
+            client = None
+            if channel:
+                try:
+                    client = channel.sudo()._get_client()
+                except ChannelError:
+                    client = None
+            if client is None:
                 yield None, listings
                 continue
-            try:
-                with channel.sudo()._get_client() as client:
-                    yield client, listings
-            except ChannelError:
-                yield None, listings
+            with client:
+                yield client, listings
 
     def _stored_required_attributes(self, client, payload):
         """The attribute names the channel requires of ``payload`` (this listing's), as last

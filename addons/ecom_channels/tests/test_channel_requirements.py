@@ -92,3 +92,22 @@ class TestChannelRequirements(ChannelEmulatorCase):
         entries = entries if isinstance(entries, list) else [entries]
         specifics = {e["Name"]: e["Value"] for e in entries}
         self.assertEqual(specifics["Material"], "Enamel")
+
+    def test_ready_check_counts_what_the_listing_itself_sends(self):
+        """The ready check asks the channel's client what a publish would send: Amazon's item
+        name comes from the title and its main image from the listing's images, so a product
+        type that requires them blocks a listing without images only until it has one."""
+        channel = self.channel_of("amazon")
+        self.emulator.apps["amazon"].product_types["CUP"] = {
+            "required": ["item_name", "main_product_image_locator"]
+        }
+        Listing = self.env["ecom.channel.listing"].with_user(self.backoffice)
+        listing = Listing.create(self.listing_values(channel, self.products[0]))
+        listing.action_load_channel_attributes()  # the product type's definition, kept
+        with self.assertRaises(UserError) as err:
+            listing.action_mark_ready()
+        self.assertIn("main_product_image_locator", str(err.exception))
+        self.assertNotIn("item_name", str(err.exception))  # the title sends it
+        listing.image_ids = [(0, 0, {"url": "https://cdn.example.com/cup.jpg"})]
+        listing.action_mark_ready()
+        self.assertEqual(listing.state, "ready")
