@@ -4,6 +4,7 @@ import pytest
 from ecom_fulfilment_core.pricing import (
     exact_parts,
     exact_unit_price,
+    line_problem,
     line_total,
     match_rate,
     round_amount,
@@ -99,3 +100,29 @@ def test_match_rate_in_the_currency_of_the_order():
     assert match_rate(1990, 95, rates, included=True) is None  # read as pounds: 94.76
     # 5 % of 12.345 dinars added is 0.617 (0.61725)
     assert match_rate(12.345, 0.617, rates, included=False, digits=3) == 5.0
+
+
+@pytest.mark.parametrize(
+    "quantity, price, total, tax, problem",
+    [
+        (2, 9.99, 19.98, 3.33, None),
+        (1, 0.0, None, 0.0, None),  # a free line, the total left to quantity x price
+        (0, 9.99, None, 0.0, "quantity"),
+        (-1, 9.99, None, 0.0, "quantity"),  # a return is not a sale
+        (float("nan"), 9.99, None, 0.0, "quantity"),
+        (float("inf"), 9.99, None, 0.0, "quantity"),
+        ("2", 9.99, None, 0.0, "quantity"),  # a text from a broken answer
+        (True, 9.99, None, 0.0, "quantity"),
+        (None, 9.99, None, 0.0, "quantity"),
+        (1, -0.01, None, 0.0, "price"),
+        (1, float("nan"), None, 0.0, "price"),
+        (1, None, None, 0.0, "price"),
+        (1, 9.99, -1.0, 0.0, "total"),
+        (1, 9.99, float("-inf"), 0.0, "total"),
+        (1, 9.99, 9.99, float("nan"), "tax"),
+        (1, 9.99, 9.99, None, "tax"),
+        (-1, -1.0, -1.0, float("nan"), "quantity"),  # the first thing wrong is named
+    ],
+)
+def test_line_problem(quantity, price, total, tax, problem):
+    assert line_problem(quantity, price, total, tax) == problem

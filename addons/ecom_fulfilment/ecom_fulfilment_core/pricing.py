@@ -14,6 +14,7 @@ as a channel rounding per line does; ``match_rate`` finds, among the rates of th
 taxes, the one that gives the tax the channel reports on an amount.
 """
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 #: A tax reported on a line may be off by this many cents from the exact tax of its rate when
@@ -113,3 +114,23 @@ def match_rate(amount, tax, rates, included, digits=2, tolerance=GLOBAL_ROUNDING
 def same_rate(first, second):
     """Whether two tax rates (percent) are the same rate (to 4 decimals)."""
     return abs(float(first) - float(second)) < 0.00005
+
+
+def is_amount(value):
+    """Whether ``value`` is a finite number (not a text, None, NaN or infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def line_problem(quantity, unit_price, total=None, tax=0.0):
+    """What makes a channel line unsellable as it is, by name (``"quantity"``, ``"price"``,
+    ``"total"``, ``"tax"``: the first one wrong), or None: a quantity above zero, a price and a
+    total (when given) of at least zero, and a tax that is an amount."""
+    if not (is_amount(quantity) and quantity > 0):
+        return "quantity"
+    if not (is_amount(unit_price) and unit_price >= 0):
+        return "price"
+    if total is not None and not (is_amount(total) and total >= 0):
+        return "total"
+    if not is_amount(tax):
+        return "tax"
+    return None

@@ -1064,45 +1064,39 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ecom_line_problem(self, line):
-        """Why a channel line cannot be sold as it is, in plain words; None when it can."""
-        quantity, price = line.quantity, line.unit_price
-        if not (isinstance(quantity, int | float) and math.isfinite(quantity) and quantity > 0):
+        """Why a channel line cannot be sold as it is, in plain words (the rule is
+        ``pricing.line_problem``); None when it can."""
+        problem = pricing.line_problem(line.quantity, line.unit_price, line.total, line.tax_amount)
+        if problem is None:
+            return None
+        names = {"sku": line.sku or "-", "title": line.title or "-"}
+        if problem == "quantity":
             return self.env._(
                 "line %(sku)s (%(title)s) has quantity %(qty)s; only a quantity above zero is "
                 "sold (a negative one would be a return): the line is kept as a note.",
-                sku=line.sku or "-",
-                title=line.title or "-",
-                qty=quantity,
+                qty=line.quantity,
+                **names,
             )
-        if not (isinstance(price, int | float) and math.isfinite(price) and price >= 0):
+        if problem == "price":
             return self.env._(
                 "line %(sku)s (%(title)s) has price %(price)s; a price cannot be negative: the "
                 "line is kept as a note.",
-                sku=line.sku or "-",
-                title=line.title or "-",
-                price=price,
+                price=line.unit_price,
+                **names,
             )
-        total = line.total
-        if total is not None and not (
-            isinstance(total, int | float) and math.isfinite(total) and total >= 0
-        ):
+        if problem == "total":
             return self.env._(
                 "line %(sku)s (%(title)s) has total %(total)s after its discounts; a line "
                 "cannot cost less than nothing: the line is kept as a note.",
-                sku=line.sku or "-",
-                title=line.title or "-",
-                total=total,
+                total=line.total,
+                **names,
             )
-        tax = line.tax_amount
-        if not (isinstance(tax, int | float) and math.isfinite(tax)):
-            return self.env._(
-                "line %(sku)s (%(title)s) has tax %(tax)s, which is not an amount: the line is "
-                "kept as a note.",
-                sku=line.sku or "-",
-                title=line.title or "-",
-                tax=tax,
-            )
-        return None
+        return self.env._(
+            "line %(sku)s (%(title)s) has tax %(tax)s, which is not an amount: the line is "
+            "kept as a note.",
+            tax=line.tax_amount,
+            **names,
+        )
 
     @api.model
     def _ecom_line_note(self, line, unmatched=False):
