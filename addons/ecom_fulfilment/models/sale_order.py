@@ -918,12 +918,14 @@ class SaleOrder(models.Model):
         decimals."""
         if not remote.taxes_reported:
             return 0.0
-        if remote.shipping_tax_amount is not None and math.isfinite(remote.shipping_tax_amount):
+        if pricing.is_amount(remote.shipping_tax_amount):
             return remote.shipping_tax_amount
         lines_tax = sum(
-            line.tax_amount for line in remote.lines if math.isfinite(line.tax_amount or 0.0)
+            line.tax_amount for line in remote.lines if pricing.is_amount(line.tax_amount)
         )
-        if not math.isfinite(remote.tax_amount - lines_tax):
+        if not pricing.is_amount(remote.tax_amount) or not math.isfinite(
+            remote.tax_amount - lines_tax
+        ):
             return 0.0
         return pricing.round_amount(remote.tax_amount - lines_tax, digits)
 
