@@ -7,13 +7,14 @@ class SaleOrder(models.Model):
 
     def _get_cart_and_free_qty(self, product, line=None):
         """On a website channel's shop the cart may hold what the channel offers (its stock
-        rules), not all the free stock."""
-        cart_qty, free_qty = super()._get_cart_and_free_qty(product, line=line)
+        rules), not all the free stock (which is then not computed)."""
         product = product or (line and line.product_id)
         channel = self.website_id._ecom_channel()
-        if channel and product and product.is_storable:
-            free_qty = channel._ecom_website_quantity(product)
-        return cart_qty, free_qty
+        if not (channel and product and product.is_storable):
+            return super()._get_cart_and_free_qty(product, line=line)
+        self.ensure_one()
+        lines = self._get_common_product_lines(line, product)
+        return sum(lines.mapped("product_uom_qty")), channel._ecom_website_quantity(product)
 
     def action_confirm(self):
         self._ecom_website_bind()
