@@ -93,6 +93,8 @@ TOKEN_FLOW = TokenFlow(
     default_url="https://api.amazon.com/auth/o2/token",
     service="amazon_token",
     consent_url="https://sellercentral.amazon.co.uk/apps/authorize/consent",
+    consent_app_param="application_id",
+    consent_params=(("version", "beta"),),
 )
 
 

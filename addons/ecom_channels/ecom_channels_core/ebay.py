@@ -104,6 +104,7 @@ TOKEN_FLOW = TokenFlow(
     service="ebay_token",
     scope=SCOPES,
     consent_url="https://auth.ebay.com/oauth2/authorize",
+    consent_redirect=True,
 )
 
 

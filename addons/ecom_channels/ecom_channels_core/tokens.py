@@ -50,7 +50,10 @@ class TokenFlow:
     ``client_secret`` in the form, Login with Amazon). ``default_url``: the token endpoint of
     the live service; ``service``: the key of ``endpoints.ALLOWED_HOSTS`` its URL must pass;
     ``scope``: scopes sent with a refresh (space separated; eBay requires them).
-    ``consent_url``: where the seller grants the app access (the Connect wizard links there).
+    ``consent_url``: where the seller grants the app access (the Connect wizard links there);
+    ``consent_app_param``: the name the app's id goes under there; ``consent_redirect``: whether
+    the link names where to send the seller back (eBay's RuName, with the scopes and a code
+    asked for: the authorization code grant); ``consent_params``: fixed parameters.
     """
 
     auth: str
@@ -58,6 +61,23 @@ class TokenFlow:
     service: str
     scope: str = ""
     consent_url: str = ""
+    consent_app_param: str = "client_id"
+    consent_redirect: bool = False
+    consent_params: tuple = ()
+
+    def consent_link(self, app_id, redirect="", scope=""):
+        """The address where the seller grants the app ``app_id`` access; empty when this
+        flow has none or lacks what it needs (the app's id; the redirect when it takes one).
+        ``scope``: the scopes asked for (default: this flow's)."""
+        if not (self.consent_url and app_id):
+            return ""
+        query = {self.consent_app_param: app_id}
+        if self.consent_redirect:
+            if not redirect:
+                return ""
+            query.update(redirect_uri=redirect, response_type="code", scope=scope or self.scope)
+        query.update(self.consent_params)
+        return "%s?%s" % (self.consent_url, urlencode(query))
 
 
 @dataclass

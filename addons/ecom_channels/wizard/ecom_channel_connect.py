@@ -2,7 +2,7 @@
 """Connect a channel: the credentials of its type, and for OAuth channels the seller's consent
 exchanged for an access token and a refresh token."""
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -57,23 +57,14 @@ class EcomChannelConnect(models.TransientModel):
         for wizard in self:
             channel = wizard.channel_id.sudo()
             flow = registry.token_flow(channel.channel_type)
-            client_id = wizard.api_key or channel.api_key
-            url = False
-            if flow and flow.consent_url and client_id:
-                if channel.channel_type == "ebay" and (wizard.ru_name or channel.ebay_ru_name):
-                    query = {
-                        "client_id": client_id,
-                        "redirect_uri": wizard.ru_name or channel.ebay_ru_name,
-                        "response_type": "code",
-                        "scope": channel.ebay_oauth_scopes or flow.scope,
-                    }
-                    url = "%s?%s" % (flow.consent_url, urlencode(query))
-                elif channel.channel_type == "amazon":
-                    url = "%s?%s" % (
-                        flow.consent_url,
-                        urlencode({"application_id": client_id, "version": "beta"}),
-                    )
-            wizard.consent_url = url
+            url = ""
+            if flow:
+                url = flow.consent_link(
+                    wizard.api_key or channel.api_key,
+                    redirect=wizard.ru_name or channel.ebay_ru_name,
+                    scope=channel.ebay_oauth_scopes,
+                )
+            wizard.consent_url = url or False
 
     @staticmethod
     def _code_of(text):
