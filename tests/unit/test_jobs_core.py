@@ -51,9 +51,12 @@ def test_each_sales_channel_has_its_own_job_channel_with_its_type_capacity():
     config = runner_channels(4, {"ebay": 3}, channels=[("ebay", 7), ("amazon", 2), ("odd", 1)])
     parts = config.split(",")
     assert parts[:3] == ["root:4", "root.ecom.local:4", "root.ecom.replenishment:1"]
-    assert "root.ecom.ebay:4" in parts and "root.ecom.shopify:4" in parts
     assert "root.ecom.ebay.7:3" in parts
     assert "root.ecom.amazon.2:1" in parts
+    # a type's channel: its listed channels' capacities and one more for those not listed
+    assert "root.ecom.ebay:4" in parts  # 3 x 2, at most the workers
+    assert "root.ecom.amazon:2" in parts  # 1 listed + 1
+    assert "root.ecom.shopify:2" in parts  # none listed: the type's capacity, shared
     assert not [part for part in parts if "odd" in part or "capacity_default" in part]
 
 

@@ -116,10 +116,11 @@ class AccountMove(models.Model):
         "invoice_line_ids.sale_line_ids.order_id.ecom_channel_total",
         "invoice_line_ids.sale_line_ids.order_id.ecom_channel_tax",
         "invoice_line_ids.sale_line_ids.order_id.ecom_tax_mismatch",
-        # the order's other invoices and credit notes, and what is left to bill
-        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.amount_total",
-        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.amount_tax",
-        "invoice_line_ids.sale_line_ids.order_id.invoice_ids.state",
+        # the order's other invoices and credit notes (through stored fields: the order's
+        # invoice_ids is computed, searched on every change of any move), what is left to bill
+        "invoice_line_ids.sale_line_ids.order_id.order_line.invoice_lines.move_id.amount_total",
+        "invoice_line_ids.sale_line_ids.order_id.order_line.invoice_lines.move_id.amount_tax",
+        "invoice_line_ids.sale_line_ids.order_id.order_line.invoice_lines.move_id.state",
         "invoice_line_ids.sale_line_ids.qty_invoiced",
     )
     def _compute_ecom_channel_total(self):
@@ -148,7 +149,7 @@ class AccountMove(models.Model):
                 move.ecom_total_mismatch = False
                 continue
             # the orders' invoices less their credit notes (a refund then a new invoice bills once)
-            invoices = move | orders.invoice_ids.filtered(
+            invoices = move | orders.order_line.invoice_lines.move_id.filtered(
                 lambda m: m.move_type in ("out_invoice", "out_refund") and m.state != "cancel"
             )
 

@@ -348,7 +348,7 @@ class EcomChannel(models.Model):
         ``PAYOUT_RECHECK``, not at every cron run)."""
         if job.state != "failed":
             return
-        for channel in self.sudo():
+        for channel in self:  # as the system (the job-state hook)
             channel._ecom_log_sync(
                 "import payouts",
                 "error",

@@ -143,11 +143,13 @@ class SaleOrder(models.Model):
         data = super()._ecom_import_data(run, remote_orders)
         Tax = self.env["account.tax"]
         company = run.channel.company_id
+        country = company.account_fiscal_country_id
         data["sale_taxes"] = Tax.search(
             [
                 *Tax._check_company_domain(company),
-                # the company's own country's taxes (not those it files abroad, e.g. OSS)
-                ("country_id", "=", company.account_fiscal_country_id.id),
+                # the company's own country's taxes (not those it files abroad, e.g. OSS); all
+                # of them while the company has no fiscal country yet
+                *([("country_id", "=", country.id)] if country else []),
                 ("type_tax_use", "=", "sale"),
                 ("amount_type", "=", "percent"),
             ],
@@ -182,9 +184,8 @@ class SaleOrder(models.Model):
                 return self.env["account.tax"] if no_tax else None
         candidates = (
             channel.sudo().sale_tax_id.with_env(self.env)
-            | product.taxes_id.filtered(
-                lambda t: not t.company_id or t.company_id in channel.company_id.parent_ids
-            )
+            # the product's taxes as Odoo's order line takes them (its company, else a parent's)
+            | product.taxes_id._filter_taxes_by_company(channel.company_id)
             | company_taxes
         )
         same = candidates.filtered(

@@ -13,6 +13,7 @@ shipment pushes, payouts, reconcile):
   requires): trying again cannot help, the job fails at once with the reason.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from .stock_sync import backoff_seconds
@@ -89,15 +90,17 @@ def runner_channels(workers=2, capacities=None, channels=()):
     each type's channel as much as there are workers, and each sales channel of ``channels``
     (``(type, id)`` pairs) its type's capacity (``capacities`` overrides ``CHANNEL_CAPACITY``).
     queue_job reads a capacity per channel name only, so the sales channels are listed one by
-    one; one created after the runner started runs under its type's capacity until the next
-    start."""
-    caps = dict(CHANNEL_CAPACITY, **(capacities or {}))
+    one. A sales channel that is not listed (created after the runner started) runs in its
+    type's channel: that one holds one more type's capacity than its listed channels take
+    (at most ``workers``), which the channels not listed share until the next start."""
+    caps = {t: max(c, 1) for t, c in dict(CHANNEL_CAPACITY, **(capacities or {})).items()}
+    listed = sorted((t, i) for t, i in channels if t in caps)
+    count = Counter(t for t, __ in listed)
     parts = ["root:%d" % workers, "%s:%d" % (LOCAL_JOB_CHANNEL, workers)]
     parts += ["%s:%d" % (name, cap) for name, cap in sorted(OTHER_JOB_CHANNELS.items())]
-    parts += ["root.ecom.%s:%d" % (channel_type, workers) for channel_type in sorted(caps)]
-    for channel_type, channel_id in sorted(channels):
-        if channel_type in caps:
-            parts.append(
-                "%s:%d" % (job_channel(channel_type, channel_id), max(caps[channel_type], 1))
-            )
+    parts += [
+        "root.ecom.%s:%d" % (channel_type, min(workers, cap * (count[channel_type] + 1)))
+        for channel_type, cap in sorted(caps.items())
+    ]
+    parts += ["%s:%d" % (job_channel(t, i), caps[t]) for t, i in listed]
     return ",".join(parts)

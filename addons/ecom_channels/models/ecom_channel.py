@@ -1257,7 +1257,8 @@ class EcomChannel(models.Model):
             )
             ._job_publish(limit=limit)
         )
-        # queue_job hands back the waiting job (a record) when one has the same identity
+        # queue_job hands back the waiting job (a record) when one has the same identity; one
+        # already handed to a worker ("enqueued") runs now and is put off again by the channel
         if (
             eta
             and isinstance(job, models.BaseModel)
@@ -1314,10 +1315,13 @@ class EcomChannel(models.Model):
                 delayable._job_push_stock()
                 continue
             job = delayable._job_push_stock(later=True)
-            # queue_job hands back the waiting job (a record) when one has the same identity
+            # queue_job hands back the waiting job (a record) when one has the same identity;
+            # one that queue_job postponed after a failure (a quota's wait: its ``result`` says
+            # why) keeps the time the channel asked for
             if (
                 isinstance(job, models.BaseModel)
                 and job.state == "pending"
+                and not job.result
                 and job.eta
                 and job.eta > eta
             ):

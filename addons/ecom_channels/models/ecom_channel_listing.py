@@ -618,53 +618,55 @@ class EcomChannelListing(models.Model):
             with client:
                 yield client, listings
 
-    def _stored_required_attributes(self, client, payload):
-        """The attribute names the channel requires of ``payload`` (this listing's), as last
-        read from it (``ecom.channel.requirement``; read, never asked of the channel here);
-        None when not read yet or when the channel has none."""
-        self.ensure_one()
-        key = client.requirement_key(payload)
-        if not key:
-            return None
-        found = (
-            self.env["ecom.channel.requirement"]
-            .sudo()
-            .search([("channel_id", "=", self.channel_id.id), ("key", "=", key)], limit=1)
-        )
-        return found._requirements().required if found else None
+    def _stored_required_attributes(self, client, payloads):
+        """``{listing: attribute names its channel requires of it, or None}`` for these
+        listings of one channel (``payloads``: ``{listing: its payload}``), as last read from
+        the channel (``ecom.channel.requirement``, one search; never asked of the channel
+        here); None when not read yet or when the channel has none."""
+        keys = {listing: client.requirement_key(payloads[listing]) for listing in self}
+        wanted = sorted({key for key in keys.values() if key})
+        found = {}
+        if wanted:
+            requirements = (
+                self.env["ecom.channel.requirement"]
+                .sudo()
+                .search([("channel_id", "in", self.channel_id.ids), ("key", "in", wanted)])
+            )
+            for requirement in requirements:
+                found.setdefault(requirement.key, requirement._requirements().required)
+        return {listing: found.get(keys[listing]) for listing in self}
 
     def _required_channel_attributes_by_listing(self):
         """``{listing: attribute names its channel requires (as last read), or None}``, with
-        one channel client per channel."""
-        result = {}
+        one channel client and one reading of the requirements per channel."""
+        result = dict.fromkeys(self)
         for client, listings in self._ecom_by_channel_client():
-            for listing in listings:
-                result[listing] = (
-                    listing._stored_required_attributes(
-                        client, listing._to_payload(with_images=False)
-                    )
-                    if client and listing.product_id
-                    else None
-                )
+            listings = listings.filtered("product_id")
+            if client and listings:
+                payloads = {lst: lst._to_payload(with_images=False) for lst in listings}
+                result.update(listings._stored_required_attributes(client, payloads))
         return result
 
-    def _missing_channel_attributes_by_listing(self):
+    def _missing_channel_attributes_by_listing(self, payloads=None):
         """``{listing: [the required channel attributes a publish would not send, in plain
         words]}``, as the channel's client sends the listing (``sent_attribute_names``: the
-        attribute editor, and what the listing's own fields send, as Amazon's item name or an
-        eBay brand), with one client per channel."""
-        result = {}
+        attribute editor, and what the listing's own fields send, as Amazon's item name and
+        main image or an eBay brand), with one client and one reading of the requirements per
+        channel. ``payloads``: the listings' payloads with their images, when the caller has
+        them."""
+        payloads = payloads or {}
+        result = {listing: [] for listing in self}
         for client, listings in self._ecom_by_channel_client():
+            listings = listings.filtered("product_id")
+            if not client or not listings:
+                continue
             for listing in listings:
-                result[listing] = []
-                if not client or not listing.product_id:
-                    continue
-                payload = listing._to_payload()
-                required = listing._stored_required_attributes(client, payload)
-                if not required:
-                    continue
-                sent = client.sent_attribute_names(payload)
-                missing = [name for name in required if name not in sent]
+                if listing not in payloads:
+                    payloads[listing] = listing._to_payload()
+            required = listings._stored_required_attributes(client, payloads)
+            for listing in listings:
+                sent = client.sent_attribute_names(payloads[listing])
+                missing = [name for name in required[listing] or () if name not in sent]
                 if missing:
                     result[listing] = [
                         self.env._(
@@ -674,18 +676,6 @@ class EcomChannelListing(models.Model):
                         )
                     ]
         return result
-
-    def _required_channel_attributes(self):
-        """The attribute names the channel requires of this listing, as last read from it;
-        None when not read yet."""
-        self.ensure_one()
-        return self._required_channel_attributes_by_listing()[self]
-
-    def _missing_channel_attributes(self):
-        """The channel attributes required of this listing (as last read from the channel)
-        that a publish would not send, in plain words."""
-        self.ensure_one()
-        return self._missing_channel_attributes_by_listing()[self]
 
     def action_load_channel_attributes(self):
         """Read what the channel requires and recommends for each listing's product type or
@@ -925,14 +915,12 @@ class EcomChannelListing(models.Model):
     def action_mark_ready(self):
         """Move the listings to ready, only when none lacks what its channel requires."""
         self.check_access("write")
-        attributes = self._missing_channel_attributes_by_listing()
+        payloads = {listing: listing._to_payload() for listing in self}
+        attributes = self._missing_channel_attributes_by_listing(payloads)
         blocked = [
             (listing, missing)
             for listing in self
-            if (
-                missing := listing._missing_fields(listing._to_payload(with_images=False))
-                + attributes[listing]
-            )
+            if (missing := listing._missing_fields(payloads[listing]) + attributes[listing])
         ]
         if blocked:
             raise UserError(

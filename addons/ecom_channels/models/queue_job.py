@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
 
 
 class QueueJob(models.Model):
@@ -34,8 +38,15 @@ class QueueJob(models.Model):
             hooks = self._ecom_job_state_hooks()
             for job in self.filtered(lambda job: (job.model_name, job.method_name) in hooks):
                 records = job.records.sudo().exists()
-                if records:
-                    getattr(records, hooks[(job.model_name, job.method_name)])(job)
+                if not records:
+                    continue
+                # queue_job stores the job's state here: a hook that fails must not leave the
+                # job "started" (run again later) instead of failed or postponed
+                try:
+                    with self.env.cr.savepoint():
+                        getattr(records, hooks[(job.model_name, job.method_name)])(job)
+                except Exception:  # pylint: disable=broad-except
+                    _logger.exception("showing the state of job %s on its records failed", job.uuid)
         return result
 
     def _ecom_check_manager(self):

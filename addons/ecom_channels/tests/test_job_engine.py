@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.jobrunner.channels import ChannelManager
@@ -69,6 +72,30 @@ class TestJobEngine(EcomChannelsCase):
         self.channel._ecom_push_stock_later(eta=now + timedelta(minutes=20))
         self.assertEqual(Job.search(domain), job)
         self.assertEqual(job.eta, now + timedelta(minutes=5))
+        # postponed by queue_job after a quota (its result says why): the channel's time holds
+        job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write(
+            {"eta": now + timedelta(minutes=15), "result": "quota: wait 900 s"}
+        )
+        self.channel._ecom_push_stock_later(eta=now + timedelta(minutes=1))
+        self.assertEqual(job.eta, now + timedelta(minutes=15))
+
+    def test_a_failing_state_hook_never_keeps_a_job_from_failing(self):
+        """queue_job stores a job's failure through the state hooks: one that raises is logged
+        and the job is failed all the same (never left "started", to run again)."""
+        job = self.channel._ecom_delay().action_test_connection().db_record()
+        Job = type(self.env["queue.job"])
+
+        def hooks(jobs):
+            return {("ecom.channel", "action_test_connection"): "_ecom_no_such_method"}
+
+        with (
+            patch.object(Job, "_ecom_job_state_hooks", hooks),
+            mute_logger("odoo.addons.ecom_channels.models.queue_job"),
+        ):
+            job.with_context(_job_edit_sentinel=job.EDIT_SENTINEL).write(
+                {"state": "failed", "exc_name": "EcomJobFailed", "exc_message": "refused"}
+            )
+        self.assertEqual(job.state, "failed")
 
     def test_a_channel_that_asks_to_wait_puts_off_the_waiting_publishing_job(self):
         """The publishing job that waits (queued by the cron, to run at once) is put off until
@@ -133,9 +160,18 @@ class TestJobEngine(EcomChannelsCase):
 
     def test_runner_gives_each_listed_sales_channel_its_capacity(self):
         """queue_job's own runner reads the generated setting: a sales channel listed in it
-        runs as many jobs at once as its type allows, its type's channel as many as workers."""
+        runs as many jobs at once as its type allows."""
         manager = ChannelManager()
         manager.simple_configure(runner_channels(4, channels=[("ebay", 7), ("shopify", 8)]))
         self.assertEqual(manager.get_channel_by_name("root.ecom.ebay.7").capacity, 1)
         self.assertEqual(manager.get_channel_by_name("root.ecom.shopify.8").capacity, 2)
-        self.assertEqual(manager.get_channel_by_name("root.ecom.ebay").capacity, 4)
+        # channels not listed (created since) share their type's channel: one more share
+        self.assertEqual(manager.get_channel_by_name("root.ecom.ebay").capacity, 2)
+        self.assertEqual(manager.get_channel_by_name("root.ecom.amazon").capacity, 1)
+        # (queue_job places a job of a channel it was not told of under its nearest parent)
+        channel = manager.get_channel_by_name("root.ecom.amazon.99", parent_fallback=True)
+        parents = []
+        while channel is not None:
+            parents.append(channel.fullname)
+            channel = channel.parent
+        self.assertIn("root.ecom.amazon", parents)

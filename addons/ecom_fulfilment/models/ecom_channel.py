@@ -259,7 +259,7 @@ class EcomChannel(models.Model):
         moves = self.env["stock.move"].browse(move_ids).exists()._ecom_reserved_at_confirm()
         # as at the import's confirmation: the plain moves reserved together (one reading of the
         # stock per product, see stock.move._ecom_reserve_together), the others by Odoo
-        moves.with_context(ecom_import_batch=True)._action_assign()
+        moves.with_context(ecom_reserve_together=True)._action_assign()
         return self.env._("%(count)s stock moves reserved.", count=len(moves))
 
         # ------------------------------------------------------------------

@@ -13,12 +13,18 @@ class MailThread(models.AbstractModel):
         ``create`` (imports confirm and deliver many orders at once)."""
         if not pending:
             return
-        Partner = self.env["res.partner"].sudo()
-        partner_ids = list({pid for __, pids in pending for pid in pids})
-        active = set(Partner.search([("id", "in", partner_ids), ("active", "=", True)]).ids)
-        customers = Partner.search([("id", "in", list(active)), ("partner_share", "=", True)]).ids
-        Followers = self.env["mail.followers"].sudo()
         record_ids = [record_id for record_id, __ in pending]
+        # as message_subscribe: who may change the records may make others follow them
+        self.browse(record_ids).check_access("write")
+        partner_ids = list({pid for __, pids in pending for pid in pids})
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search_fetch([("id", "in", partner_ids), ("active", "=", True)], ["partner_share"])
+        )
+        active = set(partners.ids)
+        customers = partners.filtered("partner_share").ids
+        Followers = self.env["mail.followers"].sudo()
         following = {
             (follower.res_id, follower.partner_id.id)
             for follower in Followers.search(

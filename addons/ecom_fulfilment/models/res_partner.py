@@ -3,6 +3,22 @@ from collections import defaultdict
 
 from odoo import api, models
 
+from .odoo_own import methods_only_from
+
+#: The methods with which ``create`` syncs a new contact with its company, and the modules
+#: whose versions ``_ecom_create_contacts`` does the same as (Odoo's base, this one).
+CONTACT_SYNC = (
+    "_fields_sync",
+    "_commercial_sync_from_company",
+    "_company_dependent_commercial_sync",
+    "_commercial_sync_to_children",
+    "_onchange_parent_id_for_lang",
+)
+CONTACT_SYNC_MODULES = frozenset({"odoo.addons.base.models.res_partner", __name__})
+#: Fields whose presence in the values a partner's ``create`` reads (base: the language taken
+#: from the parent; account: the ranks of ``res_partner_search_mode``).
+PRESENCE_READ = ("lang", "customer_rank", "supplier_rank")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -16,8 +32,12 @@ class ResPartner(models.Model):
         its parent's language. Here the language goes in the values, and the commercial fields
         are written once per distinct set of values (the customers an import creates share
         them), as Odoo's own ``_load_records_create`` batches the same sync. What is left
-        (address of "contact" types, first contact of a company) is Odoo's, per contact."""
-        if any(not vals.get("parent_id") or vals.get("child_ids") for vals in vals_list):
+        (address of "contact" types, first contact of a company) is Odoo's, per contact. A
+        module that changes how ``create`` syncs contacts (``CONTACT_SYNC``) gets Odoo's
+        ``create``."""
+        if any(
+            not vals.get("parent_id") or vals.get("child_ids") for vals in vals_list
+        ) or not methods_only_from(self, CONTACT_SYNC, CONTACT_SYNC_MODULES):
             return self.create(vals_list)
         parents = self.browse([vals["parent_id"] for vals in vals_list])
         vals_list = [
@@ -41,7 +61,9 @@ class ResPartner(models.Model):
                 if company == self.env.company:
                     continue
                 self.sudo().with_company(company)._ecom_write_grouped(synced, company_fields)
-        for partner in partners:
+        # changes to the parents (a first contact's address) are tracked as usual
+        tracked = partners.with_context(tracking_disable=False, mail_notrack=False)
+        for partner in tracked:
             if partner.parent_id and partner.type == "contact":
                 partner.update_address(partner.onchange_parent_id().get("value", {}))
             partner._handle_first_contact_creation()
@@ -55,7 +77,11 @@ class ResPartner(models.Model):
         context only; a value given wins over the default, as there."""
         if len(vals_list) < 2:
             return vals_list
-        defaults = self.default_get(list(self._fields))
+        defaults = self._add_missing_default_values({})
+        # values whose presence ``create`` reads (a parent's language, a rank asked for by the
+        # context) are left out: then as there
+        for name in PRESENCE_READ:
+            defaults.pop(name, None)
         return [{**defaults, **vals} for vals in vals_list]
 
     @api.model

@@ -337,9 +337,9 @@ class SaleOrder(models.Model):
         ``action_confirm`` runs the stock rules of all the lines at once: one procurement run,
         the moves created and confirmed together, their deliveries created together
         (``stock.move._assign_picking``), reservation in one ``_action_assign`` with one
-        reading of the stock per product (``stock.move._ecom_reserve_together``), the products
-        with an automatic reordering rule read once (``ORDERPOINTS``) and the stock rule of
-        each product and location looked up once for all its lines (``RULES``)."""
+        reading of the stock per product (``stock.move._ecom_reserve_together``), whether a
+        product has an automatic reordering rule read once (``ORDERPOINTS``) and the stock rule
+        of each product and location looked up once for all its lines (``RULES``)."""
         need_group = self.filtered(
             lambda o: (
                 not o.procurement_group_id
@@ -353,20 +353,17 @@ class SaleOrder(models.Model):
             order.procurement_group_id = group
         self.flush_recordset(["procurement_group_id"])
         self._ecom_subscribe_customers()
-        data = self.env.cr.precommit.data
-        data[ORDERPOINTS] = set(
-            self.env["stock.warehouse.orderpoint"]
-            .search(
-                [("trigger", "=", "auto"), ("product_id", "in", self.order_line.product_id.ids)]
-            )
-            .product_id.ids
-        )
-        data[RULES] = {}
+        # lookups shared by the chunk's orders, in the cursor's cache: Odoo's reordering rules
+        # open savepoints, which clear the transaction's data
+        cache = self.env.cr.cache
+        cache[ORDERPOINTS] = {}
+        if self.env["procurement.group"]._ecom_rule_lookup_is_odoos():
+            cache[RULES] = {}
         try:
             self.with_context(ecom_import_batch=True).action_confirm()
         finally:
-            data.pop(ORDERPOINTS, None)
-            data.pop(RULES, None)
+            cache.pop(ORDERPOINTS, None)
+            cache.pop(RULES, None)
         self.env.flush_all()
 
     def _ecom_subscribe_customers(self):

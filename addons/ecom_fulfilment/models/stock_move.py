@@ -6,8 +6,9 @@ from odoo.tools import clean_context, float_compare, groupby
 
 #: Where the deliveries' "created from" notes wait while an import creates its deliveries together.
 ORIGIN_LINKS = "ecom_fulfilment.origin_links"
-#: The products with an automatic reordering rule, read once while an import confirms its
-#: orders (``sale.order._ecom_confirm_chunk``): a set of product ids.
+#: Whether a product has an automatic reordering rule, read once per product while an import
+#: confirms its orders (``sale.order._ecom_confirm_chunk``): ``{product id: bool}`` in the
+#: cursor's cache.
 ORDERPOINTS = "ecom_fulfilment.orderpoints"
 #: The quants' reservations of the move lines an import creates together, added up per product,
 #: location, lot, package and owner before they are written (see ``stock.quant``).
@@ -36,12 +37,16 @@ class StockMove(models.Model):
             if deferred is not None:
                 deferred.update(self.ids)
             return True
-        if self.env.context.get("ecom_import_batch") and not force_qty:
+        if not force_qty and (
+            self.env.context.get("ecom_import_batch")
+            or self.env.context.get("ecom_reserve_together")
+        ):
             self._ecom_reserve_together()
         return super()._action_assign(force_qty=force_qty)
 
     def _ecom_reserve_together(self):
-        """Reserve, for an import (``ecom_import_batch``), what Odoo's ``_action_assign`` would
+        """Reserve, for an import (``ecom_import_batch``; its reservation job:
+        ``ecom_reserve_together``), what Odoo's ``_action_assign`` would
         reserve move after move, with one reading of the stock per product and location and one
         ``create`` of all the move lines. Odoo gives each move in turn the first free quants in
         the removal order (``stock.quant._get_reserve_quantity``); asking once for the needs of
@@ -77,8 +82,10 @@ class StockMove(models.Model):
             sources[move.product_id].add((move.company_id, move.location_id))
         odd_products |= {product for product, where in sources.items() if len(where) > 1}
         moves = self.filtered(lambda m: m.product_id in plain_products - odd_products)
-        if not moves:
+        # moves of one company (an import's), reserved in it as Odoo reserves each move
+        if not moves or len(moves.company_id) > 1:
             return
+        company = moves.company_id
         line_vals = []
         reserved = {}  # move: quantity reserved
         for (company, product, location), group in groupby(
@@ -122,10 +129,10 @@ class StockMove(models.Model):
         data = self.env.cr.precommit.data
         data[RESERVATIONS] = pending = {}
         try:
-            lines = self.env["stock.move.line"].create(line_vals)
+            lines = self.env["stock.move.line"].with_company(company).create(line_vals)
         finally:
             data.pop(RESERVATIONS, None)
-        Quant = Quant.sudo()
+        Quant = Quant.sudo().with_company(company)
         for (product, location, lot, package, owner), quantity in pending.items():
             Quant._update_reserved_quantity(
                 product, location, quantity, lot_id=lot, package_id=package, owner_id=owner
@@ -218,14 +225,23 @@ class StockMove(models.Model):
 
     def _trigger_scheduler(self):
         """Odoo's ``_trigger_scheduler`` (run when each new delivery is confirmed) searches the
-        automatic reordering rule of every move. While an import confirms its orders together,
-        the products of its orders that have one were read once (``ORDERPOINTS`` in the
-        transaction's data, see ``sale.order._ecom_confirm_chunk``): Odoo's method runs for
-        the moves of those products only, as the others would find none."""
-        with_rule = self.env.cr.precommit.data.get(ORDERPOINTS)
-        if with_rule is None:
+        automatic reordering rule of every move. While an import confirms its orders together
+        (``ORDERPOINTS`` in the cursor's cache, see ``sale.order._ecom_confirm_chunk``) whether
+        a product has one is read once per product (those of the orders, and any other the
+        confirmation moves: a kit's components...): Odoo's method runs for the moves of the
+        products that have one, as the others would find none."""
+        known = self.env.cr.cache.get(ORDERPOINTS)
+        if known is None:
             return super()._trigger_scheduler()
-        moves = self.filtered(lambda move: move.product_id.id in with_rule)
+        unknown = set(self.product_id.ids) - known.keys()
+        if unknown:
+            with_rule = set(
+                self.env["stock.warehouse.orderpoint"]
+                .search([("trigger", "=", "auto"), ("product_id", "in", list(unknown))])
+                .product_id.ids
+            )
+            known.update((product_id, product_id in with_rule) for product_id in unknown)
+        moves = self.filtered(lambda move: known[move.product_id.id])
         return super(StockMove, moves)._trigger_scheduler()
 
     def _ecom_reserved_at_confirm(self):

@@ -25,9 +25,11 @@ class EcomChannelListing(models.Model):
             return content.REQUIRED_COUNT
         return super()._required_count()
 
-    def _missing_channel_attributes_by_listing(self):
+    def _missing_channel_attributes_by_listing(self, payloads=None):
         """The shop asks for no channel attributes."""
         shop = self.filtered(lambda listing: listing.channel_id.channel_type == "website")
-        result = super(EcomChannelListing, self - shop)._missing_channel_attributes_by_listing()
+        result = super(EcomChannelListing, self - shop)._missing_channel_attributes_by_listing(
+            payloads
+        )
         result.update({listing: [] for listing in shop})
         return result

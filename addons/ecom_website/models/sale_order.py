@@ -7,14 +7,14 @@ class SaleOrder(models.Model):
 
     def _get_cart_and_free_qty(self, product, line=None):
         """On a website channel's shop the cart may hold what the channel offers (its stock
-        rules), not all the free stock (which is then not computed)."""
+        rules), not all the free stock. Odoo's method (and any module's above it, such as a
+        pickup point's stock) still gives the cart's quantity."""
+        cart_qty, free_qty = super()._get_cart_and_free_qty(product, line=line)
         product = product or (line and line.product_id)
         channel = self.website_id._ecom_channel()
-        if not (channel and product and product.is_storable):
-            return super()._get_cart_and_free_qty(product, line=line)
-        self.ensure_one()
-        lines = self._get_common_product_lines(line, product)
-        return sum(lines.mapped("product_uom_qty")), channel._ecom_website_quantity(product)
+        if channel and product and product.is_storable:
+            free_qty = channel._ecom_website_quantity(product)
+        return cart_qty, free_qty
 
     def action_confirm(self):
         self._ecom_website_bind()

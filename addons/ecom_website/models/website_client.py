@@ -85,14 +85,9 @@ class WebsiteChannelClient:
             ]
         )
         products = templates.product_variant_ids
-        storable = products.filtered("is_storable")
-        # the quantities of all the products at once (the shop reads them one by one)
-        channel = website._ecom_channel()
-        if channel:
-            offered = channel._ecom_website_quantities(storable)
-        else:
-            stock = storable.with_context(warehouse_id=website.warehouse_id.id)
-            offered = {product.id: product.free_qty for product in stock}
+        # what the shop offers (website._get_product_available_qty for this channel's shop),
+        # read for all the products at once
+        offered = self.channel._ecom_website_quantities(products.filtered("is_storable"))
         for product in products:
             quantity = int(offered[product.id]) if product.id in offered else None
             yield RemoteListing(
